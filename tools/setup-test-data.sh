@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Prepares what the tests need beyond npm packages: a Python venv with the oracles' light
+# dependencies (used by interoperability tests). Idempotent and cached under .cache/.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.cache/venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/tools/requirements-test.txt"
+echo "[setup] test venv ready: $venv" >&2
