@@ -1,0 +1,35 @@
+const marker = Symbol.for('mlx-ts.ModelLoadError');
+
+export interface ModelLoadErrorOptions {
+  /** The file (or folder) that could not be loaded. */
+  file: string;
+  /** What is wrong with it, e.g. "tensor blk.0.attn_q.weight ends past the end of the file". */
+  problem: string;
+  /** What the user can do about it. */
+  fix: string;
+  cause?: unknown;
+}
+
+/**
+ * A model file or folder cannot be loaded: missing, truncated, malformed or of an unsupported kind.
+ * Identified across duplicate package copies by a `Symbol.for` marker, so use
+ * `ModelLoadError.isInstance(e)` rather than `instanceof`.
+ */
+export class ModelLoadError extends Error {
+  private readonly [marker] = true;
+  readonly file: string;
+  readonly problem: string;
+  readonly fix: string;
+
+  constructor(options: ModelLoadErrorOptions) {
+    super(`Cannot load ${options.file}: ${options.problem}. ${options.fix}`, { cause: options.cause });
+    this.name = 'ModelLoadError';
+    this.file = options.file;
+    this.problem = options.problem;
+    this.fix = options.fix;
+  }
+
+  static isInstance(error: unknown): error is ModelLoadError {
+    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
+  }
+}

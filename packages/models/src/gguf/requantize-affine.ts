@@ -1,0 +1,100 @@
+/**
+ * Lossless re-encoding of GGML's Q4_0, Q4_1 and Q8_0 blocks as MLX affine quantization with
+ * group size 32 (what MLX's own GGUF loader does, mlx/io/gguf_quants.cpp): value = scale * q + bias
+ * with unsigned q, packed little-end first into uint32 words (8 nibbles or 4 bytes per word).
+ *
+ * - Q4_0: x = d * (n - 8) with nibble n → scale d, bias -8d, q = n.
+ * - Q4_1: x = d * n + m → scale d, bias m, q = n.
+ * - Q8_0: x = d * s with signed byte s → scale d, bias -128d, q = s + 128 (flip the sign bit).
+ *
+ * Scales and biases are float32: d, -8d, -128d and m are all exact there, and dequantizing
+ * (scale * q + bias in float32) reproduces ggml's values bit for bit.
+ */
+import { halfToFloatTable } from './half-float.js';
+
+export interface AffineQuantized {
+  bits: 4 | 8;
+  groupSize: 32;
+  /** Packed unsigned values, row-major [rows, columns * bits / 32]. */
+  weight: Uint32Array;
+  /** Per-group scale, row-major [rows, columns / 32]. */
+  scales: Float32Array;
+  /** Per-group bias, row-major [rows, columns / 32]. */
+  biases: Float32Array;
+}
+
+const group = 32;
+
+export function requantizeQ4_0(bytes: Uint8Array, elementCount: number): AffineQuantized {
+  const lookup = halfToFloatTable();
+  const groups = elementCount / group;
+  const packed = new Uint8Array(elementCount / 2);
+  const scales = new Float32Array(groups);
+  const biases = new Float32Array(groups);
+  for (let g = 0, o = 0, p = 0; g < groups; g++, o += 18, p += 16) {
+    const d = lookup[bytes[o]! | (bytes[o + 1]! << 8)]!;
+    scales[g] = d;
+    biases[g] = -8 * d;
+    // GGML: element j (j < 16) is the low nibble of byte j, element j + 16 its high nibble.
+    // MLX: element 2i is the low nibble of output byte i, element 2i + 1 the high one.
+    const qs = o + 2;
+    for (let i = 0; i < 8; i++) {
+      const a = bytes[qs + 2 * i]!;
+      const b = bytes[qs + 2 * i + 1]!;
+      packed[p + i] = (a & 0x0f) | ((b & 0x0f) << 4);
+      packed[p + 8 + i] = (a >> 4) | (b & 0xf0);
+    }
+  }
+  return { bits: 4, groupSize: group, weight: new Uint32Array(packed.buffer), scales, biases };
+}
+
+export function requantizeQ4_1(bytes: Uint8Array, elementCount: number): AffineQuantized {
+  const lookup = halfToFloatTable();
+  const groups = elementCount / group;
+  const packed = new Uint8Array(elementCount / 2);
+  const scales = new Float32Array(groups);
+  const biases = new Float32Array(groups);
+  for (let g = 0, o = 0, p = 0; g < groups; g++, o += 20, p += 16) {
+    scales[g] = lookup[bytes[o]! | (bytes[o + 1]! << 8)]!;
+    biases[g] = lookup[bytes[o + 2]! | (bytes[o + 3]! << 8)]!;
+    const qs = o + 4;
+    for (let i = 0; i < 8; i++) {
+      const a = bytes[qs + 2 * i]!;
+      const b = bytes[qs + 2 * i + 1]!;
+      packed[p + i] = (a & 0x0f) | ((b & 0x0f) << 4);
+      packed[p + 8 + i] = (a >> 4) | (b & 0xf0);
+    }
+  }
+  return { bits: 4, groupSize: group, weight: new Uint32Array(packed.buffer), scales, biases };
+}
+
+export function requantizeQ8_0(bytes: Uint8Array, elementCount: number): AffineQuantized {
+  const lookup = halfToFloatTable();
+  const groups = elementCount / group;
+  const packed = new Uint8Array(elementCount);
+  const scales = new Float32Array(groups);
+  const biases = new Float32Array(groups);
+  for (let g = 0, o = 0, p = 0; g < groups; g++, o += 34, p += 32) {
+    const d = lookup[bytes[o]! | (bytes[o + 1]! << 8)]!;
+    scales[g] = d;
+    biases[g] = -128 * d;
+    for (let j = 0; j < 32; j++) packed[p + j] = bytes[o + 2 + j]! ^ 0x80;
+  }
+  return { bits: 8, groupSize: group, weight: new Uint32Array(packed.buffer), scales, biases };
+}
+
+/** value = scale * q + bias for every element, in float32 (MLX's dequantize), for checks and fallbacks. */
+export function dequantizeAffine(quantized: AffineQuantized): Float32Array {
+  const { bits, weight, scales, biases } = quantized;
+  const perWord = 32 / bits;
+  const mask = (1 << bits) - 1;
+  const out = new Float32Array(weight.length * perWord);
+  for (let w = 0, y = 0; w < weight.length; w++) {
+    const word = weight[w]!;
+    for (let k = 0; k < perWord; k++, y++) {
+      const g = Math.floor(y / group);
+      out[y] = Math.fround(scales[g]! * ((word >>> (k * bits)) & mask)) + biases[g]!;
+    }
+  }
+  return out;
+}

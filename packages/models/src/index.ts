@@ -1,0 +1,2 @@
+export { ModelLoadError, type ModelLoadErrorOptions } from './errors.js';
+export * from './gguf/index.js';
