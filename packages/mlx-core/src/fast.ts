@@ -1,0 +1,64 @@
+// mx.fast: fused kernels where the backend has them.
+import { Array, wrap } from './array.js';
+import { native } from './native.js';
+import { handleOf } from './ops.js';
+
+function optionalHandle(a: Array | null | undefined, name: string): number | undefined {
+  return a === null || a === undefined ? undefined : handleOf(a, name);
+}
+
+/** x * rsqrt(mean(x², -1) + eps) * weight (weight optional). */
+export function rmsNorm(x: Array, weight: Array | null | undefined, eps: number): Array {
+  return wrap(native().rmsNorm(handleOf(x, 'rmsNorm'), optionalHandle(weight, 'rmsNorm weight'), eps));
+}
+
+export function layerNorm(x: Array, weight: Array | null | undefined, bias: Array | null | undefined, eps: number): Array {
+  return wrap(native().layerNorm(handleOf(x, 'layerNorm'), optionalHandle(weight, 'layerNorm weight'), optionalHandle(bias, 'layerNorm bias'), eps));
+}
+
+export interface RopeOptions {
+  /** Rotate adjacent pairs (true) or the two halves (false, as HF Llama/Gemma and GPT-NeoX). Default false. */
+  traditional?: boolean;
+  /** Base of the frequencies (default 10000). Give `freqs` instead to pass them explicitly. */
+  base?: number;
+  /** Positions are multiplied by scale (linear RoPE scaling factor f means scale 1/f). Default 1. */
+  scale?: number;
+  /** Position of the first token: a number, or an int32 array (scalar or one per batch row). Default 0. */
+  offset?: number | Array;
+  freqs?: Array;
+}
+
+/** Rotary position embedding over the first `dims` features of the last axis of x [B, ..., L, D]. */
+export function rope(x: Array, dims: number, options: RopeOptions = {}): Array {
+  const { traditional = false, scale = 1, offset = 0, freqs } = options;
+  const base = freqs ? undefined : (options.base ?? 10000);
+  const n = native();
+  const hx = handleOf(x, 'rope');
+  const hf = optionalHandle(freqs, 'rope freqs');
+  if (offset instanceof Array) return wrap(n.rope(hx, dims, traditional, base, scale, offset.handle, true, hf));
+  if (!Number.isInteger(offset)) throw new TypeError('rope: offset must be an integer or an int32 mx.Array');
+  return wrap(n.rope(hx, dims, traditional, base, scale, offset, false, hf));
+}
+
+export type AttentionMask = 'causal' | Array | null | undefined;
+
+export interface AttentionOptions {
+  scale: number;
+  /** 'causal' (aligned to the bottom right), a boolean mask (true attends) or an additive mask. */
+  mask?: AttentionMask;
+  /** One logit per query head added as an extra attention column. */
+  sinks?: Array;
+}
+
+/** softmax(q·kᵀ·scale + mask)·v with q [B, Hq, Lq, D], k and v [B, Hkv, Lk, D] (grouped-query when Hq > Hkv). */
+export function scaledDotProductAttention(q: Array, k: Array, v: Array, options: AttentionOptions): Array {
+  const { scale, mask, sinks } = options;
+  if (typeof scale !== 'number') throw new TypeError('scaledDotProductAttention: options.scale is required');
+  const n = native();
+  const args = [handleOf(q, 'sdpa q'), handleOf(k, 'sdpa k'), handleOf(v, 'sdpa v')] as const;
+  const hs = optionalHandle(sinks, 'sdpa sinks');
+  if (mask === 'causal') return wrap(n.scaledDotProductAttention(...args, scale, 'causal', undefined, hs));
+  if (mask instanceof Array) return wrap(n.scaledDotProductAttention(...args, scale, 'array', mask.handle, hs));
+  if (mask !== undefined && mask !== null) throw new TypeError(`scaledDotProductAttention: mask must be 'causal', an mx.Array or null`);
+  return wrap(n.scaledDotProductAttention(...args, scale, '', undefined, hs));
+}
