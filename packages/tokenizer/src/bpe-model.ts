@@ -1,0 +1,238 @@
+import { byteToChar } from './byte-level.js';
+import { TokenizerError } from './errors.js';
+import { mergeSymbols, symbolBuffer } from './merge-heap.js';
+import { PairTable } from './pair-table.js';
+
+export interface BpeOptions {
+  /** Token string → id. */
+  vocab: Map<string, number>;
+  /** Merges in rank order, as [left, right] token strings. */
+  merges: Iterable<readonly [string, string]>;
+  mergeCount: number;
+  /** Rank of each merge; default: its position. Equal ranks merge leftmost first. */
+  ranks?: readonly number[];
+  unkToken?: string | null;
+  fuseUnk?: boolean;
+  byteFallback?: boolean;
+  ignoreMerges?: boolean;
+  /** Words arrive as raw text and are seen by the model as GPT-2 byte characters. */
+  byteLevel: boolean;
+}
+
+const metaspace = '\u2581';
+const maxCachedWordLength = 256;
+const maxCacheEntries = 1 << 17;
+
+/**
+ * Byte-pair encoding over ids: initial symbols are the word's characters (or, byte-level, its
+ * UTF-8 bytes), merged by rank. Results are cached per word.
+ */
+export class BpeModel {
+  readonly vocab: Map<string, number>;
+  private readonly merges: PairTable;
+  private readonly unkId: number;
+  private readonly fuseUnk: boolean;
+  private readonly ignoreMerges: boolean;
+  private readonly byteLevel: boolean;
+  /** Id of `<0xXX>` for each byte, or -1; all -1 without byte fallback. */
+  private readonly fallbackByteIds = new Int32Array(256).fill(-1);
+  private readonly hasByteFallback: boolean;
+  /** Byte-level: id of the GPT-2 character of each byte. */
+  private readonly byteIds = new Int32Array(256).fill(-1);
+  /** Id of each single-code-point token, for the character path. */
+  private readonly charIds = new Map<number, number>();
+  /** Characters that precede `▁` inside some token: a word may not be cut before `▁` after them. */
+  private readonly joinsMetaspace = new Set<number>();
+  private cache = new Map<string, number[]>();
+
+  constructor(options: BpeOptions) {
+    this.vocab = options.vocab;
+    this.byteLevel = options.byteLevel;
+    this.ignoreMerges = options.ignoreMerges === true;
+    this.fuseUnk = options.fuseUnk === true;
+    const unkId = options.unkToken != null ? options.vocab.get(options.unkToken) : undefined;
+    this.unkId = unkId ?? -1;
+    if (options.byteFallback) {
+      for (let byte = 0; byte < 256; byte++) {
+        const id = options.vocab.get(`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`);
+        if (id !== undefined) this.fallbackByteIds[byte] = id;
+      }
+    }
+    this.hasByteFallback = options.byteFallback === true;
+    for (const [token, id] of options.vocab) {
+      const first = token.codePointAt(0);
+      if (first !== undefined && token.length === (first > 0xffff ? 2 : 1)) this.charIds.set(first, id);
+    }
+    if (this.byteLevel) {
+      for (let byte = 0; byte < 256; byte++) this.byteIds[byte] = options.vocab.get(byteToChar[byte]!) ?? -1;
+    } else {
+      for (const token of options.vocab.keys()) {
+        for (let at = token.indexOf(metaspace, 1); at !== -1; at = token.indexOf(metaspace, at + 1)) {
+          const before = token.charCodeAt(at - 1);
+          if (before !== 0x2581) this.joinsMetaspace.add(before);
+        }
+      }
+    }
+    this.merges = new PairTable(options.mergeCount);
+    let rank = 0;
+    for (const [left, right] of options.merges) {
+      const a = options.vocab.get(left);
+      const b = options.vocab.get(right);
+      const merged = options.vocab.get(left + right);
+      if (a === undefined || b === undefined || merged === undefined) {
+        throw new TokenizerError(`Merge "${left} ${right}" (rank ${rank}) names a token that is not in the vocabulary; the tokenizer file is inconsistent.`);
+      }
+      this.merges.set(a, b, options.ranks ? options.ranks[rank]! : rank, merged);
+      rank++;
+    }
+  }
+
+  /** Appends the ids of one pre-tokenized word to `out`. */
+  encodeWord(word: string, out: number[]): void {
+    if (!this.byteLevel && word.length > 64 && word.includes(metaspace)) {
+      this.encodeInChunks(word, out);
+      return;
+    }
+    this.encodeCached(word, out);
+  }
+
+  private encodeCached(word: string, out: number[]): void {
+    const cached = this.cache.get(word);
+    if (cached !== undefined) {
+      for (let i = 0; i < cached.length; i++) out.push(cached[i]!);
+      return;
+    }
+    if (word.length > maxCachedWordLength) {
+      this.encodeUncached(word, out);
+      return;
+    }
+    const result: number[] = [];
+    this.encodeUncached(word, result);
+    if (this.cache.size >= maxCacheEntries) this.cache = new Map();
+    this.cache.set(word, result);
+    for (let i = 0; i < result.length; i++) out.push(result[i]!);
+  }
+
+  /**
+   * Long SentencePiece-style words (whole lines: spaces became `▁`) are cut before each `▁` run
+   * where no token spans the cut, so the pieces encode (and cache) independently with the same result.
+   */
+  private encodeInChunks(word: string, out: number[]): void {
+    let start = 0;
+    for (let i = 1; i < word.length; i++) {
+      if (word.charCodeAt(i) !== 0x2581) continue;
+      const before = word.charCodeAt(i - 1);
+      if (before === 0x2581 || this.joinsMetaspace.has(before)) continue;
+      this.encodeCached(word.slice(start, i), out);
+      start = i;
+    }
+    this.encodeCached(start === 0 ? word : word.slice(start), out);
+  }
+
+  private encodeUncached(word: string, out: number[]): void {
+    if (this.byteLevel) this.encodeBytes(word, out);
+    else this.encodeChars(word, out);
+  }
+
+  private encodeBytes(word: string, out: number[]): void {
+    const symbols = symbolBuffer(word.length * 3);
+    let length = 0;
+    for (let i = 0; i < word.length; i++) {
+      let code = word.charCodeAt(i);
+      if (code < 0x80) {
+        symbols[length++] = this.byteIds[code]!;
+        continue;
+      }
+      if (code >= 0xd800 && code <= 0xdbff && i + 1 < word.length) {
+        const low = word.charCodeAt(i + 1);
+        if (low >= 0xdc00 && low <= 0xdfff) {
+          code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+          i++;
+        }
+      }
+      if (code < 0x800) {
+        symbols[length++] = this.byteIds[0xc0 | (code >> 6)]!;
+      } else if (code < 0x10000) {
+        symbols[length++] = this.byteIds[0xe0 | (code >> 12)]!;
+        symbols[length++] = this.byteIds[0x80 | ((code >> 6) & 0x3f)]!;
+      } else {
+        symbols[length++] = this.byteIds[0xf0 | (code >> 18)]!;
+        symbols[length++] = this.byteIds[0x80 | ((code >> 12) & 0x3f)]!;
+        symbols[length++] = this.byteIds[0x80 | ((code >> 6) & 0x3f)]!;
+      }
+      symbols[length++] = this.byteIds[0x80 | (code & 0x3f)]!;
+    }
+    if (this.ignoreMerges) {
+      const whole = this.vocab.get(this.toByteLevelString(word));
+      if (whole !== undefined) {
+        out.push(whole);
+        return;
+      }
+    }
+    mergeSymbols(this.merges, length, out);
+  }
+
+  private toByteLevelString(word: string): string {
+    let text = '';
+    for (const byte of new TextEncoder().encode(word)) text += byteToChar[byte];
+    return text;
+  }
+
+  private encodeChars(word: string, out: number[]): void {
+    if (this.ignoreMerges) {
+      const whole = this.vocab.get(word);
+      if (whole !== undefined) {
+        out.push(whole);
+        return;
+      }
+    }
+    // Worst case: every UTF-16 unit becomes 3 fallback bytes.
+    const symbols = symbolBuffer(word.length * 3);
+    let length = 0;
+    let pendingUnk = false;
+    for (let i = 0; i < word.length; i++) {
+      let code = word.charCodeAt(i);
+      if (code >= 0xd800 && code <= 0xdbff && i + 1 < word.length) {
+        const low = word.charCodeAt(i + 1);
+        if (low >= 0xdc00 && low <= 0xdfff) {
+          code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+          i++;
+        }
+      }
+      const id = this.charIds.get(code);
+      if (id !== undefined) {
+        if (pendingUnk) {
+          symbols[length++] = this.unkId;
+          pendingUnk = false;
+        }
+        symbols[length++] = id;
+        continue;
+      }
+      if (this.hasByteFallback && this.writeFallbackBytes(code, symbols, length)) {
+        length += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+        continue;
+      }
+      if (this.unkId === -1) continue; // no unknown token: Hugging Face drops the character
+      if (pendingUnk && !this.fuseUnk) symbols[length++] = this.unkId;
+      pendingUnk = true;
+    }
+    if (pendingUnk) symbols[length++] = this.unkId;
+    if (length === 0) return;
+    mergeSymbols(this.merges, length, out);
+  }
+
+  /** Writes `<0xXX>` ids of the character's UTF-8 bytes; false when one of them is missing. */
+  private writeFallbackBytes(code: number, symbols: Int32Array, at: number): boolean {
+    const bytes =
+      code < 0x80
+        ? [code]
+        : code < 0x800
+          ? [0xc0 | (code >> 6), 0x80 | (code & 0x3f)]
+          : code < 0x10000
+            ? [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
+            : [0xf0 | (code >> 18), 0x80 | ((code >> 12) & 0x3f), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)];
+    for (const byte of bytes) if (this.fallbackByteIds[byte] === -1) return false;
+    for (let k = 0; k < bytes.length; k++) symbols[at + k] = this.fallbackByteIds[bytes[k]!]!;
+    return true;
+  }
+}

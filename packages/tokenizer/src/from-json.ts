@@ -1,0 +1,118 @@
+import type { AddedToken } from './added-tokens.js';
+import { BpeModel } from './bpe-model.js';
+import { buildDecoder } from './decoders.js';
+import { TokenizerError } from './errors.js';
+import type { TokenizerJson } from './json-types.js';
+import { buildNormalizer } from './normalizers.js';
+import { buildPostProcessor } from './post-processors.js';
+import { buildPreTokenizer } from './pre-tokenizers.js';
+import { Tokenizer } from './tokenizer.js';
+import { tokenFieldContent, type TokenizerConfig } from './tokenizer-config.js';
+
+const namedSpecialTokens = ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'];
+
+function* mergePairs(merges: TokenizerJson['model']['merges']): Generator<readonly [string, string]> {
+  for (const merge of merges ?? []) {
+    if (typeof merge !== 'string') {
+      yield merge;
+      continue;
+    }
+    const space = merge.indexOf(' ');
+    if (space <= 0 || merge.indexOf(' ', space + 1) !== -1) throw new TokenizerError(`Malformed merge ${JSON.stringify(merge)} in tokenizer.json: expected "left right".`);
+    yield [merge.slice(0, space), merge.slice(space + 1)];
+  }
+}
+
+/** The chat template from tokenizer_config.json (a string, or a list with one named "default"). */
+export function pickChatTemplate(config: TokenizerConfig): string | undefined {
+  const template = config.chat_template;
+  if (typeof template === 'string') return template;
+  if (Array.isArray(template)) return template.find((t) => t.name === 'default')?.template ?? template[0]?.template;
+  return undefined;
+}
+
+/** Values transformers passes to every chat template: its special-token map. */
+export function templateContextOf(config: TokenizerConfig): Record<string, unknown> {
+  const context: Record<string, unknown> = {};
+  const extra = typeof config.extra_special_tokens === 'object' && config.extra_special_tokens !== null && !Array.isArray(config.extra_special_tokens)
+    ? Object.keys(config.extra_special_tokens)
+    : [];
+  for (const key of [...namedSpecialTokens, ...extra]) {
+    const value = tokenFieldContent(config[key] as never) ?? tokenFieldContent((config.extra_special_tokens as Record<string, never> | undefined)?.[key]);
+    if (value !== undefined) context[key] = value;
+  }
+  return context;
+}
+
+export interface BuildOptions {
+  config?: TokenizerConfig;
+  /** Overrides the chat template found in `config`. */
+  chatTemplate?: string;
+  /** Extra end-of-sequence ids (e.g. from generation_config.json). */
+  extraEosTokenIds?: readonly number[];
+}
+
+/** Builds a tokenizer from parsed tokenizer.json (and optionally tokenizer_config.json). */
+export function tokenizerFromJson(json: TokenizerJson, options: BuildOptions = {}): Tokenizer {
+  if (typeof json !== 'object' || json === null || typeof json.model !== 'object' || json.model === null) {
+    throw new TokenizerError('tokenizer.json has no "model" object; is this a Hugging Face tokenizer.json file?');
+  }
+  const modelType = json.model.type ?? (json.model.merges ? 'BPE' : undefined);
+  if (modelType !== 'BPE') {
+    throw new TokenizerError(`Unsupported tokenizer model type "${String(modelType)}". Supported: BPE (SentencePiece-style and byte-level).`);
+  }
+  if (json.model.continuing_subword_prefix || json.model.end_of_word_suffix) {
+    throw new TokenizerError('Unsupported BPE option: continuing_subword_prefix / end_of_word_suffix must be empty.');
+  }
+  const config = options.config ?? {};
+  const normalizer = buildNormalizer(json.normalizer);
+  const preTokenizer = buildPreTokenizer(json.pre_tokenizer);
+  const decoder = buildDecoder(json.decoder);
+  const postProcessor = buildPostProcessor(json.post_processor);
+  const vocab = new Map<string, number>();
+  const idToToken: string[] = [];
+  for (const token in json.model.vocab) {
+    const id = json.model.vocab[token]!;
+    vocab.set(token, id);
+    idToToken[id] = token;
+  }
+  const model = new BpeModel({
+    vocab,
+    merges: mergePairs(json.model.merges),
+    mergeCount: json.model.merges?.length ?? 0,
+    unkToken: json.model.unk_token,
+    fuseUnk: json.model.fuse_unk,
+    byteFallback: json.model.byte_fallback,
+    ignoreMerges: json.model.ignore_merges,
+    byteLevel: preTokenizer.byteLevel,
+  });
+  const addedTokens: AddedToken[] = (json.added_tokens ?? []).map((t) => ({
+    id: t.id,
+    content: t.content,
+    special: t.special === true,
+    singleWord: t.single_word === true,
+    lstrip: t.lstrip === true,
+    rstrip: t.rstrip === true,
+    normalized: t.normalized ?? !t.special,
+  }));
+  for (const token of addedTokens) idToToken[token.id] = token.content;
+  for (let i = 0; i < idToToken.length; i++) if (idToToken[i] === undefined) idToToken[i] = '';
+
+  const bosToken = tokenFieldContent(config.bos_token);
+  const eosToken = tokenFieldContent(config.eos_token);
+  const tokenizer = new Tokenizer({
+    model,
+    idToToken,
+    addedTokens,
+    normalizer,
+    preTokenizer,
+    postProcessor,
+    decoder,
+    bosToken,
+    eosTokens: eosToken !== undefined ? [eosToken] : [],
+    chatTemplate: options.chatTemplate ?? pickChatTemplate(config),
+    templateContext: templateContextOf(config),
+    extraEosTokenIds: options.extraEosTokenIds,
+  });
+  return tokenizer;
+}
