@@ -1,7 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 
 const chunkBytes = 1 << 20;
-const utf8 = new TextDecoder('utf-8');
+// ignoreBOM: a leading U+FEFF is part of the string (Gemma has tokens like "\uFEFF//"), not a marker to drop.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * Sequential little-endian reader over a file handle that buffers in 1 MiB chunks and never
@@ -31,6 +32,11 @@ export class BoundedFileReader {
   /** Bytes between the read position and the end of the file. */
   get remaining(): number {
     return this.fileSize - this.position;
+  }
+
+  /** Whether the next n bytes are already buffered (callers skip the await of `need` then). */
+  has(n: number): boolean {
+    return this.cursor + n <= this.buffer.length;
   }
 
   /** Makes the next n bytes readable synchronously. */
@@ -95,11 +101,29 @@ export class BoundedFileReader {
     return value;
   }
 
-  /** Decodes n bytes as UTF-8 (invalid sequences become U+FFFD, as in llama.cpp's tokenizer). */
+  /** A u64 as a number; values of 2^53 and more come back as Infinity (callers bound-check it). */
+  u64AsNumber(): number {
+    const low = this.view.getUint32(this.cursor, true);
+    const high = this.view.getUint32(this.cursor + 4, true);
+    this.cursor += 8;
+    return high < 0x200000 ? high * 0x100000000 + low : Infinity;
+  }
+
+  /** Decodes n bytes as UTF-8 (invalid sequences become U+FFFD). */
   utf8(n: number): string {
-    const text = utf8.decode(this.buffer.subarray(this.cursor, this.cursor + n));
+    const start = this.cursor;
     this.cursor += n;
-    return text;
+    // Most vocabulary entries are short ASCII: building those directly is several times faster.
+    if (n <= 16) {
+      let text = '';
+      for (let i = start; i < start + n; i++) {
+        const byte = this.buffer[i]!;
+        if (byte >= 0x80) return utf8.decode(this.buffer.subarray(start, start + n));
+        text += String.fromCharCode(byte);
+      }
+      return text;
+    }
+    return utf8.decode(this.buffer.subarray(start, start + n));
   }
 
   /** Copies n bytes into a fresh, 8-byte-aligned ArrayBuffer (so any typed array can view it). */

@@ -85,6 +85,7 @@ export async function readGgufHeader(handle: FileHandle, fileSize: number): Prom
   const metadataTypes: Record<string, string> = Object.create(null);
   for (let i = 0; i < keyValueCount; i++) {
     const key = await readString(reader, `metadata key #${i}`);
+    if (key.length === 0) throw new GgufFormatProblem(`metadata key #${i} is empty`);
     if (key in metadata) throw new GgufFormatProblem(`metadata key "${key}" appears twice`);
     await reader.need(4);
     const type = valueTypeName(reader.u32(), `metadata key "${key}"`);

@@ -82,9 +82,12 @@ export function checkedCount(value: bigint, limit: number, what: string): number
 }
 
 export async function readString(reader: BoundedFileReader, what: string): Promise<string> {
-  await reader.need(8);
-  const length = checkedCount(reader.u64(), reader.remaining, `length of ${what}`);
-  await reader.need(length);
+  if (!reader.has(8)) await reader.need(8);
+  const length = reader.u64AsNumber();
+  if (length > reader.remaining) {
+    throw new GgufFormatProblem(`length of ${what} is ${length === Infinity ? 'beyond 2^53' : length}, more than the ${reader.remaining} that the rest of the file could hold`);
+  }
+  if (!reader.has(length)) await reader.need(length);
   return reader.utf8(length);
 }
 
