@@ -104,8 +104,13 @@ Napi::Value Item(const Napi::CallbackInfo& info) {
 // toBytes(h) -> ArrayBuffer holding the row-major data.
 Napi::Value ToBytes(const Napi::CallbackInfo& info) {
   mx::array a = ArrayArg(info, 0);
-  if (!a.flags().row_contiguous) a = mx::contiguous(a, /* allow_col_major */ false);
+  // Layout flags are only known once the array is evaluated: a transpose, slice or broadcast is
+  // a strided view of its input until then.
   a.eval();
+  if (!a.flags().row_contiguous) {
+    a = mx::contiguous(a, /* allow_col_major */ false);
+    a.eval();
+  }
   auto buffer = Napi::ArrayBuffer::New(info.Env(), a.nbytes());
   if (a.nbytes() > 0) std::memcpy(buffer.Data(), a.data<uint8_t>(), a.nbytes());
   return buffer;

@@ -255,7 +255,18 @@ export function split(a: Array, sectionsOrIndices: number | readonly number[], a
 
 /** Elements at `indices` along axis (of the flattened array when axis is undefined). */
 export function take(a: Array, indices: Array | number, axis?: number): Array {
-  return withHandle(indices, undefined, (hi) => wrap(native().take(handleOf(a, 'take'), hi, axis)), 'take indices');
+  if (typeof indices === 'number') {
+    // A JS number index is an integer scalar (withHandle would make it float32, which gather rejects).
+    if (!Number.isInteger(indices)) throw new TypeError(`take: an index must be an integer, got ${indices}`);
+    const n = native();
+    const hi = n.scalar(indices, dtypeCode('int32'));
+    try {
+      return wrap(n.take(handleOf(a, 'take'), hi, axis));
+    } finally {
+      n.release(hi);
+    }
+  }
+  return wrap(native().take(handleOf(a, 'take'), handleOf(indices, 'take indices'), axis));
 }
 
 export function takeAlongAxis(a: Array, indices: Array, axis?: number): Array {
