@@ -1,2 +1,12 @@
 export { ModelLoadError, type ModelLoadErrorOptions } from './errors.js';
 export * from './gguf/index.js';
+export type { LanguageModel, LoadedModel, ModelConfig, MakeCacheOptions } from './model-types.js';
+export { registerArchitecture, architectureFor, supportedModelTypes, type Architecture } from './registry.js';
+export { Gemma3Model, type Gemma3Config, parseGemma3Config } from './gemma3/index.js';
+export { loadModel, loadLanguageModel, type LoadModelOptions } from './load/load-model.js';
+export { Weights, type WeightEntry, type WeightPolicy } from './load/weights.js';
+export { Linear, type QuantizedWeight } from './layers/linear.js';
+export { Embedding } from './layers/embedding.js';
+export { geluApproximate } from './layers/activations.js';
+export { checkSafetensors } from './load/safetensors-header.js';
+export { huggingFaceName, configFromGguf } from './load/gguf-weights.js';

@@ -1,0 +1,146 @@
+// loadModel(pathOrGguf): a model folder (safetensors, optionally MLX-quantized) or a .gguf file
+// → the model, its config and its tokenizer.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as mx from '@mlx-ts/core';
+import { Tokenizer } from '@mlx-ts/tokenizer';
+import { ModelLoadError } from '../errors.js';
+import { openGguf } from '../gguf/gguf-file.js';
+import type { LanguageModel, LoadedModel, ModelConfig } from '../model-types.js';
+import { architectureFor } from '../registry.js';
+import { configFromGguf, type GgufLoadProgress, loadGgufWeights } from './gguf-weights.js';
+import { loadFolderWeights } from './safetensors-folder.js';
+import type { WeightPolicy } from './weights.js';
+import '../gemma3/index.js';
+
+export interface LoadModelOptions {
+  /** Compute dtype. Default: float32 on CPU (MLX's fast BLAS path there), bfloat16 on GPU. */
+  dtype?: mx.Dtype;
+  /** Keep affine-quantized weights quantized. Default: true on GPU, false on CPU (dequantized to `dtype`). */
+  keepQuantized?: boolean;
+  onProgress?: (progress: GgufLoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+function defaultPolicy(options: LoadModelOptions): WeightPolicy {
+  const onGpu = mx.defaultDevice().type === 'gpu';
+  return { dtype: options.dtype ?? (onGpu ? 'bfloat16' : 'float32'), keepQuantized: options.keepQuantized ?? onGpu };
+}
+
+class Loaded implements LoadedModel {
+  constructor(
+    readonly model: LanguageModel,
+    readonly tokenizer: Tokenizer,
+    readonly source: string,
+    readonly format: LoadedModel['format'],
+  ) {}
+  get config(): ModelConfig {
+    return this.model.config;
+  }
+  dispose(): void {
+    this.model.dispose();
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+  }
+}
+
+function idList(value: unknown): number[] {
+  if (typeof value === 'number') return [value];
+  return Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
+}
+
+function evaluateWeights(model: LanguageModel): void {
+  mx.eval([...model.parameters().values()]);
+}
+
+interface BuiltModel {
+  model: LanguageModel;
+  format: LoadedModel['format'];
+  /** The tokenizer's source: a folder with tokenizer.json, or GGUF metadata. */
+  loadTokenizer(): Promise<Tokenizer>;
+}
+
+async function buildFromFolder(folder: string, options: LoadModelOptions): Promise<BuiltModel> {
+  const policy = defaultPolicy(options);
+  const loaded = await loadFolderWeights(folder, (config) => architectureFor(config.model_type, join(folder, 'config.json')), policy);
+  const { weights, architecture } = loaded;
+  try {
+    const config = architecture.parseConfig(loaded.config, join(folder, 'config.json'), idList(loaded.generationConfig?.eos_token_id));
+    const model = architecture.build(config, weights, policy.dtype);
+    evaluateWeights(model);
+    return {
+      model,
+      format: loaded.quantized ? 'mlx-quantized' : 'safetensors',
+      loadTokenizer: () =>
+        Tokenizer.fromDirectory(folder).catch((cause) => {
+          throw new ModelLoadError({ file: folder, problem: `its tokenizer cannot be loaded (${(cause as Error).message})`, fix: 'Add tokenizer.json and tokenizer_config.json to the folder', cause });
+        }),
+    };
+  } finally {
+    weights.dispose();
+  }
+}
+
+async function buildFromGguf(path: string, options: LoadModelOptions): Promise<BuiltModel> {
+  const policy = defaultPolicy(options);
+  const file = await openGguf(path);
+  try {
+    const rawConfig = configFromGguf(file);
+    const architecture = architectureFor(rawConfig.model_type, path);
+    const config = architecture.parseConfig(rawConfig, path, []);
+    const metadata = file.metadata;
+    const weights = await loadGgufWeights(file, policy, options.onProgress, options.signal);
+    try {
+      const model = architecture.build(config, weights, policy.dtype);
+      evaluateWeights(model);
+      return {
+        model,
+        format: 'gguf',
+        loadTokenizer: async () => {
+          try {
+            return Tokenizer.fromGguf(metadata as never);
+          } catch (cause) {
+            throw new ModelLoadError({ file: path, problem: `its tokenizer metadata is unusable (${(cause as Error).message})`, fix: 'Use a GGUF converted with tokenizer metadata (tokenizer.ggml.*)', cause });
+          }
+        },
+      };
+    } finally {
+      weights.dispose();
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+async function build(pathOrGguf: string, options: LoadModelOptions): Promise<BuiltModel> {
+  if (typeof pathOrGguf !== 'string' || pathOrGguf.length === 0) throw new TypeError('loadModel: expected a path to a model folder or a .gguf file');
+  let info;
+  try {
+    info = await stat(pathOrGguf);
+  } catch (cause) {
+    throw new ModelLoadError({ file: pathOrGguf, problem: 'it does not exist', fix: 'Pass the path of a model folder (config.json + safetensors) or of a .gguf file', cause });
+  }
+  options.signal?.throwIfAborted();
+  return info.isDirectory() ? buildFromFolder(pathOrGguf, options) : buildFromGguf(pathOrGguf, options);
+}
+
+/** Loads only the network (no tokenizer): for models shipped without one, or when the caller has its own. */
+export async function loadLanguageModel(pathOrGguf: string, options: LoadModelOptions = {}): Promise<LanguageModel> {
+  return (await build(pathOrGguf, options)).model;
+}
+
+/** Loads a model folder or a .gguf file. Errors are ModelLoadError naming the file, the problem and the fix. */
+export async function loadModel(pathOrGguf: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const built = await build(pathOrGguf, options);
+  try {
+    const tokenizer = await built.loadTokenizer();
+    return new Loaded(built.model, tokenizer, pathOrGguf, built.format);
+  } catch (error) {
+    built.model.dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,113 @@
+// A named set of weight arrays, dense or affine-quantized, handed out once each to the model
+// builder, already in the compute dtype policy.
+import * as mx from '@mlx-ts/core';
+import { ModelLoadError } from '../errors.js';
+import type { QuantizedWeight } from '../layers/linear.js';
+
+export type WeightEntry = { kind: 'dense'; array: mx.Array } | ({ kind: 'quantized' } & QuantizedWeight);
+
+export interface WeightPolicy {
+  /** Activations and dense weights are computed in this dtype. */
+  dtype: mx.Dtype;
+  /** Keep affine-quantized weights quantized (GPU), or dequantize them to `dtype` (CPU, where MLX's quantized kernels are scalar). */
+  keepQuantized: boolean;
+}
+
+export class Weights implements Disposable {
+  private readonly entries = new Map<string, WeightEntry>();
+
+  constructor(
+    /** The file or folder the weights come from (for error messages). */
+    readonly source: string,
+    private readonly policy: WeightPolicy,
+    /** True when norm weights already hold 1 + w (GGUF), false for HF checkpoints. */
+    readonly normsIncludeOne: boolean,
+  ) {}
+
+  add(name: string, entry: WeightEntry): void {
+    this.entries.set(name, entry);
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  private missing(name: string): never {
+    throw new ModelLoadError({ file: this.source, problem: `the weight "${name}" is missing`, fix: 'Check that the checkpoint is complete and of the expected architecture' });
+  }
+
+  private takeEntry(name: string): WeightEntry {
+    const entry = this.entries.get(name);
+    if (!entry) this.missing(name);
+    this.entries.delete(name);
+    return entry;
+  }
+
+  /** A dense array in the compute dtype (quantized entries dequantized). */
+  dense(name: string, expectedShape?: readonly number[]): mx.Array {
+    const entry = this.takeEntry(name);
+    let array: mx.Array;
+    if (entry.kind === 'dense') {
+      array = entry.array.dtype === this.policy.dtype ? entry.array : mx.astype(entry.array, this.policy.dtype);
+      if (array !== entry.array) entry.array.dispose();
+    } else {
+      array = mx.dequantize(entry.weight, entry.scales, entry.biases, { groupSize: entry.groupSize, bits: entry.bits, dtype: this.policy.dtype });
+      mx.dispose([entry.weight, entry.scales, entry.biases]);
+    }
+    if (expectedShape) {
+      const shape = array.shape;
+      if (shape.length !== expectedShape.length || shape.some((d, i) => d !== expectedShape[i])) {
+        array.dispose();
+        throw new ModelLoadError({
+          file: this.source,
+          problem: `the weight "${name}" has shape [${shape.join(', ')}], expected [${expectedShape.join(', ')}]`,
+          fix: 'The weights do not match the config: check that config.json belongs to these weights',
+        });
+      }
+    }
+    return mx.keep(array);
+  }
+
+  /** A weight for a matmul: quantized when the policy keeps quantization, else dense. */
+  matrix(name: string, expectedShape?: readonly number[]): WeightEntry {
+    const entry = this.entries.get(name);
+    if (!entry) this.missing(name);
+    if (entry.kind === 'quantized' && this.policy.keepQuantized) {
+      this.entries.delete(name);
+      if (entry.scales.dtype !== this.policy.dtype) {
+        // Scales and biases in the activation dtype: bf16 scales against f32 activations would promote.
+        const scales = mx.astype(entry.scales, this.policy.dtype);
+        const biases = mx.astype(entry.biases, this.policy.dtype);
+        mx.dispose([entry.scales, entry.biases]);
+        return { ...entry, scales: mx.keep(scales), biases: mx.keep(biases) };
+      }
+      return entry;
+    }
+    return { kind: 'dense', array: this.dense(name, expectedShape) };
+  }
+
+  /** An RMSNorm scale as the model applies it: 1 + w for HF checkpoints. */
+  normScale(name: string, size: number): mx.Array {
+    const w = this.dense(name, [size]);
+    if (this.normsIncludeOne) return w;
+    const scale = mx.keep(mx.add(w, 1));
+    w.dispose();
+    return scale;
+  }
+
+  dispose(): void {
+    for (const entry of this.entries.values()) {
+      if (entry.kind === 'dense') entry.array.dispose();
+      else mx.dispose([entry.weight, entry.scales, entry.biases]);
+    }
+    this.entries.clear();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
