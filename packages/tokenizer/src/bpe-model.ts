@@ -2,15 +2,14 @@ import { byteToChar } from './byte-level.js';
 import { TokenizerError } from './errors.js';
 import { mergeSymbols, symbolBuffer } from './merge-heap.js';
 import { PairTable } from './pair-table.js';
+import type { Vocabulary } from './vocabulary.js';
 
 export interface BpeOptions {
-  /** Token string → id. */
-  vocab: Map<string, number>;
-  /** Merges in rank order, as [left, right] token strings. */
-  merges: Iterable<readonly [string, string]>;
-  mergeCount: number;
+  vocabulary: Vocabulary;
+  /** Merges in rank order as id triples: left, right, merged. */
+  mergeIds: Int32Array;
   /** Rank of each merge; default: its position. Equal ranks merge leftmost first. */
-  ranks?: readonly number[];
+  ranks?: ArrayLike<number>;
   unkToken?: string | null;
   fuseUnk?: boolean;
   byteFallback?: boolean;
@@ -28,7 +27,7 @@ const maxCacheEntries = 1 << 17;
  * UTF-8 bytes), merged by rank. Results are cached per word.
  */
 export class BpeModel {
-  readonly vocab: Map<string, number>;
+  readonly vocabulary: Vocabulary;
   private readonly merges: PairTable;
   private readonly unkId: number;
   private readonly fuseUnk: boolean;
@@ -46,44 +45,46 @@ export class BpeModel {
   private cache = new Map<string, number[]>();
 
   constructor(options: BpeOptions) {
-    this.vocab = options.vocab;
+    this.vocabulary = options.vocabulary;
+    const vocabulary = options.vocabulary;
     this.byteLevel = options.byteLevel;
     this.ignoreMerges = options.ignoreMerges === true;
     this.fuseUnk = options.fuseUnk === true;
-    const unkId = options.unkToken != null ? options.vocab.get(options.unkToken) : undefined;
+    const unkId = options.unkToken != null ? vocabulary.idOf(options.unkToken) : undefined;
     this.unkId = unkId ?? -1;
     if (options.byteFallback) {
       for (let byte = 0; byte < 256; byte++) {
-        const id = options.vocab.get(`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`);
+        const id = vocabulary.idOf(`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`);
         if (id !== undefined) this.fallbackByteIds[byte] = id;
       }
     }
     this.hasByteFallback = options.byteFallback === true;
-    for (const [token, id] of options.vocab) {
-      const first = token.codePointAt(0);
-      if (first !== undefined && token.length === (first > 0xffff ? 2 : 1)) this.charIds.set(first, id);
+    const tokens = vocabulary.tokens;
+    for (let id = tokens.length - 1; id >= 0; id--) {
+      const token = tokens[id]!;
+      if (token.length > 2 || !vocabulary.has(id)) continue;
+      const first = token.codePointAt(0)!;
+      if (token.length === (first > 0xffff ? 2 : 1)) this.charIds.set(first, id); // lowest id wins
     }
     if (this.byteLevel) {
-      for (let byte = 0; byte < 256; byte++) this.byteIds[byte] = options.vocab.get(byteToChar[byte]!) ?? -1;
+      for (let byte = 0; byte < 256; byte++) {
+        const id = vocabulary.idOf(byteToChar[byte]!);
+        if (id === undefined) throw new TokenizerError(`Byte-level vocabulary lacks the token for byte ${byte}; the tokenizer file is inconsistent.`);
+        this.byteIds[byte] = id;
+      }
     } else {
-      for (const token of options.vocab.keys()) {
+      for (const token of tokens) {
         for (let at = token.indexOf(metaspace, 1); at !== -1; at = token.indexOf(metaspace, at + 1)) {
           const before = token.charCodeAt(at - 1);
           if (before !== 0x2581) this.joinsMetaspace.add(before);
         }
       }
     }
-    this.merges = new PairTable(options.mergeCount);
-    let rank = 0;
-    for (const [left, right] of options.merges) {
-      const a = options.vocab.get(left);
-      const b = options.vocab.get(right);
-      const merged = options.vocab.get(left + right);
-      if (a === undefined || b === undefined || merged === undefined) {
-        throw new TokenizerError(`Merge "${left} ${right}" (rank ${rank}) names a token that is not in the vocabulary; the tokenizer file is inconsistent.`);
-      }
-      this.merges.set(a, b, options.ranks ? options.ranks[rank]! : rank, merged);
-      rank++;
+    const mergeIds = options.mergeIds;
+    const count = mergeIds.length / 3;
+    this.merges = new PairTable(count);
+    for (let rank = 0; rank < count; rank++) {
+      this.merges.set(mergeIds[3 * rank]!, mergeIds[3 * rank + 1]!, options.ranks ? options.ranks[rank]! : rank, mergeIds[3 * rank + 2]!);
     }
   }
 
@@ -163,7 +164,7 @@ export class BpeModel {
       symbols[length++] = this.byteIds[0x80 | (code & 0x3f)]!;
     }
     if (this.ignoreMerges) {
-      const whole = this.vocab.get(this.toByteLevelString(word));
+      const whole = this.vocabulary.idOf(this.toByteLevelString(word));
       if (whole !== undefined) {
         out.push(whole);
         return;
@@ -180,7 +181,7 @@ export class BpeModel {
 
   private encodeChars(word: string, out: number[]): void {
     if (this.ignoreMerges) {
-      const whole = this.vocab.get(word);
+      const whole = this.vocabulary.idOf(word);
       if (whole !== undefined) {
         out.push(whole);
         return;

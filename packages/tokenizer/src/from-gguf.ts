@@ -7,6 +7,8 @@ import { buildNormalizer } from './normalizers.js';
 import { buildPostProcessor } from './post-processors.js';
 import { buildPreTokenizer } from './pre-tokenizers.js';
 import { Tokenizer } from './tokenizer.js';
+import { resolveMerges } from './from-json.js';
+import { Vocabulary } from './vocabulary.js';
 
 /** The `tokenizer.*` keys of a GGUF file, as a GGUF parser hands them over. */
 export interface GgufTokenizerMetadata {
@@ -76,8 +78,7 @@ export function tokenizerFromGguf(metadata: GgufTokenizerMetadata): Tokenizer {
   const unkId = integerKey(metadata, 'tokenizer.ggml.unknown_token_id', size);
   const padId = integerKey(metadata, 'tokenizer.ggml.padding_token_id', size);
 
-  const vocab = new Map<string, number>();
-  for (let id = 0; id < size; id++) if (!vocab.has(tokens[id]!)) vocab.set(tokens[id]!, id);
+  const vocabulary = Vocabulary.fromTokens(tokens);
   const addedTokens: AddedToken[] = [];
   for (let id = 0; id < size; id++) {
     const type = typeOf(id);
@@ -111,11 +112,10 @@ export function tokenizerFromGguf(metadata: GgufTokenizerMetadata): Tokenizer {
         ...(addSpacePrefix ? [{ type: 'Strip', content: ' ', start: 1, stop: 0 }] : []),
       ],
     };
-    const merges = mergesFromScores(tokens, scores, vocab, typeOf);
+    const merges = mergesFromScores(tokens, scores, vocabulary, typeOf);
     model = new BpeModel({
-      vocab,
-      merges: merges.pairs,
-      mergeCount: merges.pairs.length,
+      vocabulary,
+      mergeIds: resolveMerges(merges.pairs, vocabulary),
       ranks: merges.ranks,
       unkToken: unkId !== undefined ? tokens[unkId] : null,
       fuseUnk: true,
@@ -132,14 +132,14 @@ export function tokenizerFromGguf(metadata: GgufTokenizerMetadata): Tokenizer {
       ? { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false }, { type: 'ByteLevel', add_prefix_space: false, use_regex: false }] }
       : { type: 'ByteLevel', add_prefix_space: false, use_regex: true };
     decoder = { type: 'ByteLevel' };
+    const pairs = merges.map((m) => {
+      const space = m.indexOf(' ');
+      if (space <= 0) fail(`malformed merge ${JSON.stringify(m)}.`);
+      return [m.slice(0, space), m.slice(space + 1)] as const;
+    });
     model = new BpeModel({
-      vocab,
-      merges: merges.map((m) => {
-        const space = m.indexOf(' ');
-        if (space <= 0) fail(`malformed merge ${JSON.stringify(m)}.`);
-        return [m.slice(0, space), m.slice(space + 1)] as const;
-      }),
-      mergeCount: merges.length,
+      vocabulary,
+      mergeIds: resolveMerges(pairs, vocabulary),
       ignoreMerges: pre === 'llama3' || pre === 'llama-bpe',
       byteLevel: true,
     });
@@ -187,13 +187,13 @@ export function tokenizerFromGguf(metadata: GgufTokenizerMetadata): Tokenizer {
 function mergesFromScores(
   tokens: readonly string[],
   scores: ArrayLike<number>,
-  vocab: Map<string, number>,
+  vocabulary: Vocabulary,
   typeOf: (id: number) => number,
 ): { pairs: (readonly [string, string])[]; ranks: number[] } {
   const mergeable: number[] = [];
   for (let id = 0; id < tokens.length; id++) {
     const type = typeOf(id);
-    if ((type === TokenType.Normal || type === TokenType.UserDefined) && vocab.get(tokens[id]!) === id && tokens[id]!.length > 1) mergeable.push(id);
+    if ((type === TokenType.Normal || type === TokenType.UserDefined) && vocabulary.idOf(tokens[id]!) === id && tokens[id]!.length > 1) mergeable.push(id);
   }
   mergeable.sort((a, b) => Number(scores[b]) - Number(scores[a]) || a - b);
   const pairs: (readonly [string, string])[] = [];
@@ -212,7 +212,7 @@ function mergesFromScores(
       if (code >= 0xdc00 && code <= 0xdfff) continue; // never split a surrogate pair
       const left = token.slice(0, cut);
       const right = token.slice(cut);
-      if (vocab.has(left) && vocab.has(right)) {
+      if (vocabulary.idOf(left) !== undefined && vocabulary.idOf(right) !== undefined) {
         pairs.push([left, right]);
         ranks.push(rank);
       }

@@ -8,6 +8,7 @@ import { buildPostProcessor } from './post-processors.js';
 import { buildPreTokenizer } from './pre-tokenizers.js';
 import { Tokenizer } from './tokenizer.js';
 import { tokenFieldContent, type TokenizerConfig } from './tokenizer-config.js';
+import { Vocabulary } from './vocabulary.js';
 
 const namedSpecialTokens = ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'];
 
@@ -50,6 +51,35 @@ export interface BuildOptions {
   chatTemplate?: string;
   /** Extra end-of-sequence ids (e.g. from generation_config.json). */
   extraEosTokenIds?: readonly number[];
+  /** Vocabulary and merges already read from the file's bytes (see tokenizer-json-bytes.ts). */
+  scanned?: { vocabulary: Vocabulary; mergeIds: Int32Array };
+}
+
+/** Resolves merge strings to id triples; every token named must exist, as Hugging Face requires. */
+export function resolveMerges(pairs: Iterable<readonly [string, string]>, vocabulary: Vocabulary): Int32Array {
+  const out: number[] = [];
+  let rank = 0;
+  for (const [left, right] of pairs) {
+    const a = vocabulary.idOf(left);
+    const b = vocabulary.idOf(right);
+    const merged = vocabulary.idOf(left + right);
+    if (a === undefined || b === undefined || merged === undefined) {
+      throw new TokenizerError(`Merge "${left} ${right}" (rank ${rank}) names a token that is not in the vocabulary; the tokenizer file is inconsistent.`);
+    }
+    out.push(a, b, merged);
+    rank++;
+  }
+  return Int32Array.from(out);
+}
+
+function vocabularyFromObject(vocab: Record<string, number>): Vocabulary {
+  const tokens: (string | undefined)[] = [];
+  for (const token in vocab) {
+    const id = vocab[token]!;
+    if (!Number.isInteger(id) || id < 0) throw new TokenizerError(`Vocabulary id of ${JSON.stringify(token)} must be a non-negative integer, got ${String(id)}.`);
+    tokens[id] = token;
+  }
+  return Vocabulary.fromTokens(tokens);
 }
 
 /** Builds a tokenizer from parsed tokenizer.json (and optionally tokenizer_config.json). */
@@ -69,23 +99,18 @@ export function tokenizerFromJson(json: TokenizerJson, options: BuildOptions = {
   const preTokenizer = buildPreTokenizer(json.pre_tokenizer);
   const decoder = buildDecoder(json.decoder);
   const postProcessor = buildPostProcessor(json.post_processor);
-  const vocab = new Map<string, number>();
-  const idToToken: string[] = [];
-  for (const token in json.model.vocab) {
-    const id = json.model.vocab[token]!;
-    vocab.set(token, id);
-    idToToken[id] = token;
-  }
+  const vocabulary = options.scanned?.vocabulary ?? vocabularyFromObject(json.model.vocab ?? {});
+  const mergeIds = options.scanned?.mergeIds ?? resolveMerges(mergePairs(json.model.merges), vocabulary);
   const model = new BpeModel({
-    vocab,
-    merges: mergePairs(json.model.merges),
-    mergeCount: json.model.merges?.length ?? 0,
+    vocabulary,
+    mergeIds,
     unkToken: json.model.unk_token,
     fuseUnk: json.model.fuse_unk,
     byteFallback: json.model.byte_fallback,
     ignoreMerges: json.model.ignore_merges,
     byteLevel: preTokenizer.byteLevel,
   });
+  const idToToken = vocabulary.tokens.slice();
   const addedTokens: AddedToken[] = (json.added_tokens ?? []).map((t) => ({
     id: t.id,
     content: t.content,

@@ -1,17 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TokenizerError } from './errors.js';
-import { tokenizerFromJson } from './from-json.js';
-import type { TokenizerJson } from './json-types.js';
+import { tokenizerFromJson, type BuildOptions } from './from-json.js';
+import { scanTokenizerJson } from './tokenizer-json-bytes.js';
 import type { Tokenizer } from './tokenizer.js';
 import type { TokenizerConfig } from './tokenizer-config.js';
 
-async function readText(path: string, what: string): Promise<string> {
+async function readBytes(path: string, what: string): Promise<Uint8Array> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (error) {
     throw new TokenizerError(`Cannot read ${what} at ${path}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+function buildFromBytes(bytes: Uint8Array, options: Omit<BuildOptions, 'scanned'>): Tokenizer {
+  const { json, vocabulary, mergeIds } = scanTokenizerJson(bytes);
+  return tokenizerFromJson(json, { ...options, scanned: { vocabulary, mergeIds } });
 }
 
 async function readOptional(path: string): Promise<string | undefined> {
@@ -33,8 +38,7 @@ function parseJson<T>(text: string, path: string): T {
 
 /** Loads tokenizer.json; `config` adds what tokenizer_config.json would (BOS/EOS names, chat template). */
 export async function loadTokenizerFile(path: string, config?: TokenizerConfig): Promise<Tokenizer> {
-  const json = parseJson<TokenizerJson>(await readText(path, 'tokenizer.json'), path);
-  return tokenizerFromJson(json, { config });
+  return buildFromBytes(await readBytes(path, 'tokenizer.json'), { config });
 }
 
 /**
@@ -43,8 +47,8 @@ export async function loadTokenizerFile(path: string, config?: TokenizerConfig):
  */
 export async function loadTokenizerDirectory(directory: string): Promise<Tokenizer> {
   const tokenizerPath = join(directory, 'tokenizer.json');
-  const [tokenizerText, configText, specialText, templateText, generationText] = await Promise.all([
-    readText(tokenizerPath, 'tokenizer.json (only tokenizer.json BPE vocabularies are supported)'),
+  const [tokenizerBytes, configText, specialText, templateText, generationText] = await Promise.all([
+    readBytes(tokenizerPath, 'tokenizer.json (only tokenizer.json BPE vocabularies are supported)'),
     readOptional(join(directory, 'tokenizer_config.json')),
     readOptional(join(directory, 'special_tokens_map.json')),
     readOptional(join(directory, 'chat_template.jinja')),
@@ -57,7 +61,7 @@ export async function loadTokenizerDirectory(directory: string): Promise<Tokeniz
   for (const key of Object.keys(special)) if (merged[key] == null) merged[key] = special[key];
   const generation = generationText !== undefined ? parseJson<{ eos_token_id?: number | number[] }>(generationText, 'generation_config.json') : {};
   const extraEos = generation.eos_token_id === undefined ? [] : Array.isArray(generation.eos_token_id) ? generation.eos_token_id : [generation.eos_token_id];
-  return tokenizerFromJson(parseJson<TokenizerJson>(tokenizerText, tokenizerPath), {
+  return buildFromBytes(tokenizerBytes, {
     config: merged,
     chatTemplate: templateText,
     extraEosTokenIds: extraEos,

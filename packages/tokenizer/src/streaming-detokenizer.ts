@@ -18,6 +18,8 @@ export class StreamingDetokenizer {
   /** End of the text already returned. */
   private readOffset = 0;
   private emitted = '';
+  /** Index of the first id that decode keeps (not a skipped special token), or -1. */
+  private firstKept = -1;
 
   constructor(tokenizer: Tokenizer, options: DecodeOptions = {}) {
     this.tokenizer = tokenizer;
@@ -37,7 +39,10 @@ export class StreamingDetokenizer {
   /** Adds one id; returns the text it completes (often '' while a character is unfinished). */
   push(id: number): string {
     this.ids.push(id);
-    if (this.mustWait()) return '';
+    const skipped = this.skipSpecialTokens && this.tokenizer.isSpecialToken(id);
+    if (!skipped && this.firstKept === -1) this.firstKept = this.ids.length - 1;
+    // A skipped token adds no text, and byte runs on both sides of it join up in decode.
+    if (skipped || this.mustWait()) return '';
     return this.advance();
   }
 
@@ -52,12 +57,14 @@ export class StreamingDetokenizer {
     this.prefixOffset = 0;
     this.readOffset = 0;
     this.emitted = '';
+    this.firstKept = -1;
   }
 
   private advance(): string {
     const { tokenizer, ids, prefixOffset, readOffset, skipSpecialTokens } = this;
-    const before = tokenizer.decodeContinuation(ids, prefixOffset, readOffset, skipSpecialTokens);
-    const after = tokenizer.decodeContinuation(ids, prefixOffset, ids.length, skipSpecialTokens);
+    const continuation = this.firstKept !== -1 && this.firstKept < prefixOffset;
+    const before = tokenizer.decodeWindow(ids, prefixOffset, readOffset, skipSpecialTokens, continuation);
+    const after = tokenizer.decodeWindow(ids, prefixOffset, ids.length, skipSpecialTokens, continuation);
     // Decoders here only ever append at the end of a window, so `before` is a prefix of `after`.
     const delta = after.startsWith(before) ? after.slice(before.length) : after.slice(commonPrefixLength(before, after));
     this.prefixOffset = readOffset;
@@ -67,7 +74,7 @@ export class StreamingDetokenizer {
   }
 
   private mustWait(): boolean {
-    const last = this.ids[this.ids.length - 1]!;
+    const last = this.ids[this.ids.length - 1]!; // never a skipped token: push() handles those
     if (this.tokenizer.isByteFallbackToken(last)) return true;
     if (this.tokenizer.byteLevelBytes(last) === null) return false;
     // Byte-level: the pending tokens' bytes may end inside a multi-byte character.

@@ -88,7 +88,8 @@ export class Tokenizer {
     this.vocabSize = parts.idToToken.length;
     this.fallbackBytes = new Int16Array(this.vocabSize).fill(-1);
     if (parts.decoder.byteFallback) {
-      for (const [token, id] of parts.model.vocab) if (token.startsWith('<0x')) this.fallbackBytes[id] = parseByteToken(token);
+      const tokens = parts.model.vocabulary.tokens;
+      for (let id = 0; id < tokens.length; id++) if (tokens[id]!.startsWith('<0x')) this.fallbackBytes[id] = parseByteToken(tokens[id]!);
     }
     this.bosTokenId = parts.bosToken !== undefined ? this.tokenToId(parts.bosToken) : undefined;
     const eos = parts.eosTokens.map((t) => this.tokenToId(t)).filter((id): id is number => id !== undefined);
@@ -134,10 +135,13 @@ export class Tokenizer {
     return this.parts.decoder.decode(this.tokensOf(ids, 0, ids.length, options.skipSpecialTokens === true));
   }
 
-  /** Decodes `ids[from, to)` as text that continues earlier text (no start-of-text stripping). */
-  decodeContinuation(ids: readonly number[], from: number, to: number, skipSpecialTokens: boolean): string {
+  /**
+   * Decodes `ids[from, to)`; with `continuation`, as text that follows earlier text, so that
+   * start-of-text rules (a stripped leading space) do not apply.
+   */
+  decodeWindow(ids: readonly number[], from: number, to: number, skipSpecialTokens: boolean, continuation: boolean): string {
     const tokens = this.tokensOf(ids, from, to, skipSpecialTokens);
-    if (from === 0) return this.parts.decoder.decode(tokens);
+    if (!continuation) return this.parts.decoder.decode(tokens);
     tokens.unshift(sentinel);
     const text = this.parts.decoder.decode(tokens);
     return text.startsWith(sentinel) ? text.slice(1) : text;
@@ -160,7 +164,7 @@ export class Tokenizer {
   }
 
   tokenToId(token: string): number | undefined {
-    const id = this.parts.model.vocab.get(token);
+    const id = this.parts.model.vocabulary.idOf(token);
     if (id !== undefined) return id;
     return this.parts.addedTokens.find((t) => t.content === token)?.id;
   }
