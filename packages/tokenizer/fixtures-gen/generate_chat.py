@@ -72,6 +72,10 @@ def main():
         tok = AutoTokenizer.from_pretrained(folder)
         cases = []
         for conv, gen, tools, extra in CASES:
+            if name == "llama3" and conv == "content parts":
+                # This template concatenates the content list into a string, which Jinja2 does with
+                # Python's repr(); that output is not reproduced (we raise a TokenizerError instead).
+                continue
             case = {"conversation": conv, "addGenerationPrompt": gen, "tools": tools}
             if extra:
                 case["templateArguments"] = extra

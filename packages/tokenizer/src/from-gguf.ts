@@ -112,10 +112,10 @@ export function tokenizerFromGguf(metadata: GgufTokenizerMetadata): Tokenizer {
         ...(addSpacePrefix ? [{ type: 'Strip', content: ' ', start: 1, stop: 0 }] : []),
       ],
     };
-    const merges = mergesFromScores(tokens, scores, vocabulary, typeOf);
+    const merges = mergesFromScores(tokens, scores, typeOf);
     model = new BpeModel({
       vocabulary,
-      mergeIds: resolveMerges(merges.pairs, vocabulary),
+      mergeIds: merges.mergeIds,
       ranks: merges.ranks,
       unkToken: unkId !== undefined ? tokens[unkId] : null,
       fuseUnk: true,
@@ -187,16 +187,17 @@ export function tokenizerFromGguf(metadata: GgufTokenizerMetadata): Tokenizer {
 function mergesFromScores(
   tokens: readonly string[],
   scores: ArrayLike<number>,
-  vocabulary: Vocabulary,
   typeOf: (id: number) => number,
-): { pairs: (readonly [string, string])[]; ranks: number[] } {
+): { mergeIds: Int32Array; ranks: Int32Array } {
+  const idOf = new Map<string, number>();
+  for (let id = tokens.length - 1; id >= 0; id--) idOf.set(tokens[id]!, id); // first id wins
   const mergeable: number[] = [];
   for (let id = 0; id < tokens.length; id++) {
     const type = typeOf(id);
-    if ((type === TokenType.Normal || type === TokenType.UserDefined) && vocabulary.idOf(tokens[id]!) === id && tokens[id]!.length > 1) mergeable.push(id);
+    if ((type === TokenType.Normal || type === TokenType.UserDefined) && idOf.get(tokens[id]!) === id && tokens[id]!.length > 1) mergeable.push(id);
   }
   mergeable.sort((a, b) => Number(scores[b]) - Number(scores[a]) || a - b);
-  const pairs: (readonly [string, string])[] = [];
+  const mergeIds: number[] = [];
   const ranks: number[] = [];
   let rank = -1;
   let previousScore = Number.NaN;
@@ -210,13 +211,13 @@ function mergesFromScores(
     for (let cut = 1; cut < token.length; cut++) {
       const code = token.charCodeAt(cut);
       if (code >= 0xdc00 && code <= 0xdfff) continue; // never split a surrogate pair
-      const left = token.slice(0, cut);
-      const right = token.slice(cut);
-      if (vocabulary.idOf(left) !== undefined && vocabulary.idOf(right) !== undefined) {
-        pairs.push([left, right]);
-        ranks.push(rank);
-      }
+      const left = idOf.get(token.slice(0, cut));
+      if (left === undefined) continue;
+      const right = idOf.get(token.slice(cut));
+      if (right === undefined) continue;
+      mergeIds.push(left, right, id);
+      ranks.push(rank);
     }
   }
-  return { pairs, ranks };
+  return { mergeIds: Int32Array.from(mergeIds), ranks: Int32Array.from(ranks) };
 }

@@ -83,7 +83,11 @@ export class Tokenizer {
   constructor(parts: TokenizerParts) {
     this.parts = parts;
     this.rawMatcher = new AddedTokenMatcher(parts.addedTokens.filter((t) => !t.normalized || parts.normalizer === null));
-    this.normalizedMatcher = new AddedTokenMatcher(parts.addedTokens.filter((t) => t.normalized && parts.normalizer !== null));
+    // Hugging Face matches `normalized` added tokens by their normalized content in normalized text.
+    const normalizer = parts.normalizer;
+    this.normalizedMatcher = new AddedTokenMatcher(
+      normalizer === null ? [] : parts.addedTokens.filter((t) => t.normalized).map((t) => ({ ...t, content: normalizer(t.content) })),
+    );
     this.specialIds = new Set(parts.addedTokens.filter((t) => t.special).map((t) => t.id));
     this.vocabSize = parts.idToToken.length;
     this.fallbackBytes = new Int16Array(this.vocabSize).fill(-1);
