@@ -15,7 +15,7 @@ function linear(entry: WeightEntry): Linear {
   return entry.kind === 'dense' ? Linear.dense(entry.array) : Linear.quantized(entry);
 }
 
-class Attention implements Disposable {
+class Attention {
   readonly q: Linear;
   readonly k: Linear;
   readonly v: Linear;
