@@ -38,7 +38,7 @@ export function makeCache(spec: CacheSpec): StandardKVCache | RotatingKVCache | 
 }
 
 function capacityOf(cache: KVCache): number {
-  return (cache as { capacity: number }).capacity;
+  return (cache as unknown as { capacity: number }).capacity;
 }
 
 /** Runs steps [from, to) of a scenario on `cache`, checking each against mlx-lm's record. */
