@@ -10,6 +10,8 @@ export interface Architecture<C extends ModelConfig = ModelConfig> {
   /** Renames or drops checkpoint tensors (e.g. a multimodal checkpoint's vision tower); return undefined to drop. */
   sanitizeName?(name: string): string | undefined;
   build(config: C, weights: Weights, dtype: mx.Dtype): LanguageModel;
+  /** The chat template to use when a checkpoint (e.g. a GGUF file) carries none. */
+  defaultChatTemplate?: string;
 }
 
 const architectures = new Map<string, Architecture>();

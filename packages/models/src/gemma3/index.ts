@@ -2,6 +2,7 @@
 import { registerArchitecture } from '../registry.js';
 import { type Gemma3Config, parseGemma3Config } from './config.js';
 import { Gemma3Model } from './model.js';
+import { gemma3ChatTemplate } from './chat-template.js';
 
 /** Multimodal `gemma3` checkpoints keep the text model under `language_model.`; the rest is vision. */
 function sanitizeName(name: string): string | undefined {
@@ -17,6 +18,7 @@ registerArchitecture<Gemma3Config>(['gemma3_text', 'gemma3'], {
   parseConfig: parseGemma3Config,
   sanitizeName,
   build: (config, weights, dtype) => new Gemma3Model(config, weights, dtype),
+  defaultChatTemplate: gemma3ChatTemplate,
 });
 
 export { Gemma3Model, type Gemma3Config, parseGemma3Config };

@@ -103,7 +103,9 @@ export async function loadGgufWeights(file: GgufFile, policy: WeightPolicy, onPr
       const name = huggingFaceName(info.name);
       done++;
       if (name === undefined) continue;
-      const decoded = await file.readTensor(info.name, { dequantize: !policy.keepQuantized });
+      // Q4_0/Q4_1/Q8_0 always arrive as MLX affine quantization: when the policy wants dense weights,
+      // MLX's dequantize (native) is much faster than decoding them in JS.
+      const decoded = await file.readTensor(info.name);
       const entry = toMx(decoded);
       // Materialize now: the host buffer can then be collected while the next tensor is read.
       mx.eval(entry.kind === 'dense' ? entry.array : [entry.weight, entry.scales, entry.biases]);

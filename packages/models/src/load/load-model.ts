@@ -102,7 +102,8 @@ async function buildFromGguf(path: string, options: LoadModelOptions): Promise<B
         format: 'gguf',
         loadTokenizer: async () => {
           try {
-            return Tokenizer.fromGguf(metadata as never);
+            const chatTemplate = metadata['tokenizer.chat_template'] ?? architecture.defaultChatTemplate;
+            return Tokenizer.fromGguf({ ...metadata, 'tokenizer.chat_template': chatTemplate } as never);
           } catch (cause) {
             throw new ModelLoadError({ file: path, problem: `its tokenizer metadata is unusable (${(cause as Error).message})`, fix: 'Use a GGUF converted with tokenizer metadata (tokenizer.ggml.*)', cause });
           }

@@ -1,0 +1,9 @@
+// @mlx-ts/backend: the Backend interface and MlxBackend, the generation engine over MLX.
+export type { Backend, FinishReason, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message, Role, Timings, TokenLogprob, Usage } from './types.js';
+export { MlxBackend, type MlxBackendOptions } from './mlx-backend.js';
+export { InvalidRequestError, BackendBusyError, BackendClosedError } from './errors.js';
+export { StopMatcher } from './stop-matcher.js';
+export { RequestQueue } from './request-queue.js';
+export { PrefixCache, type PrefixLease } from './prefix-cache.js';
+export { generateTokens, type GeneratedToken, type TokenGeneratorOptions } from './token-generator.js';
+export { resolveOptions, type ResolvedOptions } from './validate-options.js';

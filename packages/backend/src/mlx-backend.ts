@@ -1,0 +1,258 @@
+// MlxBackend: a loaded model plus the engine around it. Requests run one at a time in FIFO
+// order (the model and its caches are single-owner); the KV prefix of the previous request is
+// reused when the next prompt continues it.
+import * as mx from '@mlx-ts/core';
+import { type LoadedModel, type LoadModelOptions, loadModel } from '@mlx-ts/models';
+import { makeLogitsProcessors, makeSampler } from '@mlx-ts/sample';
+import type { Tokenizer } from '@mlx-ts/tokenizer';
+import { BackendClosedError, InvalidRequestError } from './errors.js';
+import { PrefixCache } from './prefix-cache.js';
+import { RequestQueue } from './request-queue.js';
+import { StopMatcher } from './stop-matcher.js';
+import { type GeneratedToken, generateTokens } from './token-generator.js';
+import type { Backend, FinishReason, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message, TokenLogprob } from './types.js';
+import { type ResolvedOptions, resolveOptions } from './validate-options.js';
+
+export interface MlxBackendOptions extends LoadModelOptions {
+  /** Requests that may wait while one runs; more are refused with BackendBusyError (default 16). */
+  maxQueue?: number;
+  /** Default for GenerateOptions.maxTokens (default 512). */
+  defaultMaxTokens?: number;
+  /** Prompt tokens processed per forward pass during prefill (default 2048). */
+  prefillChunkSize?: number;
+  /** A display name (default: the model path). */
+  name?: string;
+}
+
+const roles = new Set(['system', 'user', 'assistant']);
+
+function checkMessages(messages: unknown): asserts messages is readonly Message[] {
+  if (!Array.isArray(messages) || messages.length === 0) throw new InvalidRequestError('messages must be a non-empty list', 'messages');
+  messages.forEach((m, i) => {
+    if (typeof m !== 'object' || m === null || !roles.has((m as Message).role) || typeof (m as Message).content !== 'string') {
+      throw new InvalidRequestError(`messages[${i}] must be { role: 'system' | 'user' | 'assistant', content: string }`, 'messages');
+    }
+  });
+}
+
+export class MlxBackend implements Backend {
+  readonly name: string;
+  private readonly queue: RequestQueue;
+  private readonly prefix: PrefixCache;
+  private closed = false;
+
+  private constructor(
+    readonly loaded: LoadedModel,
+    private readonly options: MlxBackendOptions,
+  ) {
+    this.name = options.name ?? loaded.source;
+    this.queue = new RequestQueue(options.maxQueue ?? 16);
+    this.prefix = new PrefixCache(loaded.model.makeCache());
+  }
+
+  /** Loads a model folder or .gguf file (see @mlx-ts/models' loadModel). */
+  static async load(pathOrGguf: string, options: MlxBackendOptions = {}): Promise<MlxBackend> {
+    const loaded = await loadModel(pathOrGguf, options);
+    return new MlxBackend(loaded, options);
+  }
+
+  get tokenizer(): Tokenizer {
+    return this.loaded.tokenizer;
+  }
+
+  get unavailableReason(): string | undefined {
+    return this.closed ? 'the backend was disposed' : mx.unavailableReason();
+  }
+
+  available(): boolean {
+    return this.unavailableReason === undefined;
+  }
+
+  /** Requests waiting behind the one that runs. */
+  get queuedRequests(): number {
+    return this.queue.waitingCount;
+  }
+
+  async generate(prompt: string | readonly number[], options: GenerateOptions = {}, signal?: AbortSignal): Promise<GenerateResult> {
+    return this.collect({ ...options, prompt }, signal);
+  }
+
+  async chat(messages: readonly Message[], options: GenerateOptions = {}, signal?: AbortSignal): Promise<GenerateResult> {
+    return this.collect({ ...options, messages }, signal);
+  }
+
+  private async collect(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult> {
+    const stream = this.stream(request, signal);
+    for (;;) {
+      const { value, done } = await stream.next();
+      if (done) return value;
+    }
+  }
+
+  /** The prompt token ids of a request. */
+  promptIds(request: GenerateRequest): number[] {
+    const tokenizer = this.loaded.tokenizer;
+    if ('messages' in request && request.messages !== undefined) {
+      checkMessages(request.messages);
+      return tokenizer.encodeChat(
+        request.messages.map((m) => ({ role: m.role, content: m.content })),
+        { addGenerationPrompt: true },
+      );
+    }
+    const prompt = (request as { prompt?: unknown }).prompt;
+    if (typeof prompt === 'string') return tokenizer.encode(prompt);
+    if (Array.isArray(prompt) && prompt.every((id) => Number.isInteger(id) && id >= 0 && id < this.loaded.config.vocabSize)) return [...prompt];
+    throw new InvalidRequestError('prompt must be a string or a list of token ids of this model', 'prompt');
+  }
+
+  async *stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult> {
+    if (this.closed) throw new BackendClosedError();
+    const { prompt: _p, messages: _m, ...rest } = request as GenerateRequest & { prompt?: unknown; messages?: unknown };
+    const config = this.loaded.config;
+    const options = resolveOptions(rest, { maxTokens: this.options.defaultMaxTokens ?? 512, vocabSize: config.vocabSize });
+    const promptIds = this.promptIds(request);
+    if (promptIds.length === 0) throw new InvalidRequestError('the prompt is empty', 'prompt');
+    if (promptIds.length >= config.maxPositionEmbeddings) {
+      throw new InvalidRequestError(`the prompt has ${promptIds.length} tokens; this model's context holds ${config.maxPositionEmbeddings}`, 'messages' in request ? 'messages' : 'prompt');
+    }
+    const queuedAt = performance.now();
+    await this.queue.acquire(signal);
+    try {
+      return yield* this.run(promptIds, options, signal, performance.now() - queuedAt);
+    } finally {
+      this.queue.release();
+    }
+  }
+
+  private async *run(promptIds: number[], options: ResolvedOptions, signal: AbortSignal | undefined, queueMs: number): AsyncGenerator<GenerateEvent, GenerateResult> {
+    const { model, tokenizer, config } = this.loaded;
+    const start = performance.now();
+    mx.memory.resetPeakMemory();
+    const maxTokens = Math.min(options.maxTokens, config.maxPositionEmbeddings - promptIds.length);
+    const lease = this.prefix.acquire(promptIds);
+    const sampler = makeSampler({ temperature: options.temperature, topP: options.topP, topK: options.topK, minP: options.minP, seed: options.seed });
+    const processors = makeLogitsProcessors({
+      repetitionPenalty: options.repetitionPenalty,
+      presencePenalty: options.presencePenalty,
+      frequencyPenalty: options.frequencyPenalty,
+      logitBias: options.logitBias,
+    });
+    for (const p of processors) p.prompt?.(promptIds);
+    const detokenizer = tokenizer.createStreamingDetokenizer({ skipSpecialTokens: true });
+    const stopper = new StopMatcher(options.stop);
+    const eos = new Set(config.eosTokenIds);
+    const completion: number[] = [];
+    const logprobs: TokenLogprob[] = [];
+    let text = '';
+    let finishReason: FinishReason = 'length';
+    let firstTokenAt = 0;
+    let matchedStop = false;
+    let pendingIds: number[] = [];
+    let pendingLogprobs: TokenLogprob[] = [];
+    const tokens = generateTokens(lease.suffix, {
+      model,
+      cache: this.prefix.caches,
+      sampler,
+      processors,
+      maxTokens,
+      prefillChunkSize: this.options.prefillChunkSize,
+      logprobs: options.logprobs,
+      topLogprobs: options.topLogprobs,
+      signal,
+      onFed: (ids) => this.prefix.fed(ids),
+      onPromptProcessed: () => this.prefix.markPromptEnd(),
+    });
+    let failed = true;
+    try {
+      for await (const token of tokens) {
+        if (firstTokenAt === 0) firstTokenAt = performance.now();
+        if (eos.has(token.id)) {
+          finishReason = 'stop';
+          break;
+        }
+        completion.push(token.id);
+        pendingIds.push(token.id);
+        if (options.logprobs) {
+          const entry = this.describeLogprob(token);
+          pendingLogprobs.push(entry);
+          logprobs.push(entry);
+        }
+        const { emit, stopped } = stopper.push(detokenizer.push(token.id));
+        if (emit) {
+          text += emit;
+          yield { type: 'text', text: emit, tokenIds: pendingIds, ...(options.logprobs ? { logprobs: pendingLogprobs } : {}) };
+          pendingIds = [];
+          pendingLogprobs = [];
+        }
+        if (stopped) {
+          finishReason = 'stop';
+          matchedStop = true;
+          break;
+        }
+        if (signal?.aborted) {
+          finishReason = 'abort';
+          break;
+        }
+      }
+      failed = false;
+    } catch (error) {
+      if (signal?.aborted) {
+        finishReason = 'abort';
+        failed = false;
+      } else {
+        throw error;
+      }
+    } finally {
+      await tokens.return(undefined as never);
+      for (const p of processors) p.dispose?.();
+      sampler.dispose();
+      if (failed) this.prefix.clear();
+    }
+    // Text held back for a possible stop string (or an unfinished character) is released at the end.
+    const tail = matchedStop ? '' : stopper.push(detokenizer.flush()).emit + stopper.flush();
+    if (tail) {
+      text += tail;
+      yield { type: 'text', text: tail, tokenIds: pendingIds, ...(options.logprobs ? { logprobs: pendingLogprobs } : {}) };
+    }
+    const end = performance.now();
+    const promptSeconds = ((firstTokenAt || end) - start) / 1000;
+    const generationSeconds = (end - (firstTokenAt || end)) / 1000;
+    const result: GenerateResult = {
+      text,
+      tokenIds: completion,
+      finishReason,
+      usage: { promptTokens: promptIds.length, cachedPromptTokens: lease.cachedTokens, completionTokens: completion.length },
+      timings: {
+        ttftMs: (firstTokenAt || end) - start,
+        promptTokensPerSecond: promptSeconds > 0 ? lease.suffix.length / promptSeconds : 0,
+        generationTokensPerSecond: generationSeconds > 0 ? (completion.length - 1) / generationSeconds : 0,
+        peakMemoryBytes: mx.memory.getPeakMemory(),
+        queueMs,
+      },
+      ...(options.logprobs ? { logprobs } : {}),
+    };
+    yield { type: 'done', ...result };
+    return result;
+  }
+
+  private describeLogprob(token: GeneratedToken): TokenLogprob {
+    const tokenizer = this.loaded.tokenizer;
+    const entry: TokenLogprob = { tokenId: token.id, token: tokenizer.decode([token.id]), logprob: token.logprob ?? 0 };
+    if (token.top) entry.top = token.top.ids.map((id, i) => ({ tokenId: id, token: tokenizer.decode([id]), logprob: token.top!.logprobs[i] }));
+    return entry;
+  }
+
+  /** Stops taking requests, waits for the running ones, frees the model. */
+  async dispose(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.close();
+    await this.queue.drained();
+    this.prefix.dispose();
+    this.loaded.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
