@@ -209,7 +209,13 @@ def processors(logits_np: np.ndarray) -> None:
 
     # Per-row histories (batch of independent requests): mlx-lm runs one processor list per row.
     batched = []
-    histories = [prompt + generated[:6], [1, 1, 1, 2], prompt[:3] + generated[10:20], [63, 0, 63, 62, 61, 63]]
+    # Same length per row so that a batch can replay them step by step.
+    histories = [
+        (prompt + generated)[:12],
+        [1, 1, 1, 2, 2, 1, 1, 1, 7, 1, 2, 1],
+        prompt[:3] + generated[10:19],
+        [63, 0, 63, 62, 61, 63, 63, 0, 5, 5, 5, 63],
+    ]
     for config in PROCESSOR_CONFIGS:
         rows = []
         for row, history in enumerate(histories):
