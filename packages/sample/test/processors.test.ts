@@ -7,7 +7,9 @@ import {
   SampleOptionsError,
   applyLogitsProcessors,
   composeLogitsProcessors,
+  logprobs,
   makeLogitsProcessors,
+  makeSampler,
 } from '../src/index.js';
 import { type Row, expectRowsClose, loadFixture, matrix } from './fixtures.js';
 
@@ -128,11 +130,13 @@ describe('processor contract', () => {
     });
   });
 
-  it('never reads array values on the host in process() or didSample()', () => {
+  it('never reads array values on the host in process(), didSample(), the sampler or logprobs', () => {
     const reads = ['item', 'toTypedArray', 'toList'] as const;
     const originals = reads.map((name) => mx.Array.prototype[name]);
     const processors: LogitsProcessor[] = makeLogitsProcessors({ repetitionPenalty: 1.2, presencePenalty: 0.5, frequencyPenalty: 0.5, logitBias: { 1: 2 } });
+    using sampler = makeSampler({ temperature: 0.9, topK: 20, topP: 0.9, minP: 0.05, xtcProbability: 0.5, seed: 4 });
     let count = 0;
+    let during = -1;
     try {
       for (const name of reads) {
         const original = mx.Array.prototype[name] as (...args: unknown[]) => unknown;
@@ -147,15 +151,19 @@ describe('processor contract', () => {
         let current = logits;
         for (let i = 0; i < 30; i++) {
           current = applyLogitsProcessors(processors, logits);
-          const token = mx.astype(mx.argmax(current, -1), 'int32');
+          const token = sampler(current);
+          logprobs(current, token, 4);
           processors.forEach((p) => p.didSample?.(token));
         }
         mx.eval(current);
       });
+      during = count;
+      mx.tidy(() => mx.zeros([1]).item()); // the spy itself works
     } finally {
       reads.forEach((name, i) => ((mx.Array.prototype as unknown as Record<string, unknown>)[name] = originals[i]));
       processors.forEach((p) => p.dispose?.());
     }
-    expect(count).toBe(0);
+    expect(during).toBe(0);
+    expect(count).toBe(1);
   });
 });
