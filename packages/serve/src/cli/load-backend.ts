@@ -1,0 +1,31 @@
+// Resolves --model (or the default model, downloading it on first use) and loads it.
+import { basename } from 'node:path';
+import { MlxBackend } from '@mlx-ts/backend';
+import { defaultModel, ensureDefaultModel } from './default-model.js';
+import { downloadProgressBar, loadProgressBar } from './progress.js';
+
+export interface ModelChoice {
+  /** A model folder or .gguf file; undefined = the default model. */
+  model?: string;
+  maxQueue?: number;
+}
+
+/** The id clients use for the model: the default model's name, or the file/folder name. */
+export function modelIdFor(model: string | undefined): string {
+  if (model === undefined) return defaultModel.id;
+  return basename(model.replace(/[\\/]+$/, '')).replace(/\.gguf$/i, '');
+}
+
+export async function resolveModelPath(model: string | undefined): Promise<string> {
+  return model ?? ensureDefaultModel({ onProgress: downloadProgressBar() });
+}
+
+export async function loadBackend(choice: ModelChoice): Promise<MlxBackend> {
+  const path = await resolveModelPath(choice.model);
+  const progress = loadProgressBar(modelIdFor(choice.model));
+  try {
+    return await MlxBackend.load(path, { onProgress: progress.onProgress, maxQueue: choice.maxQueue, name: modelIdFor(choice.model) });
+  } finally {
+    progress.stop();
+  }
+}

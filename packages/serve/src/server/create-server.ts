@@ -1,0 +1,124 @@
+// createServer(backend, options): the OpenAI-compatible HTTP server over any Backend.
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import cors from '@fastify/cors';
+import type { Backend, GenerateOptions } from '@mlx-ts/backend';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { version } from '../version.js';
+import { apiKeyHook } from './auth.js';
+import { toOpenAIError } from './error-mapping.js';
+import { OpenAIError } from './openai-error.js';
+import { RequestParser } from './parse-request.js';
+import { registerGenerationRoutes } from './routes/generation.js';
+import { registerHealthRoute } from './routes/health.js';
+import { registerModelRoutes } from './routes/models.js';
+import type { RequestLimits } from './schemas.js';
+import { ServerState } from './server-state.js';
+
+export interface ServerOptions {
+  /** The model id(s) requests may name; the first is listed first. Default: the backend's name. */
+  modelId?: string | readonly string[];
+  /** When set, /v1/* requires `Authorization: Bearer <apiKey>` (or `X-Api-Key`). */
+  apiKey?: string;
+  /** Largest accepted request body in bytes (default 1 MiB); larger ones get 413. */
+  maxRequestBytes?: number;
+  /** Origins allowed to call from a browser (`['*']` for any). Default: none (no CORS headers). */
+  cors?: readonly string[];
+  /** Generation options applied when a request leaves them out. */
+  defaults?: GenerateOptions;
+  /** Bounds on max_tokens, n and the number of prompts. */
+  limits?: Partial<RequestLimits>;
+  /** Fastify's logger option (default: off). */
+  logger?: FastifyServerOptions['logger'];
+  /** How long close() lets in-flight generations finish before aborting them (default 30 s). */
+  drainTimeoutMs?: number;
+}
+
+export interface OpenAIServer extends AsyncDisposable {
+  /** The underlying Fastify instance (for inject() in tests, or extra routes). */
+  readonly app: FastifyInstance;
+  listen(port: number, host?: string): Promise<{ url: string }>;
+  /** Drains: refuses new requests with 503, lets in-flight ones finish, then closes the sockets. */
+  close(): Promise<void>;
+}
+
+const defaultMaxRequestBytes = 1024 * 1024;
+
+export function createServer(backend: Backend | Promise<Backend>, options: ServerOptions = {}): OpenAIServer {
+  const modelIds = resolveModelIds(backend, options.modelId);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.maxRequestBytes ?? defaultMaxRequestBytes,
+    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    // Draining is ours to answer (an OpenAI error body, not Fastify's).
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+  });
+  const state = new ServerState(backend, options.defaults ?? {}, `fp_mlx_ts_${version}`, (error) => app.log.error({ err: error }, 'model failed to load'));
+  const parser = new RequestParser(options.limits);
+
+  app.addHook('onRequest', async (request, reply) => {
+    // openai-node reads x-request-id into error.requestID and response._request_id.
+    reply.header('x-request-id', request.id);
+    if (state.phase === 'draining' && request.url !== '/health') {
+      reply.header('connection', 'close');
+      throw new OpenAIError(503, 'The server is shutting down and takes no new requests.', { code: 'server_shutting_down', headers: { 'retry-after': '5' } });
+    }
+  });
+  if (options.cors && options.cors.length > 0) {
+    const anyOrigin = options.cors.includes('*');
+    app.register(cors, {
+      origin: anyOrigin ? '*' : [...options.cors],
+      methods: ['GET', 'POST', 'OPTIONS'],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
+    });
+  }
+  if (options.apiKey) app.addHook('onRequest', apiKeyHook(options.apiKey));
+
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = toOpenAIError(error);
+    if (mapped.status >= 500 && mapped.status !== 503) request.log.error({ err: error }, 'request failed');
+    if (reply.sent || reply.raw.headersSent) return;
+    reply.status(mapped.status).headers(mapped.headers).send(mapped.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const route = `${request.method} ${request.url.split('?')[0].slice(0, 200)}`;
+    const error = new OpenAIError(404, `Unknown route ${route}. This server serves GET /v1/models, POST /v1/chat/completions, POST /v1/completions and GET /health.`, {
+      type: 'invalid_request_error',
+      code: 'unknown_url',
+    });
+    reply.status(404).send(error.toJSON());
+  });
+
+  registerHealthRoute(app, state);
+  registerModelRoutes(app, modelIds, Math.floor(Date.now() / 1000));
+  registerGenerationRoutes(app, state, parser, modelIds);
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await state.drain(options.drainTimeoutMs ?? 30_000);
+      await app.close();
+    })();
+    return closing;
+  };
+  return {
+    app,
+    async listen(port: number, host = '127.0.0.1') {
+      await app.listen({ port, host });
+      const address = app.server.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return { url: `http://${shownHost}:${address.port}` };
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function resolveModelIds(backend: Backend | Promise<Backend>, modelId: ServerOptions['modelId']): readonly string[] {
+  if (typeof modelId === 'string') return [modelId];
+  if (modelId && modelId.length > 0) return modelId;
+  if (typeof (backend as Promise<Backend>).then !== 'function') return [(backend as Backend).name];
+  throw new TypeError('createServer: pass options.modelId when the backend is still loading (a Promise).');
+}

@@ -1,0 +1,50 @@
+// The error every route answers with: OpenAI's `{ error: { message, type, param, code } }` body
+// plus the HTTP status that makes the official clients raise the matching error class.
+const marker = Symbol.for('mlx-ts.OpenAIError');
+
+export type OpenAIErrorType = 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'rate_limit_error' | 'server_error' | 'service_unavailable';
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: OpenAIErrorType; param: string | null; code: string | null };
+}
+
+export class OpenAIError extends Error {
+  readonly [marker] = true;
+  readonly status: number;
+  readonly type: OpenAIErrorType;
+  readonly param: string | null;
+  readonly code: string | null;
+  /** Extra response headers (Retry-After for 429 / 503). */
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, message: string, options: { type?: OpenAIErrorType; param?: string | null; code?: string | null; headers?: Record<string, string> } = {}) {
+    super(message);
+    this.name = 'OpenAIError';
+    this.status = status;
+    this.type = options.type ?? defaultType(status);
+    this.param = options.param ?? null;
+    this.code = options.code ?? null;
+    this.headers = options.headers ?? {};
+  }
+
+  toJSON(): OpenAIErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+
+  static isInstance(error: unknown): error is OpenAIError {
+    return typeof error === 'object' && error !== null && marker in error;
+  }
+
+  static invalidRequest(message: string, param: string | null = null, code: string | null = null): OpenAIError {
+    return new OpenAIError(400, message, { param, code });
+  }
+}
+
+function defaultType(status: number): OpenAIErrorType {
+  if (status === 401) return 'authentication_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status === 503) return 'service_unavailable';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}

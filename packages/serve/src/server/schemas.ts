@@ -1,0 +1,147 @@
+// JSON schemas of the two generation endpoints' bodies. `additionalProperties: false` makes any
+// parameter we do not implement a 400 that names it, instead of being silently ignored.
+export interface RequestLimits {
+  /** Largest accepted max_tokens / max_completion_tokens (default 1 000 000). */
+  maxTokens: number;
+  /** Largest accepted n (default 8): each choice is a full generation. */
+  maxChoices: number;
+  /** Most prompts in one /v1/completions request (default 16). */
+  maxPrompts: number;
+}
+
+export const defaultLimits: RequestLimits = { maxTokens: 1_000_000, maxChoices: 8, maxPrompts: 16 };
+
+type Schema = Record<string, unknown>;
+
+/** Python clients send `null` for parameters left unset; null means "use the default". */
+function nullable(schema: Schema): Schema {
+  const type = schema.type;
+  if (typeof type === 'string') return { ...schema, type: [type, 'null'] };
+  return { anyOf: [schema, { type: 'null' }] };
+}
+
+function sharedSamplingProperties(limits: RequestLimits): Record<string, Schema> {
+  return {
+    model: { type: 'string', minLength: 1 },
+    temperature: nullable({ type: 'number', minimum: 0, maximum: 2 }),
+    top_p: nullable({ type: 'number', exclusiveMinimum: 0, maximum: 1 }),
+    n: nullable({ type: 'integer', minimum: 1, maximum: limits.maxChoices }),
+    stream: nullable({ type: 'boolean' }),
+    stream_options: nullable({
+      type: 'object',
+      additionalProperties: false,
+      properties: { include_usage: nullable({ type: 'boolean' }) },
+    }),
+    stop: {
+      anyOf: [
+        { type: 'null' },
+        { type: 'string', minLength: 1, maxLength: 1000 },
+        { type: 'array', maxItems: 16, items: { type: 'string', minLength: 1, maxLength: 1000 } },
+      ],
+    },
+    max_tokens: nullable({ type: 'integer', minimum: 1, maximum: limits.maxTokens }),
+    presence_penalty: nullable({ type: 'number', minimum: -2, maximum: 2 }),
+    frequency_penalty: nullable({ type: 'number', minimum: -2, maximum: 2 }),
+    logit_bias: nullable({
+      type: 'object',
+      maxProperties: 1024,
+      propertyNames: { pattern: '^[0-9]{1,9}$' },
+      additionalProperties: { type: 'number', minimum: -100, maximum: 100 },
+    }),
+    seed: nullable({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    // Documented by OpenAI as an end-user identifier for abuse monitoring: accepted, not used.
+    user: nullable({ type: 'string', maxLength: 256 }),
+    // Extensions shared with mlx-lm's and llama.cpp's servers.
+    top_k: nullable({ type: 'integer', minimum: 0, maximum: 1_000_000 }),
+    min_p: nullable({ type: 'number', minimum: 0, maximum: 1 }),
+    repetition_penalty: nullable({ type: 'number', exclusiveMinimum: 0, maximum: 10 }),
+  };
+}
+
+const textPart: Schema = {
+  type: 'object',
+  required: ['type', 'text'],
+  additionalProperties: false,
+  properties: { type: { const: 'text' }, text: { type: 'string' } },
+};
+
+const message: Schema = {
+  type: 'object',
+  required: ['role', 'content'],
+  additionalProperties: false,
+  properties: {
+    role: { enum: ['system', 'developer', 'user', 'assistant'] },
+    content: { anyOf: [{ type: 'string' }, { type: 'array', minItems: 1, items: textPart }] },
+    name: { type: 'string', maxLength: 256 },
+  },
+};
+
+export function chatCompletionSchema(limits: RequestLimits): Schema {
+  return {
+    type: 'object',
+    required: ['model', 'messages'],
+    additionalProperties: false,
+    properties: {
+      ...sharedSamplingProperties(limits),
+      messages: { type: 'array', minItems: 1, maxItems: 4096, items: message },
+      max_completion_tokens: nullable({ type: 'integer', minimum: 1, maximum: limits.maxTokens }),
+      logprobs: nullable({ type: 'boolean' }),
+      top_logprobs: nullable({ type: 'integer', minimum: 0, maximum: 20 }),
+      // Plain text is the only format this server produces; asking for it explicitly is fine.
+      response_format: nullable({ type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'text' } } }),
+    },
+  };
+}
+
+export function completionSchema(limits: RequestLimits): Schema {
+  const tokenIds = { type: 'array', minItems: 1, items: { type: 'integer', minimum: 0 } };
+  return {
+    type: 'object',
+    required: ['model', 'prompt'],
+    additionalProperties: false,
+    properties: {
+      ...sharedSamplingProperties(limits),
+      prompt: {
+        anyOf: [
+          { type: 'string', minLength: 1 },
+          { type: 'array', minItems: 1, maxItems: limits.maxPrompts, items: { type: 'string', minLength: 1 } },
+          tokenIds,
+          { type: 'array', minItems: 1, maxItems: limits.maxPrompts, items: tokenIds },
+        ],
+      },
+      logprobs: nullable({ type: 'integer', minimum: 0, maximum: 20 }),
+      echo: nullable({ const: false }),
+      best_of: nullable({ type: 'integer', minimum: 1, maximum: limits.maxChoices }),
+      suffix: { type: 'null' },
+    },
+  };
+}
+
+/** What each parameter must be, in words, for error messages. */
+export const parameterRules: Record<string, string> = {
+  model: 'a non-empty string naming a model from GET /v1/models',
+  messages: "a non-empty list of { role: 'system' | 'developer' | 'user' | 'assistant', content: string | [{ type: 'text', text }] }",
+  prompt: 'a non-empty string, a list of strings, a list of token ids, or a list of token-id lists',
+  temperature: 'a number from 0 to 2',
+  top_p: 'a number greater than 0 and at most 1',
+  n: 'an integer from 1 to the server limit',
+  stream: 'a boolean',
+  stream_options: '{ include_usage: boolean }, sent only with stream: true',
+  stop: 'a non-empty string or a list of at most 16 non-empty strings',
+  max_tokens: 'an integer of at least 1, within the server limit',
+  max_completion_tokens: 'an integer of at least 1, within the server limit',
+  presence_penalty: 'a number from -2 to 2',
+  frequency_penalty: 'a number from -2 to 2',
+  logit_bias: 'an object mapping token ids (as strings) to numbers from -100 to 100',
+  seed: 'a non-negative integer',
+  user: 'a string',
+  top_k: 'a non-negative integer (0 disables it)',
+  min_p: 'a number from 0 to 1',
+  repetition_penalty: 'a number greater than 0 and at most 10',
+  logprobs: 'a boolean on /v1/chat/completions, an integer from 0 to 20 on /v1/completions',
+  top_logprobs: 'an integer from 0 to 20, sent with logprobs: true',
+  response_format: "{ type: 'text' } (structured output is not supported)",
+  echo: 'false (echoing the prompt is not supported)',
+  best_of: 'equal to n (extra candidates are not supported)',
+  suffix: 'null (suffix insertion is not supported)',
+};
