@@ -140,7 +140,7 @@ export class MlxBackend implements Backend {
     for (const p of processors) p.prompt?.(promptIds);
     const detokenizer = tokenizer.createStreamingDetokenizer({ skipSpecialTokens: true });
     const stopper = new StopMatcher(options.stop);
-    const eos = new Set(config.eosTokenIds);
+    const eos = new Set(options.ignoreEos ? [] : config.eosTokenIds);
     const completion: number[] = [];
     const logprobs: TokenLogprob[] = [];
     let text = '';
@@ -177,7 +177,9 @@ export class MlxBackend implements Backend {
           pendingLogprobs.push(entry);
           logprobs.push(entry);
         }
-        const { emit, stopped } = stopper.push(detokenizer.push(token.id));
+        // An id beyond the tokenizer's vocabulary (a model whose embedding has spare rows) has no text.
+        const delta = token.id < tokenizer.vocabSize ? detokenizer.push(token.id) : '';
+        const { emit, stopped } = stopper.push(delta);
         if (emit) {
           text += emit;
           yield { type: 'text', text: emit, tokenIds: pendingIds, ...(options.logprobs ? { logprobs: pendingLogprobs } : {}) };
@@ -237,8 +239,9 @@ export class MlxBackend implements Backend {
 
   private describeLogprob(token: GeneratedToken): TokenLogprob {
     const tokenizer = this.loaded.tokenizer;
-    const entry: TokenLogprob = { tokenId: token.id, token: tokenizer.decode([token.id]), logprob: token.logprob ?? 0 };
-    if (token.top) entry.top = token.top.ids.map((id, i) => ({ tokenId: id, token: tokenizer.decode([id]), logprob: token.top!.logprobs[i] }));
+    const text = (id: number) => (id < tokenizer.vocabSize ? tokenizer.decode([id]) : '');
+    const entry: TokenLogprob = { tokenId: token.id, token: text(token.id), logprob: token.logprob ?? 0 };
+    if (token.top) entry.top = token.top.ids.map((id, i) => ({ tokenId: id, token: text(id), logprob: token.top!.logprobs[i] }));
     return entry;
   }
 

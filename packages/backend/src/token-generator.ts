@@ -97,7 +97,13 @@ export async function* generateTokens(promptIds: readonly number[], options: Tok
     });
 
   signal?.throwIfAborted();
-  let current = step(mx.array([[...rest]], 'int32'));
+  const promptTail = mx.array([[...rest]], 'int32');
+  let current: Step;
+  try {
+    current = step(promptTail);
+  } finally {
+    promptTail.dispose();
+  }
   let pending = mx.asyncEval(stepArrays(current), cacheArrays(cache));
   options.onFed?.(rest);
   let next: Step | undefined;

@@ -31,6 +31,8 @@ export interface GenerateOptions {
   logprobs?: boolean;
   /** With logprobs: also this many most likely alternatives per position (0–20). */
   topLogprobs?: number;
+  /** Keep generating past end-of-sequence tokens (benchmarks, as llama.cpp's ignore_eos). */
+  ignoreEos?: boolean;
 }
 
 export type FinishReason = 'stop' | 'length' | 'abort';

@@ -17,9 +17,10 @@ export interface ResolvedOptions {
   stop: string[];
   logprobs: boolean;
   topLogprobs: number;
+  ignoreEos: boolean;
 }
 
-const known = new Set(['maxTokens', 'temperature', 'topP', 'topK', 'minP', 'repetitionPenalty', 'presencePenalty', 'frequencyPenalty', 'logitBias', 'seed', 'stop', 'logprobs', 'topLogprobs']);
+const known = new Set(['maxTokens', 'temperature', 'topP', 'topK', 'minP', 'repetitionPenalty', 'presencePenalty', 'frequencyPenalty', 'logitBias', 'seed', 'stop', 'logprobs', 'topLogprobs', 'ignoreEos']);
 
 function finite(options: Record<string, unknown>, name: string, check: (v: number) => boolean, rule: string): number | undefined {
   const value = options[name];
@@ -54,7 +55,9 @@ export function resolveOptions(options: GenerateOptions = {}, defaults: { maxTok
     }
     stop = list as string[];
   }
-  if (raw.logprobs !== undefined && typeof raw.logprobs !== 'boolean') throw new InvalidRequestError('logprobs must be a boolean', 'logprobs');
+  for (const flag of ['logprobs', 'ignoreEos']) {
+    if (raw[flag] !== undefined && typeof raw[flag] !== 'boolean') throw new InvalidRequestError(`${flag} must be a boolean`, flag);
+  }
   let logitBias: Record<number, number> | undefined;
   if (raw.logitBias !== undefined && raw.logitBias !== null) {
     if (typeof raw.logitBias !== 'object' || Array.isArray(raw.logitBias)) throw new InvalidRequestError('logitBias must map token ids to numbers', 'logitBias');
@@ -66,5 +69,5 @@ export function resolveOptions(options: GenerateOptions = {}, defaults: { maxTok
       logitBias[id] = value;
     }
   }
-  return { maxTokens, temperature, topP, topK, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, stop, logprobs: raw.logprobs === true, topLogprobs };
+  return { maxTokens, temperature, topP, topK, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, stop, logprobs: raw.logprobs === true, topLogprobs, ignoreEos: raw.ignoreEos === true };
 }
