@@ -1,0 +1,118 @@
+// Load, overload, disconnect and shutdown on the real model, with a backend that lets no
+// request wait (maxQueue 0), so "the model is free again" is observable from outside.
+import type { MlxBackend } from '@mlx-ts/backend';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type OpenAIServer } from '../src/index.js';
+import { loadReferenceBackend, modelId, postJson, reference, sseEvents } from './helpers.js';
+
+let backend: MlxBackend;
+
+beforeAll(async () => {
+  backend = await loadReferenceBackend({ maxQueue: 0 });
+});
+
+afterAll(async () => {
+  await backend?.dispose();
+});
+
+const messages = reference.chat.messages;
+
+/** Starts a long streamed generation and resolves once its first content bytes arrived. */
+async function startLongStream(url: string) {
+  const response = await postJson(`${url}/v1/chat/completions`, { model: modelId, messages, max_tokens: 400, stream: true });
+  const reader = response.body!.getReader();
+  await reader.read();
+  return { reader, response };
+}
+
+describe('while the model loads', () => {
+  it('/health and generation answer 503 with Retry-After, then serve', async () => {
+    let resolveBackend!: (b: MlxBackend) => void;
+    const server = createServer(new Promise<MlxBackend>((resolve) => (resolveBackend = resolve)), { modelId });
+    const { url } = await server.listen(0);
+    try {
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(503);
+      expect(health.headers.get('retry-after')).toBe('2');
+      expect(await health.json()).toMatchObject({ status: 'loading' });
+      const early = await postJson(`${url}/v1/chat/completions`, { model: modelId, messages, max_tokens: 1 });
+      expect(early.status).toBe(503);
+      expect(((await early.json()) as { error: { code: string } }).error.code).toBe('model_loading');
+      resolveBackend(backend);
+      await new Promise((r) => setImmediate(r));
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a busy model', () => {
+  it('a full queue answers 429 with Retry-After (RateLimitError); a disconnect frees the model', async () => {
+    const server = createServer(backend, { modelId });
+    const { url } = await server.listen(0);
+    try {
+      const long = await startLongStream(url);
+      const busy = await postJson(`${url}/v1/chat/completions`, { model: modelId, messages, max_tokens: 1 });
+      expect(busy.status).toBe(429);
+      expect(busy.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(((await busy.json()) as { error: { code: string } }).error.code).toBe('rate_limit_exceeded');
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      await expect(client.chat.completions.create({ model: modelId, messages, max_tokens: 1 })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+
+      // The 400-token generation would run for many seconds; closing the connection must stop it.
+      const closedAt = performance.now();
+      await long.reader.cancel();
+      let status = 0;
+      while (performance.now() - closedAt < 5000) {
+        const next = await postJson(`${url}/v1/chat/completions`, { model: modelId, messages, max_tokens: 1 });
+        status = next.status;
+        await next.body?.cancel();
+        if (status === 200) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(status).toBe(200);
+      expect(performance.now() - closedAt).toBeLessThan(5000);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('graceful drain', () => {
+  it('close() lets the running stream finish, refuses new work with 503, then stops listening', async () => {
+    const server = createServer(backend, { modelId, drainTimeoutMs: 60_000 });
+    const { url } = await server.listen(0);
+    const running = postJson(`${url}/v1/chat/completions`, { model: modelId, messages, max_tokens: 6, stream: true }).then((r) => r.text());
+    await new Promise((r) => setTimeout(r, 300));
+    const closed = server.close();
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'draining' });
+    const refused = await postJson(`${url}/v1/chat/completions`, { model: modelId, messages, max_tokens: 1 });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('server_shutting_down');
+    const events = sseEvents(await running);
+    expect(events.at(-1)).toBe('[DONE]');
+    expect(events.at(-2)).toMatchObject({ choices: [{ finish_reason: 'length' }] });
+    await closed;
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it('past the drain timeout, running requests end with a 503 error event', async () => {
+    const server = createServer(backend, { modelId, drainTimeoutMs: 200 });
+    const { url } = await server.listen(0);
+    const long = await startLongStream(url);
+    await server.close();
+    let body = '';
+    for (;;) {
+      const { value, done } = await long.reader.read();
+      if (done) break;
+      body += new TextDecoder().decode(value);
+    }
+    const events = sseEvents(body.slice(body.indexOf('data: ')));
+    expect(events.at(-1)).toBe('[DONE]');
+    expect(events.at(-2)).toMatchObject({ error: { code: 'server_shutting_down', type: 'service_unavailable' } });
+  });
+});
