@@ -9,7 +9,7 @@ import {
   ggmlTypes,
   toFloat32Values,
   type GgmlTypeName,
-} from '../src/index.js';
+} from '../src/gguf/index.js';
 import { base64Bytes, base64Float32, base64Uint16, base64Uint32, firstBitDifference, readFixture } from './helpers/fixtures.js';
 
 interface QuantFixture {

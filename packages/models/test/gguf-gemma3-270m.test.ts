@@ -2,7 +2,7 @@
 // (tools/fixtures/models/make-gguf-gemma3-270m.py). Needs `bash tools/setup-test-data.sh`.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dequantizeAffine, openGguf, toFloat32Values, type GgufFile, type GgufValue } from '../src/index.js';
+import { dequantizeAffine, openGguf, toFloat32Values, type GgufFile, type GgufValue } from '../src/gguf/index.js';
 import { readFixture } from './helpers/fixtures.js';
 import { requireModelData } from './helpers/model-data.js';
 

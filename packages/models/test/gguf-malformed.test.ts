@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ModelLoadError, openGguf } from '../src/index.js';
+import { ModelLoadError } from '../src/errors.js';
+import { openGguf } from '../src/gguf/index.js';
 import { buildGguf, concat, ggufString, keyValue, u32, u64, u8, V, validGguf } from './helpers/gguf-builder.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'gguf-malformed-'));

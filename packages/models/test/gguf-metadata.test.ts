@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openGguf, toFloat32Values, type GgufValue } from '../src/index.js';
+import { openGguf, toFloat32Values, type GgufValue } from '../src/gguf/index.js';
 import { base64Bytes, readFixture } from './helpers/fixtures.js';
 
 type Plain = number | boolean | string | { bigint: string } | Plain[];
