@@ -121,6 +121,12 @@ class Block {
   }
 }
 
+function roundToBfloat16(value: number): number {
+  const bits = new Uint32Array(new Float32Array([value]).buffer)[0];
+  const rounded = (bits + 0x7fff + ((bits >> 16) & 1)) & 0xffff0000;
+  return new Float32Array(new Uint32Array([rounded >>> 0]).buffer)[0];
+}
+
 /** A boolean mask [L, offset + L]: query i (at position offset + i) sees keys within the last `window` positions, itself included. */
 function slidingMask(length: number, offset: number, window: number): mx.Array {
   return mx.tidy(() => {
@@ -138,6 +144,7 @@ export class Gemma3Model implements LanguageModel {
   private readonly lmHead: Linear | undefined;
   private readonly firstSliding: number;
   private readonly firstFull: number;
+  private readonly embedScale: number;
 
   constructor(
     readonly config: Gemma3Config,
@@ -148,6 +155,10 @@ export class Gemma3Model implements LanguageModel {
     const { vocabSize: v, hiddenSize: h, numHiddenLayers: n } = config;
     const table = weights.matrix('model.embed_tokens.weight', [v, h]);
     this.embedding = table.kind === 'dense' ? Embedding.dense(table.array) : Embedding.quantized(table);
+    // √hidden is rounded in the weights' dtype (HF); MLX-quantized checkpoints come from bf16
+    // weights, and mlx-lm rounds to bf16 there, so do the same to reproduce its outputs.
+    const scale = Math.sqrt(h);
+    this.embedScale = table.kind === 'quantized' ? roundToBfloat16(scale) : scale;
     this.layers = Array.from({ length: n }, (_, i) => new Block(config, weights, i));
     this.finalNorm = weights.normScale('model.norm.weight', h);
     this.lmHead = !config.tieWordEmbeddings && weights.has('lm_head.weight') ? linear(weights.matrix('lm_head.weight', [v, h])) : undefined;
@@ -159,7 +170,7 @@ export class Gemma3Model implements LanguageModel {
     return mx.tidy(() => {
       const [, length] = inputIds.shape;
       let h = this.embedding.lookup(inputIds, this.dtype);
-      h = mx.multiply(h, Math.sqrt(this.config.hiddenSize));
+      h = mx.multiply(h, this.embedScale);
       const window = this.config.slidingWindow;
       let fullMask: mx.fast.AttentionMask = length > 1 ? 'causal' : null;
       let slidingWindowMask: mx.fast.AttentionMask = length > window ? slidingMask(length, 0, window) : fullMask;
