@@ -22,6 +22,8 @@ export interface MlxBackendOptions extends LoadModelOptions {
   prefillChunkSize?: number;
   /** A display name (default: the model path). */
   name?: string;
+  /** Reuse the KV state of the previous request when a prompt continues it (default true). */
+  reusePromptPrefix?: boolean;
 }
 
 const roles = new Set(['system', 'user', 'assistant']);
@@ -129,6 +131,7 @@ export class MlxBackend implements Backend {
     const start = performance.now();
     mx.memory.resetPeakMemory();
     const maxTokens = Math.min(options.maxTokens, config.maxPositionEmbeddings - promptIds.length);
+    if (this.options.reusePromptPrefix === false) this.prefix.clear();
     const lease = this.prefix.acquire(promptIds);
     const sampler = makeSampler({ temperature: options.temperature, topP: options.topP, topK: options.topK, minP: options.minP, seed: options.seed });
     const processors = makeLogitsProcessors({
@@ -227,7 +230,8 @@ export class MlxBackend implements Backend {
       timings: {
         ttftMs: (firstTokenAt || end) - start,
         promptTokensPerSecond: promptSeconds > 0 ? lease.suffix.length / promptSeconds : 0,
-        generationTokensPerSecond: generationSeconds > 0 ? (completion.length - 1) / generationSeconds : 0,
+        // As mlx-lm: every generated token over the time since the first one appeared.
+        generationTokensPerSecond: generationSeconds > 0 ? completion.length / generationSeconds : 0,
         peakMemoryBytes: mx.memory.getPeakMemory(),
         queueMs,
       },
