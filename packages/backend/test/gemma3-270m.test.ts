@@ -1,0 +1,37 @@
+// The real Gemma 3 270M (GGUF) through MlxBackend: greedy generation repeats the reference
+// continuation (transformers on the same GGUF), and streaming gives the same text.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MlxBackend } from '../src/index.js';
+import { modelsFixtures, readJson, requireModelData } from './helpers.js';
+
+interface Reference {
+  prompts: { text: string; ids: number[]; gguf: { greedyIds: number[]; greedyText: string } }[];
+}
+
+const reference = readJson<Reference>(`${modelsFixtures}/gemma3-270m-reference.json`);
+
+let backend: MlxBackend;
+beforeAll(async () => {
+  backend = await MlxBackend.load(requireModelData('gemma-3-270m-q4_k_m.gguf'));
+});
+afterAll(async () => {
+  await backend?.dispose();
+});
+
+describe('Gemma 3 270M through MlxBackend', () => {
+  it.each(reference.prompts.slice(0, 3).map((p) => [p.text.slice(0, 24), p] as const))('greedy continuation of %j equals the reference', async (_, prompt) => {
+    const result = await backend.generate(prompt.text, { maxTokens: prompt.gguf.greedyIds.length, ignoreEos: true });
+    expect(result.usage.promptTokens).toBe(prompt.ids.length);
+    expect(result.tokenIds).toEqual(prompt.gguf.greedyIds);
+    expect(result.text).toBe(prompt.gguf.greedyText);
+  });
+
+  it('streamed deltas concatenate to the reference text', async () => {
+    const prompt = reference.prompts[0];
+    let text = '';
+    for await (const event of backend.stream({ prompt: prompt.text, maxTokens: prompt.gguf.greedyIds.length, ignoreEos: true })) {
+      if (event.type === 'text') text += event.text;
+    }
+    expect(text).toBe(prompt.gguf.greedyText);
+  });
+});
