@@ -1,6 +1,7 @@
 // Resolves --model (or the default model, downloading it on first use) and loads it.
 import { basename } from 'node:path';
 import { MlxBackend } from '@mlx-ts/backend';
+import { WorkerBackend } from '../worker/worker-backend.js';
 import { defaultModel, ensureDefaultModel } from './default-model.js';
 import { downloadProgressBar, loadProgressBar } from './progress.js';
 
@@ -25,6 +26,17 @@ export async function loadBackend(choice: ModelChoice): Promise<MlxBackend> {
   const progress = loadProgressBar(modelIdFor(choice.model));
   try {
     return await MlxBackend.load(path, { onProgress: progress.onProgress, maxQueue: choice.maxQueue, name: modelIdFor(choice.model) });
+  } finally {
+    progress.stop();
+  }
+}
+
+/** For the server: the model runs on a worker thread so the HTTP event loop stays responsive. */
+export async function loadWorkerBackend(choice: ModelChoice): Promise<WorkerBackend> {
+  const path = await resolveModelPath(choice.model);
+  const progress = loadProgressBar(modelIdFor(choice.model));
+  try {
+    return await WorkerBackend.load(path, { onProgress: progress.onProgress, maxQueue: choice.maxQueue, name: modelIdFor(choice.model) });
   } finally {
     progress.stop();
   }

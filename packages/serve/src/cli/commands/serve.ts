@@ -1,7 +1,7 @@
 // mlx-ts serve: listen at once (/health answers 503 while the model loads), then serve.
 import { Command } from 'commander';
 import { createServer } from '../../server/create-server.js';
-import { loadBackend, modelIdFor } from '../load-backend.js';
+import { loadWorkerBackend, modelIdFor } from '../load-backend.js';
 import { integer } from '../parse-number.js';
 import { addSamplingOptions, generateOptionsFrom, type SamplingFlags } from './sampling-options.js';
 
@@ -33,7 +33,7 @@ export function serveCommand(): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'warn');
   return addSamplingOptions(command, 'default max_tokens for requests that give none').action(async (flags: ServeFlags) => {
     const modelId = flags.modelId ?? modelIdFor(flags.model);
-    const backend = loadBackend({ model: flags.model, maxQueue: flags.maxQueue });
+    const backend = loadWorkerBackend({ model: flags.model, maxQueue: flags.maxQueue });
     const server = createServer(backend, {
       modelId,
       apiKey: flags.apiKey ?? process.env.MLX_TS_API_KEY,

@@ -1,0 +1,25 @@
+// Messages between WorkerBackend (the HTTP thread) and the backend worker thread.
+import type { GenerateEvent, GenerateRequest, GenerateResult, MlxBackendOptions } from '@mlx-ts/backend';
+
+export type ToWorker =
+  | { type: 'load'; path: string; options: Omit<MlxBackendOptions, 'onProgress' | 'signal'> }
+  | { type: 'stream'; id: number; request: GenerateRequest }
+  | { type: 'abort'; id: number }
+  | { type: 'dispose' };
+
+export interface SerializedError {
+  kind: 'invalid-request' | 'busy' | 'closed' | 'tokenizer' | 'other';
+  message: string;
+  param?: string;
+  queued?: number;
+  retryAfterSeconds?: number;
+}
+
+export type FromWorker =
+  | { type: 'progress'; tensorsDone: number; tensorsTotal: number }
+  | { type: 'loaded'; name: string }
+  | { type: 'load-error'; error: SerializedError }
+  | { type: 'event'; id: number; event: GenerateEvent }
+  | { type: 'end'; id: number; result: GenerateResult }
+  | { type: 'error'; id: number; error: SerializedError }
+  | { type: 'disposed' };

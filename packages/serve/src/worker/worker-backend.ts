@@ -1,0 +1,204 @@
+// WorkerBackend: a Backend whose MlxBackend lives on a worker thread. The server's event loop then
+// only relays messages, so /health and new connections answer at once while MLX computes.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  type Backend,
+  BackendBusyError,
+  BackendClosedError,
+  type GenerateEvent,
+  type GenerateOptions,
+  type GenerateRequest,
+  type GenerateResult,
+  InvalidRequestError,
+  type Message,
+} from '@mlx-ts/backend';
+import type { FromWorker, SerializedError, ToWorker } from './protocol.js';
+
+export interface WorkerBackendOptions {
+  /** Requests that may wait while one runs (MlxBackend's maxQueue). */
+  maxQueue?: number;
+  defaultMaxTokens?: number;
+  name?: string;
+  onProgress?: (progress: { tensorsDone: number; tensorsTotal: number }) => void;
+}
+
+type StreamMessage = Extract<FromWorker, { type: 'event' | 'end' | 'error' }>;
+
+/** Messages for one stream, awaited one at a time. */
+class Inbox {
+  private readonly items: StreamMessage[] = [];
+  private waiter?: (message: StreamMessage) => void;
+  push(message: StreamMessage): void {
+    if (this.waiter) {
+      const resolve = this.waiter;
+      this.waiter = undefined;
+      resolve(message);
+    } else {
+      this.items.push(message);
+    }
+  }
+  next(): Promise<StreamMessage> {
+    const item = this.items.shift();
+    return item ? Promise.resolve(item) : new Promise((resolve) => (this.waiter = resolve));
+  }
+}
+
+function workerUrl(): URL {
+  const beside = new URL('./backend-worker.js', import.meta.url);
+  // Run from the TypeScript sources (tests), the worker script comes from the package's build.
+  return existsSync(fileURLToPath(beside)) ? beside : new URL('../../dist/backend-worker.js', import.meta.url);
+}
+
+function deserialize(error: SerializedError): Error {
+  switch (error.kind) {
+    case 'invalid-request':
+      return new InvalidRequestError(error.message, error.param);
+    case 'busy':
+      return new BackendBusyError(error.queued ?? 0, error.retryAfterSeconds);
+    case 'closed':
+      return new BackendClosedError();
+    case 'tokenizer':
+      // The tokenizer's Symbol.for marker keeps its meaning (a 400) on this side of the thread.
+      return Object.assign(new Error(error.message), { name: 'TokenizerError', [Symbol.for('mlx-ts.tokenizer.error')]: true });
+    default:
+      return new Error(error.message);
+  }
+}
+
+export class WorkerBackend implements Backend {
+  private readonly streams = new Map<number, Inbox>();
+  private nextId = 0;
+  private closed = false;
+  private crash?: Error;
+  private disposed?: Promise<void>;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly name: string,
+  ) {
+    worker.on('message', (message: FromWorker) => {
+      if (message.type === 'event' || message.type === 'end' || message.type === 'error') this.streams.get(message.id)?.push(message);
+    });
+    const fail = (error: Error) => {
+      this.crash ??= error;
+      for (const [id, inbox] of this.streams) inbox.push({ type: 'error', id, error: { kind: 'other', message: `the backend worker stopped: ${error.message}` } });
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+  }
+
+  /** Starts the worker and loads the model folder or .gguf file there. */
+  static async load(path: string, options: WorkerBackendOptions = {}): Promise<WorkerBackend> {
+    const worker = new Worker(workerUrl());
+    const { onProgress, ...rest } = options;
+    let detach = () => {};
+    const name = await new Promise<string>((resolve, reject) => {
+      const onMessage = (message: FromWorker) => {
+        if (message.type === 'progress') onProgress?.(message);
+        else if (message.type === 'loaded') resolve(message.name);
+        else if (message.type === 'load-error') reject(deserialize(message.error));
+      };
+      const onExit = (code: number) => reject(new Error(`the backend worker exited (code ${code}) while loading ${path}`));
+      worker.on('message', onMessage);
+      worker.on('error', reject);
+      worker.on('exit', onExit);
+      // Only our own listeners: Worker keeps internal ones that route messages.
+      detach = () => {
+        worker.off('message', onMessage);
+        worker.off('error', reject);
+        worker.off('exit', onExit);
+      };
+      worker.postMessage({ type: 'load', path, options: rest } satisfies ToWorker);
+    }).catch(async (error: unknown) => {
+      detach();
+      await worker.terminate();
+      throw error;
+    });
+    detach();
+    return new WorkerBackend(worker, name);
+  }
+
+  get unavailableReason(): string | undefined {
+    if (this.crash) return `the backend worker stopped (${this.crash.message})`;
+    return this.closed ? 'the backend was disposed' : undefined;
+  }
+
+  available(): boolean {
+    return this.unavailableReason === undefined;
+  }
+
+  /** Requests that wait behind the running one. */
+  get queuedRequests(): number {
+    return Math.max(0, this.streams.size - 1);
+  }
+
+  generate(prompt: string | readonly number[], options: GenerateOptions = {}, signal?: AbortSignal): Promise<GenerateResult> {
+    return this.collect({ ...options, prompt }, signal);
+  }
+
+  chat(messages: readonly Message[], options: GenerateOptions = {}, signal?: AbortSignal): Promise<GenerateResult> {
+    return this.collect({ ...options, messages }, signal);
+  }
+
+  private async collect(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult> {
+    const stream = this.stream(request, signal);
+    for (;;) {
+      const next = await stream.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  async *stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult> {
+    if (this.closed || this.crash) throw new BackendClosedError();
+    signal?.throwIfAborted();
+    const id = ++this.nextId;
+    const inbox = new Inbox();
+    this.streams.set(id, inbox);
+    const abort = () => this.worker.postMessage({ type: 'abort', id } satisfies ToWorker);
+    signal?.addEventListener('abort', abort, { once: true });
+    let finished = false;
+    try {
+      this.worker.postMessage({ type: 'stream', id, request } satisfies ToWorker);
+      for (;;) {
+        const message = await inbox.next();
+        if (message.type === 'event') {
+          yield message.event;
+        } else if (message.type === 'end') {
+          finished = true;
+          yield { type: 'done', ...message.result };
+          return message.result;
+        } else {
+          finished = true;
+          throw deserialize(message.error);
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      // A consumer that stops early (break, return) stops the generation too.
+      if (!finished) abort();
+      this.streams.delete(id);
+    }
+  }
+
+  /** Lets running requests finish, frees the model and stops the worker. */
+  dispose(): Promise<void> {
+    this.closed = true;
+    this.disposed ??= (async () => {
+      if (!this.crash) {
+        await new Promise<void>((resolve) => {
+          this.worker.on('message', (message: FromWorker) => message.type === 'disposed' && resolve());
+          this.worker.once('exit', () => resolve());
+          this.worker.postMessage({ type: 'dispose' } satisfies ToWorker);
+        });
+      }
+      await this.worker.terminate();
+    })();
+    return this.disposed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
