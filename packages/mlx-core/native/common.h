@@ -63,10 +63,14 @@ void Export(Napi::Env env, Napi::Object exports, const char* name) {
 
 // ---- argument readers ----------------------------------------------------------------------
 
+// The numeric readers make one Node-API call: reading a non-number fails with
+// napi_number_expected, so no separate typeof check is needed on the hot path.
 inline uint32_t HandleArg(const Napi::CallbackInfo& info, size_t i) {
-  const Napi::Value v = info[i];
-  if (!v.IsNumber()) throw ArgumentError("argument " + std::to_string(i) + ": expected an array handle");
-  return v.As<Napi::Number>().Uint32Value();
+  uint32_t out;
+  if (napi_get_value_uint32(info.Env(), info[i], &out) != napi_ok) {
+    throw ArgumentError("argument " + std::to_string(i) + ": expected an array handle");
+  }
+  return out;
 }
 
 inline mx::array& ArrayArg(const Napi::CallbackInfo& info, size_t i) {
@@ -83,9 +87,11 @@ inline bool IsMissing(const Napi::CallbackInfo& info, size_t i) {
 }
 
 inline int IntArg(const Napi::CallbackInfo& info, size_t i) {
-  const Napi::Value v = info[i];
-  if (!v.IsNumber()) throw ArgumentError("argument " + std::to_string(i) + ": expected an integer");
-  return v.As<Napi::Number>().Int32Value();
+  int32_t out;
+  if (napi_get_value_int32(info.Env(), info[i], &out) != napi_ok) {
+    throw ArgumentError("argument " + std::to_string(i) + ": expected an integer");
+  }
+  return out;
 }
 
 inline int IntArgOr(const Napi::CallbackInfo& info, size_t i, int fallback) {
@@ -93,9 +99,11 @@ inline int IntArgOr(const Napi::CallbackInfo& info, size_t i, int fallback) {
 }
 
 inline double NumberArg(const Napi::CallbackInfo& info, size_t i) {
-  const Napi::Value v = info[i];
-  if (!v.IsNumber()) throw ArgumentError("argument " + std::to_string(i) + ": expected a number");
-  return v.As<Napi::Number>().DoubleValue();
+  double out;
+  if (napi_get_value_double(info.Env(), info[i], &out) != napi_ok) {
+    throw ArgumentError("argument " + std::to_string(i) + ": expected a number");
+  }
+  return out;
 }
 
 inline bool BoolArg(const Napi::CallbackInfo& info, size_t i, bool fallback = false) {

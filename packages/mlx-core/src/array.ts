@@ -160,7 +160,7 @@ export class Array implements Disposable {
     const h = this.#handle;
     if (h < 0) return;
     this.#handle = -1;
-    if (this.finalizerRegistered) forgetFinalizer(this);
+    forgetFinalizer(this);
     native().release(h);
   }
 

@@ -10,8 +10,12 @@ import type { Array } from './array.js';
 import { native } from './native.js';
 
 // `closed` is set when the scope ends; callbacks that outlive it (a timer started inside an async
-// tidy) then create top-level arrays instead of joining a scope nobody will dispose.
-type Scope = Array[] & { closed?: boolean };
+// tidy) then create top-level arrays instead of joining a scope nobody will dispose. The arrays
+// live in a plain list (a list with extra properties makes V8's push a slow builtin call).
+class Scope {
+  readonly arrays: Array[] = [];
+  closed = false;
+}
 
 const syncScopes: Scope[] = [];
 const asyncScopes = new AsyncLocalStorage<Scope>();
@@ -30,8 +34,8 @@ let flushScheduled = false;
 const MAX_PENDING = 4096;
 
 function currentScope(): Scope | undefined {
-  const top = syncScopes[syncScopes.length - 1];
-  if (top !== undefined) return top;
+  // Guarded: reading index -1 of an empty array is a slow generic property lookup in V8.
+  if (syncScopes.length > 0) return syncScopes[syncScopes.length - 1];
   if (activeAsyncTidies > 0) return asyncScopes.getStore();
   return undefined;
 }
@@ -60,14 +64,20 @@ function toTopLevel(a: Array): void {
 /** @internal records a new array in the current scope, or queues its safety-net finalizer. */
 export function adopt(a: Array): void {
   const scope = currentScope();
-  if (scope && !scope.closed) scope.push(a);
+  if (scope !== undefined && !scope.closed) scope.arrays.push(a);
   else toTopLevel(a);
 }
 
-/** @internal called by Array.dispose for arrays that have a finalizer. */
+/** @internal called by Array.dispose: drops the array's finalizer, or its place in the queue for one. */
 export function forgetFinalizer(a: Array): void {
-  registry.unregister(a);
-  a.finalizerRegistered = false;
+  if (a.finalizerRegistered) {
+    registry.unregister(a);
+    a.finalizerRegistered = false;
+  } else if (pending.length > 0 && pending[pending.length - 1] === a) {
+    // Created and disposed at top level with nothing in between (the common `using` / dispose
+    // pattern): leave the queue as it was, so it neither grows nor keeps the object alive.
+    pending.pop();
+  }
 }
 
 function isArrayLike(value: unknown): value is Array {
@@ -92,23 +102,33 @@ export function collectArrays(value: unknown, out: Set<Array> = new Set(), depth
   return out;
 }
 
-function close(scope: Scope, result: unknown, parent: Scope | undefined): void {
-  scope.closed = true;
-  const kept = collectArrays(result);
-  for (const a of scope) {
+/** Frees the arrays in one call to the addon (a scope ends with many arrays to free). */
+function releaseAll(arrays: readonly Array[], keep?: Set<Array>, parent?: Scope): void {
+  const handles = new Uint32Array(arrays.length);
+  let count = 0;
+  for (let i = 0; i < arrays.length; i++) {
+    const a = arrays[i];
     if (a.disposed) continue;
-    if (kept.has(a)) {
-      if (parent && !parent.closed) parent.push(a);
+    if (keep !== undefined && keep.has(a)) {
+      if (parent !== undefined && !parent.closed) parent.arrays.push(a);
       else toTopLevel(a);
     } else if (!a.escaped) {
-      a.dispose();
+      handles[count++] = a.transferHandle();
     }
   }
+  if (count > 0) native().releaseMany(count === handles.length ? handles : handles.subarray(0, count));
+}
+
+function close(scope: Scope, result: unknown, parent: Scope | undefined): void {
+  scope.closed = true;
+  // Most scopes return nothing or a single value: skip the search when there is nothing to find.
+  const kept = typeof result === 'object' && result !== null ? collectArrays(result) : undefined;
+  releaseAll(scope.arrays, kept !== undefined && kept.size > 0 ? kept : undefined, parent);
 }
 
 function disposeScope(scope: Scope): void {
   scope.closed = true;
-  for (const a of scope) if (!a.escaped) a.dispose();
+  releaseAll(scope.arrays);
 }
 
 /**
@@ -119,7 +139,7 @@ function disposeScope(scope: Scope): void {
  */
 export function tidy<T>(fn: () => T): T {
   const parent = currentScope();
-  const scope: Scope = [];
+  const scope = new Scope();
   syncScopes.push(scope);
   let result: T;
   try {

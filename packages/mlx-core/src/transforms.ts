@@ -4,7 +4,13 @@ import { native } from './native.js';
 import { collectArrays, tidy } from './scope.js';
 
 function handlesOf(values: unknown[]): number[] {
-  return [...collectArrays(values)].map((a) => a.handle);
+  // Fast path for the common eval(a, b): arrays only, nothing nested to search.
+  const handles: number[] = [];
+  for (const value of values) {
+    if (!(value instanceof Array)) return [...collectArrays(values)].map((a) => a.handle);
+    handles.push(value.handle);
+  }
+  return handles;
 }
 
 /** Computes the given arrays (and nested lists/objects of arrays) now, blocking the thread. */
