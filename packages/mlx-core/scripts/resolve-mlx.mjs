@@ -44,7 +44,7 @@ function python() {
 // The Linux wheel bundles netlib's reference BLAS, 8-33x slower than OpenBLAS on the float32
 // matmuls that carry CPU inference. When the system has OpenBLAS, point the wheel's bundled
 // library name at it (MLX_TS_BLAS=reference keeps the bundled one).
-function preferOpenBlas(wheelRoot, log) {
+export function preferOpenBlas(wheelRoot, log) {
   if (platform() !== 'linux' || process.env.MLX_TS_BLAS === 'reference') return;
   const libs = join(wheelRoot, 'mlx_cpu.libs');
   if (!existsSync(libs)) return;
