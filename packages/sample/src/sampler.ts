@@ -1,12 +1,12 @@
 // makeSampler: mlx-lm's make_sampler, on the device, with an optional private seed.
 import * as mx from '@mlx-ts/core';
+import { gumbelArgmax, gumbelArgmaxTopK } from './gumbel-draw.js';
 import { KeySequence } from './key-sequence.js';
 import { logSoftmax } from './log-softmax.js';
 import { applyMinP } from './min-p.js';
-import { applyTopK } from './top-k.js';
 import { applyTopP } from './top-p.js';
 import { checkInteger, checkNumber, checkTokenIds, vocabularySize } from './validate.js';
-import { applyXtc } from './xtc.js';
+import { applyXtcWithDraw } from './xtc.js';
 
 /** Picks one token per row: logits [B, V] in, token ids [B] (int32) out, all on the device. */
 export type Sampler = (logits: mx.Array) => mx.Array;
@@ -39,7 +39,7 @@ export interface SamplerOptions {
   seed?: number;
 }
 
-type Filter = (logprobs: mx.Array, nextKey: () => mx.Array | undefined) => mx.Array;
+type Filter = (logprobs: mx.Array, xtcDraw: mx.Array | undefined) => mx.Array;
 
 function greedy(logits: mx.Array): mx.Array {
   vocabularySize(logits, 'sampler');
@@ -76,23 +76,42 @@ export function makeSampler(options: SamplerOptions = {}): DisposableSampler {
   const filters: Filter[] = [];
   if (topP > 0 && topP < 1) filters.push((lp) => applyTopP(lp, topP));
   if (minP !== 0) filters.push((lp) => applyMinP(lp, minP, minTokensToKeep));
-  if (xtcProbability > 0) {
-    filters.push((lp, nextKey) => applyXtc(lp, { probability: xtcProbability, threshold: xtcThreshold, specialTokens: xtcSpecialTokens, key: nextKey() }));
+  const xtc = xtcProbability > 0;
+  if (xtc) {
+    const xtcOptions = { probability: xtcProbability, threshold: xtcThreshold, specialTokens: xtcSpecialTokens };
+    filters.push((lp, xtcDraw) => applyXtcWithDraw(lp, xtcDraw!, xtcOptions));
   }
-  if (topK > 0) filters.push((lp) => applyTopK(lp, topK));
+  const inverseTemperature = 1 / temperature;
+
+  // One pure function of (logits, token noise[, XTC draw]) per step, compiled: MLX fuses its
+  // element-wise chains (the log-softmax subtraction, the filters' masks, the gumbel noise) into
+  // single passes, as mlx-lm's compiled filters and categorical_sampling. The random draws stay
+  // outside, in the order mlx-lm consumes them, so seeded and global sequences are unchanged.
+  const step = mx.compile((logits: mx.Array, uniform: mx.Array, xtcDraw?: mx.Array): mx.Array => {
+    let logprobs = logSoftmax(logits);
+    for (const filter of filters) logprobs = filter(logprobs, xtcDraw);
+    const vocabulary = logits.shape[1];
+    // Top-k comes last, so the draw only needs its k candidates (k ≥ V keeps every token).
+    const token = topK > 0 && topK < vocabulary
+      ? gumbelArgmaxTopK(logprobs, topK, inverseTemperature, uniform)
+      : gumbelArgmax(mx.multiply(logprobs, inverseTemperature), uniform);
+    return mx.astype(token, 'int32');
+  });
 
   const keys = seed === undefined ? undefined : new KeySequence(seed);
   const nextKey = () => keys?.next();
-  const inverseTemperature = 1 / temperature;
 
   const sample = (logits: mx.Array): mx.Array => {
-    vocabularySize(logits, 'sampler');
+    const vocabulary = vocabularySize(logits, 'sampler');
     return mx.tidy(() => {
-      let logprobs = logSoftmax(logits);
-      for (const filter of filters) logprobs = filter(logprobs, nextKey);
-      const token = mx.random.categorical(mx.multiply(logprobs, inverseTemperature), { key: nextKey() });
-      return mx.astype(token, 'int32');
+      const xtcDraw = xtc ? mx.random.uniform({ key: nextKey() }) : undefined;
+      // The noise mx.random.categorical would draw: uniform [B, V] float32, same key, same sequence.
+      const uniform = mx.random.uniform({ shape: [logits.shape[0], vocabulary], key: nextKey() });
+      return xtcDraw === undefined ? step(logits, uniform) : step(logits, uniform, xtcDraw);
     });
   };
-  return disposable(sample, () => keys?.dispose());
+  return disposable(sample, () => {
+    step.dispose();
+    keys?.dispose();
+  });
 }

@@ -15,7 +15,13 @@ export interface XtcOptions {
 }
 
 export function applyXtc(logprobs: mx.Array, options: XtcOptions): mx.Array {
-  const { probability, threshold, specialTokens = [], key } = options;
+  const { key, ...rest } = options;
+  return mx.tidy(() => applyXtcWithDraw(logprobs, mx.random.uniform({ key }), rest));
+}
+
+/** applyXtc with its per-step uniform draw (a scalar in [0, 1)) given, for compiled samplers. */
+export function applyXtcWithDraw(logprobs: mx.Array, draw: mx.Array, options: Omit<XtcOptions, 'key'>): mx.Array {
+  const { probability, threshold, specialTokens = [] } = options;
   return mx.tidy(() => {
     const probs = mx.softmax(logprobs, -1);
     const smallestAbove = mx.min(mx.where(mx.greater(probs, threshold), probs, Infinity), -1, true);
@@ -23,7 +29,6 @@ export function applyXtc(logprobs: mx.Array, options: XtcOptions): mx.Array {
     if (specialTokens.length > 0) {
       mask = mx.putAlongAxis(mask, mx.array([specialTokens as number[]], 'int32'), false, -1);
     }
-    const draw = mx.random.uniform({ key });
     return mx.where(mx.greater(draw, probability), logprobs, mx.where(mask, -Infinity, logprobs));
   });
 }
