@@ -66,7 +66,7 @@ export const opTable: Record<string, OpCall> = {
   ones: (_, p) => mx.ones(p.shape, p.dtype),
   full: (_, p) => mx.full(p.shape, p.value, p.dtype),
   fullArray: ([v], p) => mx.full(p.shape, v),
-  arange: (_, p) => (mx.arange as (...args: number[]) => mx.Array)(...p.args),
+  arange: (_, p) => mx.arange(p.args[0], p.args[1], p.args[2]),
   linspace: (_, p) => mx.linspace(p.start, p.stop, p.num),
   eye: (_, p) => mx.eye(p.n, p.m, p.k),
   tri: (_, p) => mx.tri(p.n, p.m, p.k),
