@@ -26,9 +26,10 @@ describe('asyncEval', () => {
       expect(result.item()).toBe(n * n);
       // The call only schedules the work; the wait runs off the JS thread.
       expect(returnedAfter).toBeLessThan(elapsed / 2);
+      // A blocked loop would fire once at most; allow for a busy machine delaying some ticks.
       const possible = Math.floor(elapsed / intervalMs);
       expect(possible).toBeGreaterThanOrEqual(10);
-      expect(ticks).toBeGreaterThanOrEqual(Math.floor(possible * 0.5));
+      expect(ticks, `${ticks} of ${possible} ticks fired`).toBeGreaterThanOrEqual(Math.max(5, Math.floor(possible * 0.4)));
     });
   });
 
