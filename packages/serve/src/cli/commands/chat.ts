@@ -29,6 +29,8 @@ export function chatCommand(): Command {
       if (reply) reply.abort();
       else rl.close();
     };
+    let inputClosed = false;
+    rl.on('close', () => (inputClosed = true));
     rl.on('SIGINT', onInterrupt);
     // Without a terminal (piped input) Ctrl-C arrives as a signal instead.
     process.on('SIGINT', onInterrupt);
@@ -66,7 +68,7 @@ export function chatCommand(): Command {
           if (answer) history.push({ role: 'assistant', content: answer });
           else history.pop();
         }
-        rl.prompt();
+        if (!inputClosed) rl.prompt();
       }
     } finally {
       rl.close();
