@@ -1,10 +1,12 @@
 // Per-step cost of the sampling pieces on fixed logits, each step evaluated, next to mlx-lm's
-// make_sampler on the same logits and libmlx (bench/mlx-lm-sampling-step.py). The rounds
-// alternate between the two so that both see the same machine load; medians are printed (JSON).
+// make_sampler on the same logits and libmlx (bench/mlx-lm-sampling-step.py, a child process).
+// Each round runs every setting on every side back to back, so that all sides see the same
+// machine load; the median step time over all rounds is printed (JSON).
 // Usage: pnpm --filter @mlx-ts/sample build && pnpm --filter @mlx-ts/sample bench [vocabulary] [rounds] [steps]
 // The mlx-lm side runs when the oracle venv exists (README, "Reference fixtures"); MLX_LM_PYTHON overrides it.
 // SAMPLE_BASELINE=/path/to/an/older/dist/index.js adds that build's samplers as a "baseline" side.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as mx from '@mlx-ts/core';
@@ -12,16 +14,20 @@ import * as current from '../dist/index.js';
 
 const vocabulary = Number(process.argv[2] ?? 262144);
 const rounds = Number(process.argv[3] ?? 3);
-const steps = Number(process.argv[4] ?? 50);
+const steps = Number(process.argv[4] ?? 20);
 const python = process.env.MLX_LM_PYTHON ?? fileURLToPath(new URL('../../../.cache/sample-oracle-venv/bin/python', import.meta.url));
 const pythonScript = fileURLToPath(new URL('./mlx-lm-sampling-step.py', import.meta.url));
 const logits = mx.keep(mx.random.normal({ shape: [1, vocabulary], key: mx.random.key(0) }));
 
 function measure(step) {
-  for (let i = 0; i < 10; i++) mx.tidy(() => mx.eval(step()));
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) mx.tidy(() => mx.eval(step()));
-  return Number(((performance.now() - start) / steps).toFixed(3));
+  for (let i = 0; i < 3; i++) mx.tidy(() => mx.eval(step()));
+  const times = [];
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    mx.tidy(() => mx.eval(step()));
+    times.push(performance.now() - start);
+  }
+  return times;
 }
 
 function piecesOf({ composeLogitsProcessors, logprobs, makeLogitsProcessors, makeSampler }) {
@@ -56,28 +62,30 @@ function piecesOf({ composeLogitsProcessors, logprobs, makeLogitsProcessors, mak
 const sides = { ours: piecesOf(current) };
 if (process.env.SAMPLE_BASELINE) sides.baseline = piecesOf(await import(process.env.SAMPLE_BASELINE));
 
-function runMlxLm() {
-  if (!existsSync(python)) return undefined;
-  const run = spawnSync(python, [pythonScript, String(vocabulary), String(steps)], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`mlx-lm bench failed: ${run.stderr}`);
-  return JSON.parse(run.stdout);
+// The mlx-lm process answers one request at a time: "VARIANT SETTING STEPS" → per-step times.
+const mlxLm = existsSync(python) ? spawn(python, [pythonScript, String(vocabulary)], { stdio: ['pipe', 'pipe', 'inherit'] }) : undefined;
+const mlxLmLines = mlxLm && createInterface({ input: mlxLm.stdout })[Symbol.asyncIterator]();
+async function measureMlxLm(variant, name) {
+  mlxLm.stdin.write(`${variant} ${name} ${steps}\n`);
+  const { value, done } = await mlxLmLines.next();
+  if (done) throw new Error('the mlx-lm bench process ended early (see its error above)');
+  return JSON.parse(value);
 }
+const mlxLmVariants = { mlxLmWithLogSoftmax: 'withLogSoftmax', mlxLmOnLogprobs: 'onLogprobs' };
+const mlxLmSettings = ['argmax', 'temperature', 'topK40', 'topP0.9', 'minP0.05', 'topP+minP+xtc+topK'];
 
-const samples = { ours: {}, baseline: {}, mlxLmWithLogSoftmax: {}, mlxLmOnLogprobs: {} };
-const record = (side, name, value) => (samples[side][name] ??= []).push(value);
+const samples = {};
+const record = (side, name, times) => ((samples[side] ??= {})[name] ??= []).push(...times);
 for (let round = 0; round < rounds; round++) {
-  for (const [side, pieces] of Object.entries(sides)) for (const [name, step] of Object.entries(pieces)) record(side, name, measure(step));
-  const reference = runMlxLm();
-  if (reference === undefined) continue;
-  for (const [name, value] of Object.entries(reference.withLogSoftmax)) record('mlxLmWithLogSoftmax', name, value);
-  for (const [name, value] of Object.entries(reference.onLogprobs)) record('mlxLmOnLogprobs', name, value);
+  for (const name of Object.keys(sides.ours)) {
+    for (const [side, pieces] of Object.entries(sides)) record(side, name, measure(pieces[name]));
+    if (mlxLm === undefined || !mlxLmSettings.includes(name)) continue;
+    for (const [side, variant] of Object.entries(mlxLmVariants)) record(side, name, await measureMlxLm(variant, name));
+  }
 }
+mlxLm?.stdin.end();
 
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
-const medians = (side) => Object.fromEntries(Object.entries(samples[side]).map(([name, values]) => [name, median(values)]));
-const mlxLm = existsSync(python) ? undefined : `skipped: no Python at ${python}`;
-console.log(JSON.stringify({
-  vocabulary, rounds, steps, device: mx.defaultDevice(),
-  medianMsPerStep: { ours: medians('ours'), ...(sides.baseline ? { baseline: medians('baseline') } : {}), mlxLmWithLogSoftmax: mlxLm ?? medians('mlxLmWithLogSoftmax'), mlxLmOnLogprobs: mlxLm ?? medians('mlxLmOnLogprobs') },
-  allMsPerStep: samples,
-}, null, 2));
+const median = (values) => Number([...values].sort((a, b) => a - b)[values.length >> 1].toFixed(3));
+const medians = Object.fromEntries(Object.entries(samples).map(([side, byName]) => [side, Object.fromEntries(Object.entries(byName).map(([name, times]) => [name, median(times)]))]));
+if (mlxLm === undefined) medians.mlxLm = `skipped: no Python at ${python}`;
+console.log(JSON.stringify({ vocabulary, rounds, stepsPerRound: steps, device: mx.defaultDevice(), medianMsPerStep: medians }, null, 2));
