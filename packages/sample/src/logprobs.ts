@@ -20,30 +20,53 @@ export interface Logprobs {
 
 /**
  * The N largest entries of each row of `logprobs` [B, V], ordered by value then id, in O(V):
- * the N-th largest value is found with a partition; every token above it is taken, and the
- * lowest ids among those equal to it fill the rest (a full sort of a 262k vocabulary would
- * cost far more than the step).
+ * the N-th largest value (the boundary) is found with a partition; every token above it is
+ * taken, and the lowest ids among those equal to it fill the rest (a full sort of a 262k
+ * vocabulary would cost far more than the step).
  */
 export function topLogprobs(logprobs: mx.Array, topN: number): TopLogprobs {
   const [batch, vocabulary] = logprobs.shape;
   const n = Math.min(topN, vocabulary);
   return mx.tidy(() => {
     const boundary = mx.slice(mx.partition(logprobs, vocabulary - n, -1), [0, vocabulary - n], [batch, vocabulary - n + 1]);
-    const above = mx.greater(logprobs, boundary);
-    const room = mx.subtract(n, mx.sum(above, -1, true));
-    const tied = mx.equal(logprobs, boundary);
-    const tieRank = mx.cumsum(mx.astype(tied, 'int32'), -1);
-    const chosen = mx.logicalOr(above, mx.logicalAnd(tied, mx.lessEqual(tieRank, room)));
-    // Exactly n tokens are chosen; scatter their ids, in id order, to slots 0..n-1 (others to slot n).
-    const slot = mx.where(chosen, mx.subtract(mx.cumsum(mx.astype(chosen, 'int32'), -1), 1), n);
-    const allIds = mx.broadcastTo(mx.arange(vocabulary), [batch, vocabulary]);
-    const scattered = mx.putAlongAxis(mx.zeros([batch, n + 1], 'int32'), slot, allIds, -1);
-    const idsByIndex = mx.slice(scattered, [0, 0], [batch, n]);
-    const valuesByIndex = mx.takeAlongAxis(logprobs, idsByIndex, -1);
-    // A stable sort by descending value keeps equal values in id order.
-    const order = mx.argsort(mx.negative(valuesByIndex), -1);
-    return { ids: mx.takeAlongAxis(idsByIndex, order, -1), values: mx.takeAlongAxis(valuesByIndex, order, -1) };
+    // One int32 rank key per token: above the boundary → id − V, equal to it → id, below → id + V.
+    // The n smallest keys are then exactly the chosen tokens (all those above, the lowest-id ties),
+    // found with a second partition instead of ranking the ties with scans and a scatter over V.
+    const allIds = mx.arange(vocabulary);
+    const key = mx.where(mx.greater(logprobs, boundary), mx.subtract(allIds, vocabulary), mx.where(mx.equal(logprobs, boundary), allIds, mx.add(allIds, vocabulary)));
+    const chosenKeys = mx.sort(mx.slice(mx.partition(key, n - 1, -1), [0, 0], [batch, n]), -1);
+    const idsByKey = mx.where(mx.less(chosenKeys, 0), mx.add(chosenKeys, vocabulary), chosenKeys);
+    const valuesByKey = mx.takeAlongAxis(logprobs, idsByKey, -1);
+    // Equal values share a key group (above or tied), where keys follow ids: a stable sort by
+    // descending value keeps them in id order.
+    const order = mx.argsort(mx.negative(valuesByKey), -1);
+    return { ids: mx.takeAlongAxis(idsByKey, order, -1), values: mx.takeAlongAxis(valuesByKey, order, -1) };
   });
+}
+
+// One compiled step per topN (the element-wise passes over the vocabulary fuse into one);
+// a handful of distinct topN values is the norm, so old entries are simply dropped past a few.
+const compiledByTopN = new Map<number, mx.CompiledFunction<(logits: mx.Array, index: mx.Array) => mx.Array[]>>();
+const maxCompiled = 8;
+
+function compiledLogprobs(topN: number) {
+  let step = compiledByTopN.get(topN);
+  if (step === undefined) {
+    step = mx.compile((logits: mx.Array, index: mx.Array): mx.Array[] => {
+      const all = logSoftmax(logits);
+      const logprob = mx.reshape(mx.takeAlongAxis(all, index, -1), [index.shape[0]]);
+      if (topN === 0) return [logprob];
+      const top = topLogprobs(all, topN);
+      return [logprob, top.ids, top.values];
+    });
+    if (compiledByTopN.size >= maxCompiled) {
+      const [oldest, old] = compiledByTopN.entries().next().value!;
+      compiledByTopN.delete(oldest);
+      old.dispose();
+    }
+    compiledByTopN.set(topN, step);
+  }
+  return step;
 }
 
 /**
@@ -58,10 +81,8 @@ export function logprobs(logits: mx.Array, token: mx.Array, topN?: number): Logp
     throw new SampleInputError(`logprobs: topN must be a positive integer, got ${topN}`);
   }
   return mx.tidy(() => {
-    const all = logSoftmax(logits);
     const index = mx.reshape(mx.astype(token, 'int32'), [batch, 1]);
-    const logprob = mx.reshape(mx.takeAlongAxis(all, index, -1), [batch]);
-    if (topN === undefined) return { logprob };
-    return { logprob, top: topLogprobs(all, Math.min(topN, vocabulary)) };
+    const [logprob, ids, values] = compiledLogprobs(topN === undefined ? 0 : Math.min(topN, vocabulary))(logits, index);
+    return topN === undefined ? { logprob } : { logprob, top: { ids, values } };
   });
 }
