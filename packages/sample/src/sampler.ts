@@ -85,9 +85,8 @@ export function makeSampler(options: SamplerOptions = {}): DisposableSampler {
 
   // One pure function of (logits, token noise[, XTC draw]) per step, compiled: MLX fuses its
   // element-wise chains (the log-softmax subtraction, the filters' masks, the gumbel noise) into
-  // single passes, as mlx-lm's compiled filters and categorical_sampling. The random draws stay
-  // outside, in the order mlx-lm consumes them, so seeded and global sequences are unchanged.
-  const step = mx.compile((logits: mx.Array, uniform: mx.Array, xtcDraw?: mx.Array): mx.Array => {
+  // single passes, as mlx-lm's compiled filters and categorical_sampling.
+  const tokenOf = (logits: mx.Array, uniform: mx.Array, xtcDraw: mx.Array | undefined): mx.Array => {
     let logprobs = logSoftmax(logits);
     for (const filter of filters) logprobs = filter(logprobs, xtcDraw);
     const vocabulary = logits.shape[1];
@@ -96,22 +95,39 @@ export function makeSampler(options: SamplerOptions = {}): DisposableSampler {
       ? gumbelArgmaxTopK(logprobs, topK, inverseTemperature, uniform)
       : gumbelArgmax(mx.multiply(logprobs, inverseTemperature), uniform);
     return mx.astype(token, 'int32');
-  });
+  };
+  // The noise mx.random.categorical would draw: uniform [B, V] float32 from the same key.
+  const noise = (logits: mx.Array, key?: mx.Array) => mx.random.uniform({ shape: logits.shape, key });
 
-  const keys = seed === undefined ? undefined : new KeySequence(seed);
-  const nextKey = () => keys?.next();
+  if (seed === undefined) {
+    // MLX's global sequence cannot be a compiled input: the draws happen outside, in the order
+    // mlx-lm consumes them (XTC, then the token).
+    const step = mx.compile((logits: mx.Array, uniform: mx.Array, xtcDraw?: mx.Array) => tokenOf(logits, uniform, xtcDraw));
+    const sample = (logits: mx.Array): mx.Array => {
+      vocabularySize(logits, 'sampler');
+      return mx.tidy(() => {
+        if (!xtc) return step(logits, noise(logits));
+        const xtcDraw = mx.random.uniform();
+        return step(logits, noise(logits), xtcDraw);
+      });
+    };
+    return disposable(sample, () => step.dispose());
+  }
 
+  // Seeded: the keys are inputs, so the uniform noise is generated inside the fused step too.
+  const keys = new KeySequence(seed);
+  const step = mx.compile((logits: mx.Array, tokenKey: mx.Array, xtcKey?: mx.Array) =>
+    tokenOf(logits, noise(logits, tokenKey), xtcKey && mx.random.uniform({ key: xtcKey })));
   const sample = (logits: mx.Array): mx.Array => {
-    const vocabulary = vocabularySize(logits, 'sampler');
+    vocabularySize(logits, 'sampler');
     return mx.tidy(() => {
-      const xtcDraw = xtc ? mx.random.uniform({ key: nextKey() }) : undefined;
-      // The noise mx.random.categorical would draw: uniform [B, V] float32, same key, same sequence.
-      const uniform = mx.random.uniform({ shape: [logits.shape[0], vocabulary], key: nextKey() });
-      return xtcDraw === undefined ? step(logits, uniform) : step(logits, uniform, xtcDraw);
+      if (!xtc) return step(logits, keys.next());
+      const xtcKey = keys.next();
+      return step(logits, keys.next(), xtcKey);
     });
   };
   return disposable(sample, () => {
     step.dispose();
-    keys?.dispose();
+    keys.dispose();
   });
 }
