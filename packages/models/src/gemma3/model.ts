@@ -12,7 +12,7 @@ import type { LanguageModel, MakeCacheOptions } from '../model-types.js';
 import type { Gemma3Config } from './config.js';
 
 function linear(entry: WeightEntry): Linear {
-  return entry.kind === 'dense' ? Linear.dense(entry.array) : Linear.quantized(entry);
+  return entry.kind === 'dense' ? Linear.dense(entry.array, entry.transposed) : Linear.quantized(entry);
 }
 
 class Attention {
@@ -154,7 +154,7 @@ export class Gemma3Model implements LanguageModel {
     this.dtype = dtype;
     const { vocabSize: v, hiddenSize: h, numHiddenLayers: n } = config;
     const table = weights.matrix('model.embed_tokens.weight', [v, h]);
-    this.embedding = table.kind === 'dense' ? Embedding.dense(table.array) : Embedding.quantized(table);
+    this.embedding = table.kind === 'dense' ? Embedding.dense(table.array, table.transposed) : Embedding.quantized(table);
     // √hidden is rounded in the weights' dtype (HF); MLX-quantized checkpoints come from bf16
     // weights, and mlx-lm rounds to bf16 there, so do the same to reproduce its outputs.
     const scale = Math.sqrt(h);

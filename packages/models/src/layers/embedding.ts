@@ -13,11 +13,12 @@ export class Embedding implements Disposable {
     private readonly quantized: QuantizedWeight | undefined,
   ) {}
 
-  /** From an HF-layout [vocab, hidden] table; takes ownership. */
-  static dense(table: mx.Array): Embedding {
-    const transposed = mx.keep(mx.contiguous(mx.transpose(table)));
+  /** From a [vocab, hidden] table, or a [hidden, vocab] one when `transposed`; takes ownership. */
+  static dense(table: mx.Array, transposed = false): Embedding {
+    if (transposed) return new Embedding(mx.keep(table), undefined);
+    const hiddenVocab = mx.keep(mx.contiguous(mx.transpose(table)));
     table.dispose();
-    return new Embedding(transposed, undefined);
+    return new Embedding(hiddenVocab, undefined);
   }
 
   static quantized(q: QuantizedWeight): Embedding {

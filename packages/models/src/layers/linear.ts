@@ -19,11 +19,12 @@ export class Linear implements Disposable {
     private readonly quantized: QuantizedWeight | undefined,
   ) {}
 
-  /** From an HF-layout [out, in] weight; the Linear takes ownership. */
-  static dense(weightOutIn: mx.Array): Linear {
-    const transposed = mx.keep(mx.contiguous(mx.transpose(weightOutIn)));
-    weightOutIn.dispose();
-    return new Linear(transposed, undefined);
+  /** From an [out, in] weight, or an [in, out] one when `transposed`; the Linear takes ownership. */
+  static dense(weight: mx.Array, transposed = false): Linear {
+    if (transposed) return new Linear(mx.keep(weight), undefined);
+    const inOut = mx.keep(mx.contiguous(mx.transpose(weight)));
+    weight.dispose();
+    return new Linear(inOut, undefined);
   }
 
   static quantized(q: QuantizedWeight): Linear {

@@ -5,7 +5,8 @@ import * as mx from '@mlx-ts/core';
 import { ModelLoadError } from '../errors.js';
 import type { DecodedTensor } from '../gguf/decode-tensor.js';
 import type { GgufFile } from '../gguf/gguf-file.js';
-import { type WeightPolicy, Weights } from './weights.js';
+import { transposeFloat32 } from './transpose.js';
+import { type WeightEntry, type WeightPolicy, Weights } from './weights.js';
 
 const blockNames: Record<string, string> = {
   attn_q: 'self_attn.q_proj',
@@ -74,7 +75,7 @@ export function configFromGguf(file: GgufFile): Record<string, unknown> {
   return config;
 }
 
-function toMx(tensor: DecodedTensor): { kind: 'dense'; array: mx.Array } | { kind: 'quantized'; weight: mx.Array; scales: mx.Array; biases: mx.Array; groupSize: number; bits: number } {
+function toMx(tensor: DecodedTensor): WeightEntry {
   if (tensor.kind === 'affine-quantized') {
     const [rows, cols] = tensor.shape;
     return {
@@ -87,6 +88,23 @@ function toMx(tensor: DecodedTensor): { kind: 'dense'; array: mx.Array } | { kin
     };
   }
   return { kind: 'dense', array: mx.array(tensor.data as Float32Array, tensor.dtype as mx.Dtype, tensor.shape) };
+}
+
+/**
+ * float32 on the host (CPU): decode and transpose matrices in JS, into the [in, out] layout the
+ * model computes with, before MLX copies them. Otherwise: keep Q4_0/Q4_1/Q8_0 as MLX affine
+ * quantization and everything else as decoded.
+ */
+async function readEntry(file: GgufFile, name: string, shape: readonly number[], policy: WeightPolicy): Promise<WeightEntry> {
+  if (policy.dtype === 'float32' && !policy.keepQuantized && shape.length === 2) {
+    const decoded = await file.readTensor(name, { dequantize: true });
+    if (decoded.kind === 'dense' && decoded.dtype === 'float32') {
+      const [rows, cols] = decoded.shape;
+      return { kind: 'dense', array: mx.array(transposeFloat32(decoded.data, rows, cols), 'float32', [cols, rows]), transposed: true };
+    }
+    return toMx(decoded);
+  }
+  return toMx(await file.readTensor(name));
 }
 
 export interface GgufLoadProgress {
@@ -103,10 +121,7 @@ export async function loadGgufWeights(file: GgufFile, policy: WeightPolicy, onPr
       const name = huggingFaceName(info.name);
       done++;
       if (name === undefined) continue;
-      // Q4_0/Q4_1/Q8_0 always arrive as MLX affine quantization: when the policy wants dense weights,
-      // MLX's dequantize (native) is much faster than decoding them in JS.
-      const decoded = await file.readTensor(info.name);
-      const entry = toMx(decoded);
+      const entry = await readEntry(file, info.name, info.shape, policy);
       // Materialize now: the host buffer can then be collected while the next tensor is read.
       mx.eval(entry.kind === 'dense' ? entry.array : [entry.weight, entry.scales, entry.biases]);
       weights.add(name, entry);

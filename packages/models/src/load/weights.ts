@@ -4,7 +4,11 @@ import * as mx from '@mlx-ts/core';
 import { ModelLoadError } from '../errors.js';
 import type { QuantizedWeight } from '../layers/linear.js';
 
-export type WeightEntry = { kind: 'dense'; array: mx.Array } | ({ kind: 'quantized' } & QuantizedWeight);
+/**
+ * A weight as loaded. Dense matrices are in Hugging Face layout [out, in], or already transposed
+ * to [in, out] (`transposed`), the layout the CPU matmuls want (see layers/linear.ts).
+ */
+export type WeightEntry = { kind: 'dense'; array: mx.Array; transposed?: boolean } | ({ kind: 'quantized' } & QuantizedWeight);
 
 export interface WeightPolicy {
   /** Activations and dense weights are computed in this dtype. */
@@ -47,9 +51,15 @@ export class Weights implements Disposable {
     return entry;
   }
 
-  /** A dense array in the compute dtype (quantized entries dequantized). */
+  /** A dense array in the compute dtype (quantized entries dequantized), in the layout it was stored. */
   dense(name: string, expectedShape?: readonly number[]): mx.Array {
+    return this.denseEntry(name, expectedShape).array;
+  }
+
+  private denseEntry(name: string, expectedShape?: readonly number[]): { array: mx.Array; transposed: boolean } {
     const entry = this.takeEntry(name);
+    const transposed = entry.kind === 'dense' && entry.transposed === true;
+    if (transposed && expectedShape) expectedShape = [...expectedShape].reverse();
     let array: mx.Array;
     if (entry.kind === 'dense') {
       array = entry.array.dtype === this.policy.dtype ? entry.array : mx.astype(entry.array, this.policy.dtype);
@@ -69,7 +79,7 @@ export class Weights implements Disposable {
         });
       }
     }
-    return mx.keep(array);
+    return { array: mx.keep(array), transposed };
   }
 
   /** A weight for a matmul: quantized when the policy keeps quantization, else dense. */
@@ -87,7 +97,7 @@ export class Weights implements Disposable {
       }
       return entry;
     }
-    return { kind: 'dense', array: this.dense(name, expectedShape) };
+    return { kind: 'dense', ...this.denseEntry(name, expectedShape) };
   }
 
   /** An RMSNorm scale as the model applies it: 1 + w for HF checkpoints. */
