@@ -58,6 +58,10 @@ export class MlxBackend implements Backend {
     return new MlxBackend(loaded, options);
   }
 
+  get contextLength(): number {
+    return this.loaded.config.maxPositionEmbeddings;
+  }
+
   get tokenizer(): Tokenizer {
     return this.loaded.tokenizer;
   }
@@ -96,10 +100,15 @@ export class MlxBackend implements Backend {
     const tokenizer = this.loaded.tokenizer;
     if ('messages' in request && request.messages !== undefined) {
       checkMessages(request.messages);
-      return tokenizer.encodeChat(
-        request.messages.map((m) => ({ role: m.role, content: m.content })),
-        { addGenerationPrompt: true },
-      );
+      try {
+        return tokenizer.encodeChat(
+          request.messages.map((m) => ({ role: m.role, content: m.content })),
+          { addGenerationPrompt: true },
+        );
+      } catch (error) {
+        // The model's own template refused the conversation (e.g. roles out of order).
+        throw new InvalidRequestError(`the chat template rejected these messages: ${(error as Error).message}`, 'messages');
+      }
     }
     const prompt = (request as { prompt?: unknown }).prompt;
     if (typeof prompt === 'string') return tokenizer.encode(prompt);
@@ -115,7 +124,13 @@ export class MlxBackend implements Backend {
     const promptIds = this.promptIds(request);
     if (promptIds.length === 0) throw new InvalidRequestError('the prompt is empty', 'prompt');
     if (promptIds.length >= config.maxPositionEmbeddings) {
-      throw new InvalidRequestError(`the prompt has ${promptIds.length} tokens; this model's context holds ${config.maxPositionEmbeddings}`, 'messages' in request ? 'messages' : 'prompt');
+      throw new InvalidRequestError(`the prompt has ${promptIds.length} tokens; this model's context holds ${config.maxPositionEmbeddings}. Shorten the prompt.`, 'messages' in request ? 'messages' : 'prompt');
+    }
+    if (rest.maxTokens !== undefined && promptIds.length + options.maxTokens > config.maxPositionEmbeddings) {
+      throw new InvalidRequestError(
+        `the prompt has ${promptIds.length} tokens and maxTokens asks for ${options.maxTokens} more, past this model's context of ${config.maxPositionEmbeddings}. Ask for at most ${config.maxPositionEmbeddings - promptIds.length}.`,
+        'maxTokens',
+      );
     }
     const queuedAt = performance.now();
     await this.queue.acquire(signal);

@@ -82,6 +82,8 @@ export interface Backend extends AsyncDisposable {
   /** False, with `unavailableReason`, when MLX or the device cannot be used here. */
   available(): boolean;
   readonly unavailableReason?: string;
+  /** Most tokens (prompt plus completion) one request may hold, when the backend knows it. */
+  readonly contextLength?: number;
   generate(prompt: string | readonly number[], options?: GenerateOptions, signal?: AbortSignal): Promise<GenerateResult>;
   chat(messages: readonly Message[], options?: GenerateOptions, signal?: AbortSignal): Promise<GenerateResult>;
   /** Text deltas, then one `done` event carrying the whole result. */

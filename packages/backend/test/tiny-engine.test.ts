@@ -120,6 +120,7 @@ describe('tiny Gemma 3 through MlxBackend', () => {
     await expect(backend.generate('hi', { topP: 1.5 })).rejects.toSatisfy((e) => InvalidRequestError.isInstance(e) && e.param === 'topP');
     await expect(backend.chat([], {})).rejects.toSatisfy((e) => InvalidRequestError.isInstance(e) && e.param === 'messages');
     await expect(backend.generate([1, 2, 99999], {})).rejects.toSatisfy((e) => InvalidRequestError.isInstance(e) && e.param === 'prompt');
+    await expect(backend.generate('hi', { maxTokens: 9000 })).rejects.toSatisfy((e) => InvalidRequestError.isInstance(e) && e.param === 'maxTokens');
     const ok = await backend.generate('hi', { maxTokens: 2, ignoreEos: true });
     expect(ok.usage.completionTokens).toBe(2);
   });
