@@ -5,24 +5,23 @@
 //   scope100_build  100 adds inside one tidy (Python: 100 adds held in a list, then dropped)
 //   scope100_eval   the same with an eval after each add
 //
-// Rounds alternate between the two sides so that load on the machine hits both alike; each side
-// reports the median and the best trial of wall time, and the median of process CPU time (which
-// other processes' load does not inflate). Prints JSON; ratio = ours / python (below 1: we are
-// faster).
-// Environment: BENCH_ROUNDS (default 3), BENCH_TRIALS (default 5).
+// The two sides alternate trial by trial (Python runs as a server in a child process), so load
+// from other processes hits both alike. Per case it reports the median and best wall time per op
+// of each side, the median of the paired ratios ours/python (below 1: we are faster), and the
+// median process CPU time per op. Prints JSON. Environment: BENCH_TRIALS (default 15).
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as mx from '../dist/index.js';
 import { benchPython } from './python-venv.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..', '..');
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const trials = Number(process.env.BENCH_TRIALS ?? 5);
+const trials = Number(process.env.BENCH_TRIALS ?? 15);
 const ops = { build: 100_000, build_eval: 5_000, scope100_build: 100_000, scope100_eval: 5_000 };
 
 const a = mx.ones([4, 4]);
@@ -56,22 +55,31 @@ const cases = {
   },
 };
 
-function runOurs() {
-  const out = {};
-  for (const [name, fn] of Object.entries(cases)) {
-    const n = ops[name];
-    fn(Math.min(n, 2000));
-    out[name] = { wall: [], cpu: [] };
-    for (let t = 0; t < trials; t++) {
-      const start = process.hrtime.bigint();
-      const startCpu = process.cpuUsage();
-      fn(n);
-      const cpu = process.cpuUsage(startCpu);
-      out[name].wall.push(Number(process.hrtime.bigint() - start) / n);
-      out[name].cpu.push(((cpu.user + cpu.system) * 1000) / n);
-    }
-  }
-  return out;
+function runOurs(name, n) {
+  const start = process.hrtime.bigint();
+  const startCpu = process.cpuUsage();
+  cases[name](n);
+  const cpu = process.cpuUsage(startCpu);
+  return { wall: Number(process.hrtime.bigint() - start) / n, cpu: ((cpu.user + cpu.system) * 1000) / n };
+}
+
+/** The Python side: a child process answering one JSON line per request line. */
+function startPython(python) {
+  const child = spawn(python, [join(here, 'op-overhead.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error('the Python benchmark process exited early');
+    return JSON.parse(value);
+  };
+  return {
+    info: next(),
+    run(name, n) {
+      child.stdin.write(`${JSON.stringify({ case: name, ops: n })}\n`);
+      return next();
+    },
+    close: () => child.stdin.end(),
+  };
 }
 
 function mapped(fragment) {
@@ -89,55 +97,52 @@ function describeLibrary(path) {
 }
 
 const sha256 = (path) => createHash('sha256').update(readFileSync(path)).digest('hex');
-const median = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+const median = (v) => {
+  const s = [...v].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const best = (v) => Math.min(...v);
+const ratio = (x, y) => Number((x / y).toFixed(3));
 
-const python = benchPython(repoRoot);
-const samples = () => Object.fromEntries(Object.keys(cases).map((k) => [k, { wall: [], cpu: [] }]));
-const ours = samples();
-const theirs = samples();
-let pythonInfo;
-for (let r = 0; r < rounds; r++) {
-  const mine = runOurs();
-  const out = JSON.parse(execFileSync(python, [join(here, 'op-overhead.py'), JSON.stringify({ ops, trials })], { encoding: 'utf8' }));
-  for (const k of Object.keys(cases)) {
-    for (const kind of ['wall', 'cpu']) {
-      ours[k][kind].push(...mine[k][kind]);
-      theirs[k][kind].push(...out.trials[k][kind]);
-    }
+const python = startPython(benchPython(repoRoot));
+const pythonInfo = await python.info;
+const results = [];
+for (const name of Object.keys(cases)) {
+  const n = ops[name];
+  runOurs(name, Math.min(n, 2000)); // warm up (JIT, MLX's buffer cache)
+  await python.run(name, Math.min(n, 2000));
+  const ours = [];
+  const theirs = [];
+  for (let t = 0; t < trials; t++) {
+    ours.push(runOurs(name, n));
+    theirs.push(await python.run(name, n));
   }
-  pythonInfo = out;
+  const wall = (side) => side.map((s) => s.wall);
+  const cpu = (side) => side.map((s) => s.cpu);
+  results.push({
+    case: name,
+    ops_per_trial: n,
+    ours_ns_per_op: Math.round(median(wall(ours))),
+    python_ns_per_op: Math.round(median(wall(theirs))),
+    ratio: ratio(median(ours.map((o, i) => o.wall / theirs[i].wall)), 1),
+    ours_best_ns_per_op: Math.round(best(wall(ours))),
+    python_best_ns_per_op: Math.round(best(wall(theirs))),
+    ratio_best: ratio(best(wall(ours)), best(wall(theirs))),
+    ours_cpu_ns_per_op: Math.round(median(cpu(ours))),
+    python_cpu_ns_per_op: Math.round(median(cpu(theirs))),
+    ratio_cpu: ratio(median(cpu(ours)), median(cpu(theirs))),
+  });
 }
+python.close();
 
 const ourLibmlx = mapped('libmlx');
-const round = (v) => Math.round(v);
-const ratio = (x, y) => Number((x / y).toFixed(3));
-const results = Object.keys(cases).map((name) => {
-  const o = ours[name];
-  const p = theirs[name];
-  return {
-    case: name,
-    ops_per_trial: ops[name],
-    ours_ns_per_op: round(median(o.wall)),
-    python_ns_per_op: round(median(p.wall)),
-    ratio: ratio(median(o.wall), median(p.wall)),
-    ours_best_ns_per_op: round(best(o.wall)),
-    python_best_ns_per_op: round(best(p.wall)),
-    ratio_best: ratio(best(o.wall), best(p.wall)),
-    ours_cpu_ns_per_op: round(median(o.cpu)),
-    python_cpu_ns_per_op: round(median(p.cpu)),
-    ratio_cpu: ratio(median(o.cpu), median(p.cpu)),
-  };
-});
-
 console.log(
   JSON.stringify(
     {
       benchmark: 'op-overhead',
-      unit: 'ns per op: wall time (median, best) and process CPU time (median) over rounds × trials',
-      load_average: loadavg().map((v) => Number(v.toFixed(2))),
-      rounds,
+      unit: 'ns per op; ratio = median of paired trials ours/python, ratio_best = best/best, ratio_cpu = median CPU time ratio',
       trials,
+      load_average: loadavg().map((v) => Number(v.toFixed(2))),
       mlx: {
         ours: mx.mlxVersion(),
         python: pythonInfo.version,

@@ -1,7 +1,9 @@
-"""Host overhead per op of Python's mlx: the same loops as op-overhead.mjs, timed the same way.
+"""Host overhead per op of Python's mlx: the loops of op-overhead.mjs, timed the same way.
 
-Usage: python op-overhead.py '<json config>'  ->  prints JSON {trials: {case: {wall, cpu}}} in ns per op
-(cpu: process CPU time, all threads, which load from other processes on the machine does not inflate)
+Runs as a server so that the two sides can alternate trial by trial: it first prints one JSON
+line describing itself (mlx version, the libmlx and libblas it mapped), then for every request
+line {"case": name, "ops": n} runs that loop n ops long and answers {"wall": ns/op, "cpu": ns/op}
+(cpu: process CPU time over all threads, which other processes' load does not inflate).
 """
 
 import json
@@ -11,7 +13,6 @@ import time
 
 import mlx.core as mx
 
-config = json.loads(sys.argv[1])
 a = mx.ones((4, 4))
 b = mx.ones((4, 4))
 mx.eval(a, b)
@@ -48,27 +49,28 @@ def scope_eval(n):
         del held
 
 
-cases = {"build": build, "build_eval": build_eval, "scope100_build": scope_build, "scope100_eval": scope_eval}
-out = {}
-for name, fn in cases.items():
-    n = config["ops"][name]
-    fn(min(n, 2000))  # warm up
-    wall, cpu = [], []
-    for _ in range(config["trials"]):
-        start, start_cpu = time.perf_counter_ns(), time.process_time_ns()
-        fn(n)
-        cpu.append((time.process_time_ns() - start_cpu) / n)
-        wall.append((time.perf_counter_ns() - start) / n)
-    out[name] = {"wall": wall, "cpu": cpu}
+CASES = {"build": build, "build_eval": build_eval, "scope100_build": scope_build, "scope100_eval": scope_eval}
 
 
 def mapped(fragment):
     with open("/proc/self/maps") as f:
         for line in f:
-            path = line.split()[-1] if len(line.split()) >= 6 else ""
-            if fragment in os.path.basename(path):
-                return path
+            fields = line.split()
+            if len(fields) >= 6 and fragment in os.path.basename(fields[5]):
+                return fields[5]
     return None
 
 
-print(json.dumps({"trials": out, "version": mx.__version__, "libmlx": mapped("libmlx"), "libblas": mapped("libblas")}))
+def answer(payload):
+    sys.stdout.write(json.dumps(payload) + "\n")
+    sys.stdout.flush()
+
+
+answer({"version": mx.__version__, "libmlx": mapped("libmlx"), "libblas": mapped("libblas")})
+for line in sys.stdin:
+    request = json.loads(line)
+    fn, n = CASES[request["case"]], request["ops"]
+    start, start_cpu = time.perf_counter_ns(), time.process_time_ns()
+    fn(n)
+    cpu = (time.process_time_ns() - start_cpu) / n
+    answer({"wall": (time.perf_counter_ns() - start) / n, "cpu": cpu})

@@ -41,7 +41,10 @@ function load(): NativeAddon {
     throw new NativeBindingLoadError(`The native addon at ${path} does not match this version of @mlx-ts/core. Fix: rebuild it with \`pnpm --filter @mlx-ts/core build\`.`);
   }
   loaded.setErrorClass(MlxError);
-  return loaded;
+  // The addon's exports object has ~100 properties added one by one, which leaves it in V8's
+  // slow dictionary mode; a copy made in one go has fast properties, so `native().add(...)`
+  // on the hot path is a plain inline-cached load.
+  return { ...loaded };
 }
 
 /** The loaded addon; throws NativeBindingLoadError (the same one every time) when it cannot load. */
