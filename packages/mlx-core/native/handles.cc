@@ -1,4 +1,9 @@
 // The handle table: arrays live here, JS refers to them by index.
+#include <unistd.h>
+
+#include <climits>
+#include <sstream>
+
 #include "common.h"
 
 namespace mlxts {
@@ -18,9 +23,35 @@ std::vector<uint32_t> free_slots;
 size_t live = 0;
 int64_t pending_external = 0;
 
+// MLX's CPU allocator does not fail cleanly: an allocation the system refuses is written to
+// anyway and the process dies. Shapes are known before evaluation, so refuse any array larger
+// than physical memory here, as an MlxError the caller can handle.
+size_t PhysicalMemory() {
+  static const size_t bytes = [] {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page_size > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page_size) : SIZE_MAX;
+  }();
+  return bytes;
+}
+
+std::string ShapeString(const mx::Shape& shape) {
+  std::ostringstream out;
+  out << "[";
+  for (size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
+  out << "]";
+  return out.str();
+}
+
 }  // namespace
 
 uint32_t Put(mx::array a) {
+  const size_t size_bytes = a.nbytes();
+  if (size_bytes > PhysicalMemory() || (a.size() > 0 && size_bytes / a.size() != a.itemsize())) {
+    throw std::runtime_error("an array of shape " + ShapeString(a.shape()) + " needs " + std::to_string(size_bytes >> 20) +
+                             " MiB, more than this machine's memory (" + std::to_string(PhysicalMemory() >> 20) +
+                             " MiB). Fix: use smaller shapes, or process the data in chunks.");
+  }
   uint32_t handle;
   if (!free_slots.empty()) {
     handle = free_slots.back();
@@ -30,7 +61,7 @@ uint32_t Put(mx::array a) {
     table.emplace_back();
   }
   Slot& slot = table[handle];
-  const size_t bytes = a.nbytes();
+  const size_t bytes = size_bytes;
   if (bytes >= kExternalThreshold) {
     slot.accounted = static_cast<int64_t>(bytes);
     pending_external += slot.accounted;
