@@ -1,5 +1,6 @@
 # mlx-lm's side of bench/sampling-step.mjs: the same settings on the same logits, timed the same way.
-# Reads "VARIANT SETTING STEPS" lines on stdin, answers each with a JSON list of per-step milliseconds.
+# Reads "VARIANT SETTING STEPS" lines on stdin, answers each with per-step milliseconds as JSON
+# {"wall": [...], "cpu": [...]} (cpu: the process's CPU time, all threads).
 # VARIANT "withLogSoftmax": the sampler fed logits - logsumexp(logits) each step, as generate_step
 # does: the same work as our samplers, which take logits. "onLogprobs": the sampler alone on
 # log-probabilities computed once (a lower bound: it leaves out the log-softmax every step needs).
@@ -41,9 +42,10 @@ for line in sys.stdin:
     step = step_of(variant, name)
     for _ in range(3):
         mx.eval(step())
-    times = []
+    wall, cpu = [], []
     for _ in range(int(steps)):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         mx.eval(step())
-        times.append((time.perf_counter() - start) * 1000)
-    print(json.dumps(times), flush=True)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    print(json.dumps({"wall": wall, "cpu": cpu}), flush=True)
