@@ -58,19 +58,19 @@ export async function* generateTokens(promptIds: readonly number[], options: Tok
   if (promptIds.length === 0) throw new RangeError('generateTokens needs at least one prompt token to process');
   if (maxTokens <= 0) return;
 
-  // Prefill everything but the last token; its logits are not needed.
+  // Prefill in chunks while more than one chunk is left; the last chunk goes through the first
+  // decode step, which computes the logits of its last position only (as mlx-lm does).
   let rest = promptIds;
-  while (rest.length > 1) {
+  while (rest.length > chunkSize) {
     signal?.throwIfAborted();
-    const n = Math.min(chunkSize, rest.length - 1);
-    const chunk = rest.slice(0, n);
+    const chunk = rest.slice(0, chunkSize);
     mx.tidy(() => {
       model.forward(mx.array([[...chunk]], 'int32'), cache);
     });
     await mx.asyncEval(cacheArrays(cache));
     options.onFed?.(chunk);
     mx.memory.clearCache();
-    rest = rest.slice(n);
+    rest = rest.slice(chunkSize);
   }
 
   const wantLogprobs = options.logprobs === true;

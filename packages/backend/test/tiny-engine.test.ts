@@ -39,6 +39,19 @@ describe('tiny Gemma 3 through MlxBackend', () => {
     expect(result.usage.completionTokens).toBe(expected.length);
   });
 
+  it('chunked prefill (chunks shorter and longer than the sliding window) gives the same tokens', async () => {
+    const expected = [reference.decode[0].inputId, ...reference.decode.map((d) => d.nextId)];
+    for (const prefillChunkSize of [7, 24]) {
+      const chunked = await MlxBackend.load(tinyModelFolder(), { dtype: 'float32', prefillChunkSize });
+      try {
+        const result = await chunked.generate(reference.promptIds, { maxTokens: expected.length, ignoreEos: true });
+        expect(result.tokenIds, `prefill chunks of ${prefillChunkSize}`).toEqual(expected);
+      } finally {
+        await chunked.dispose();
+      }
+    }
+  });
+
   it('streamed deltas concatenate to the non-streamed text', async () => {
     const options = { maxTokens: 40, ignoreEos: true };
     const whole = await backend.generate('Once upon a time', options);
