@@ -7,3 +7,4 @@ export { RequestQueue } from './request-queue.js';
 export { PrefixCache, type PrefixLease } from './prefix-cache.js';
 export { generateTokens, type GeneratedToken, type TokenGeneratorOptions } from './token-generator.js';
 export { resolveOptions, type ResolvedOptions } from './validate-options.js';
+export { WorkerBackend, type WorkerBackendOptions } from './worker/worker-backend.js';

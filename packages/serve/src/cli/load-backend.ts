@@ -1,7 +1,6 @@
 // Resolves --model (or the default model, downloading it on first use) and loads it.
 import { basename } from 'node:path';
-import { MlxBackend } from '@mlx-ts/backend';
-import { WorkerBackend } from '../worker/worker-backend.js';
+import { MlxBackend, WorkerBackend } from '@mlx-ts/backend';
 import { defaultModel, ensureDefaultModel } from './default-model.js';
 import { downloadProgressBar, loadProgressBar } from './progress.js';
 

@@ -1,5 +1,6 @@
 // Messages between WorkerBackend (the HTTP thread) and the backend worker thread.
-import type { GenerateEvent, GenerateRequest, GenerateResult, MlxBackendOptions } from '@mlx-ts/backend';
+import type { MlxBackendOptions } from '../mlx-backend.js';
+import type { GenerateEvent, GenerateRequest, GenerateResult } from '../types.js';
 
 export type ToWorker =
   | { type: 'load'; path: string; options: Omit<MlxBackendOptions, 'onProgress' | 'signal'> }
@@ -17,7 +18,7 @@ export interface SerializedError {
 
 export type FromWorker =
   | { type: 'progress'; tensorsDone: number; tensorsTotal: number }
-  | { type: 'loaded'; name: string }
+  | { type: 'loaded'; name: string; contextLength: number }
   | { type: 'load-error'; error: SerializedError }
   | { type: 'event'; id: number; event: GenerateEvent }
   | { type: 'end'; id: number; result: GenerateResult }

@@ -1,7 +1,8 @@
 // The worker-thread side of WorkerBackend: owns an MlxBackend, so that MLX's work — which on the
 // CPU blocks the calling thread while it schedules each step — never stalls the HTTP thread.
 import { parentPort } from 'node:worker_threads';
-import { BackendBusyError, BackendClosedError, InvalidRequestError, MlxBackend } from '@mlx-ts/backend';
+import { BackendBusyError, BackendClosedError, InvalidRequestError } from '../errors.js';
+import { MlxBackend } from '../mlx-backend.js';
 import type { FromWorker, SerializedError, ToWorker } from './protocol.js';
 
 const port = parentPort;
@@ -48,7 +49,7 @@ port.on('message', async (message: ToWorker) => {
     case 'load':
       try {
         backend = await MlxBackend.load(message.path, { ...message.options, onProgress: (p) => send({ type: 'progress', ...p }) });
-        send({ type: 'loaded', name: backend.name });
+        send({ type: 'loaded', name: backend.name, contextLength: backend.contextLength });
       } catch (error) {
         send({ type: 'load-error', error: serialize(error) });
       }

@@ -1,28 +1,16 @@
-// WorkerBackend: a Backend whose MlxBackend lives on a worker thread. The server's event loop then
-// only relays messages, so /health and new connections answer at once while MLX computes.
+// WorkerBackend: a Backend whose MlxBackend lives on a worker thread. MLX's CPU scheduling blocks
+// the thread that drives it for most of each step, so an application (an HTTP server, a UI) that
+// must stay responsive runs the model here: its own event loop then only relays messages.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import {
-  type Backend,
-  BackendBusyError,
-  BackendClosedError,
-  type GenerateEvent,
-  type GenerateOptions,
-  type GenerateRequest,
-  type GenerateResult,
-  InvalidRequestError,
-  type Message,
-} from '@mlx-ts/backend';
+import { BackendBusyError, BackendClosedError, InvalidRequestError } from '../errors.js';
+import type { MlxBackendOptions } from '../mlx-backend.js';
+import type { Backend, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message } from '../types.js';
 import type { FromWorker, SerializedError, ToWorker } from './protocol.js';
 
-export interface WorkerBackendOptions {
-  /** Requests that may wait while one runs (MlxBackend's maxQueue). */
-  maxQueue?: number;
-  defaultMaxTokens?: number;
-  name?: string;
-  onProgress?: (progress: { tensorsDone: number; tensorsTotal: number }) => void;
-}
+/** MlxBackend's options (they are applied on the worker thread); `signal` cannot cross threads. */
+export type WorkerBackendOptions = Omit<MlxBackendOptions, 'signal'>;
 
 type StreamMessage = Extract<FromWorker, { type: 'event' | 'end' | 'error' }>;
 
@@ -77,6 +65,7 @@ export class WorkerBackend implements Backend {
   private constructor(
     private readonly worker: Worker,
     readonly name: string,
+    readonly contextLength: number,
   ) {
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'event' || message.type === 'end' || message.type === 'error') this.streams.get(message.id)?.push(message);
@@ -94,10 +83,10 @@ export class WorkerBackend implements Backend {
     const worker = new Worker(workerUrl());
     const { onProgress, ...rest } = options;
     let detach = () => {};
-    const name = await new Promise<string>((resolve, reject) => {
+    const loaded = await new Promise<{ name: string; contextLength: number }>((resolve, reject) => {
       const onMessage = (message: FromWorker) => {
         if (message.type === 'progress') onProgress?.(message);
-        else if (message.type === 'loaded') resolve(message.name);
+        else if (message.type === 'loaded') resolve(message);
         else if (message.type === 'load-error') reject(deserialize(message.error));
       };
       const onExit = (code: number) => reject(new Error(`the backend worker exited (code ${code}) while loading ${path}`));
@@ -117,7 +106,7 @@ export class WorkerBackend implements Backend {
       throw error;
     });
     detach();
-    return new WorkerBackend(worker, name);
+    return new WorkerBackend(worker, loaded.name, loaded.contextLength);
   }
 
   get unavailableReason(): string | undefined {
