@@ -18,21 +18,7 @@ export class RequestQueue {
     return this.waiting.length;
   }
 
-  get busy(): boolean {
-    return this.running;
-  }
-
-  /** Waits for a turn (rejects with BackendBusyError when the queue is full), runs job, frees the turn. */
-  async run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.acquire(signal);
-    try {
-      return await job();
-    } finally {
-      this.release();
-    }
-  }
-
-  /** For generators: resolves when it is the caller's turn; the caller must call release(). */
+  /** Resolves when it is the caller's turn (rejects with BackendBusyError when the queue is full); the caller must call release(). */
   acquire(signal?: AbortSignal): Promise<void> {
     if (this.closed) return Promise.reject(new BackendClosedError());
     signal?.throwIfAborted();

@@ -1,6 +1,6 @@
 // mx.array(): arrays from JS numbers, nested lists and typed arrays.
 import { Array, type NestedNumbers, wrap } from './array.js';
-import { type Dtype, dtypeCode, dtypeOfTypedArray, isFloating } from './dtype.js';
+import { type Dtype, dtypeCode, dtypeOfTypedArray } from './dtype.js';
 import { native } from './native.js';
 
 type HostData = NestedNumbers | ArrayBufferView | Array;
@@ -116,4 +116,3 @@ export function scalar(value: number | boolean, dtype?: Dtype): Array {
   return wrap(native().scalar(value, dtypeCode(dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'))));
 }
 
-export { isFloating };
