@@ -3,14 +3,18 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+// @mlx-ts/spec (the error family and the Backend specification, no dependencies) is the bottom layer.
 const allowed = {
-  '@mlx-ts/core': [],
-  '@mlx-ts/tokenizer': [],
-  '@mlx-ts/cache': ['@mlx-ts/core'],
-  '@mlx-ts/sample': ['@mlx-ts/core'],
-  '@mlx-ts/models': ['@mlx-ts/core', '@mlx-ts/cache', '@mlx-ts/tokenizer'],
-  '@mlx-ts/backend': ['@mlx-ts/core', '@mlx-ts/cache', '@mlx-ts/sample', '@mlx-ts/models', '@mlx-ts/tokenizer'],
-  '@mlx-ts/serve': ['@mlx-ts/backend', '@mlx-ts/core', '@mlx-ts/cache', '@mlx-ts/sample', '@mlx-ts/models', '@mlx-ts/tokenizer'],
+  '@mlx-ts/spec': [],
+  '@mlx-ts/core': ['@mlx-ts/spec'],
+  '@mlx-ts/tokenizer': ['@mlx-ts/spec'],
+  '@mlx-ts/cache': ['@mlx-ts/spec', '@mlx-ts/core'],
+  '@mlx-ts/sample': ['@mlx-ts/spec', '@mlx-ts/core'],
+  '@mlx-ts/structured': ['@mlx-ts/spec', '@mlx-ts/core'],
+  '@mlx-ts/models': ['@mlx-ts/spec', '@mlx-ts/core', '@mlx-ts/cache', '@mlx-ts/tokenizer'],
+  '@mlx-ts/backend': ['@mlx-ts/spec', '@mlx-ts/core', '@mlx-ts/cache', '@mlx-ts/sample', '@mlx-ts/models', '@mlx-ts/tokenizer', '@mlx-ts/structured'],
+  '@mlx-ts/serve': ['@mlx-ts/spec', '@mlx-ts/backend', '@mlx-ts/structured', '@mlx-ts/core', '@mlx-ts/cache', '@mlx-ts/sample', '@mlx-ts/models', '@mlx-ts/tokenizer'],
+  '@mlx-ts/ai-sdk': ['@mlx-ts/spec', '@mlx-ts/backend'],
 };
 // serve may name the lower layers only for their types: `import type` is checked separately.
 const typeOnly = { '@mlx-ts/serve': ['@mlx-ts/core', '@mlx-ts/cache', '@mlx-ts/sample', '@mlx-ts/models', '@mlx-ts/tokenizer'] };

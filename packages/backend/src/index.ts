@@ -1,5 +1,27 @@
 // @mlx-ts/backend: the Backend interface and MlxBackend, the generation engine over MLX.
-export type { Backend, FinishReason, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message, Role, Timings, TokenLogprob, Usage } from './types.js';
+export type {
+  Backend,
+  ContentPart,
+  DoneEvent,
+  FinishReason,
+  GenerateEvent,
+  GenerateOptions,
+  GenerateRequest,
+  GenerateResult,
+  JsonSchema,
+  Message,
+  ResponseFormat,
+  Role,
+  TextEvent,
+  TextPart,
+  Timings,
+  TokenLogprob,
+  ToolCall,
+  ToolCallDeltaEvent,
+  ToolChoice,
+  ToolDefinition,
+  Usage,
+} from './types.js';
 export { MlxBackend, type MlxBackendOptions } from './mlx-backend.js';
 export { InvalidRequestError, BackendBusyError, BackendClosedError } from './errors.js';
 export { StopMatcher } from './stop-matcher.js';

@@ -6,6 +6,7 @@ import { type LoadedModel, type LoadModelOptions, loadModel } from '@mlx-ts/mode
 import { makeLogitsProcessors, makeSampler } from '@mlx-ts/sample';
 import type { Tokenizer } from '@mlx-ts/tokenizer';
 import { BackendClosedError, InvalidRequestError } from './errors.js';
+import { messageText } from './message-text.js';
 import { PrefixCache } from './prefix-cache.js';
 import { RequestQueue } from './request-queue.js';
 import { StopMatcher } from './stop-matcher.js';
@@ -38,6 +39,7 @@ function checkMessages(messages: unknown): asserts messages is readonly Message[
 }
 
 export class MlxBackend implements Backend {
+  readonly specificationVersion = 'v1' as const;
   readonly name: string;
   private readonly queue: RequestQueue;
   private readonly prefix: PrefixCache;
@@ -102,7 +104,7 @@ export class MlxBackend implements Backend {
       checkMessages(request.messages);
       try {
         return tokenizer.encodeChat(
-          request.messages.map((m) => ({ role: m.role, content: m.content })),
+          request.messages.map((m) => ({ role: m.role, content: messageText(m.content) })),
           { addGenerationPrompt: true },
         );
       } catch (error) {
@@ -252,7 +254,7 @@ export class MlxBackend implements Backend {
       },
       ...(options.logprobs ? { logprobs } : {}),
     };
-    yield { type: 'done', ...result };
+    yield { type: 'done', finishReason: result.finishReason, usage: result.usage, timings: result.timings };
     return result;
   }
 

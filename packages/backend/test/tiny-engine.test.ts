@@ -24,7 +24,7 @@ async function collect(events: AsyncIterable<GenerateEvent>): Promise<{ deltas: 
   const deltas: string[] = [];
   for await (const event of events) {
     if (event.type === 'text') deltas.push(event.text);
-    else return { deltas, done: event };
+    else if (event.type === 'done') return { deltas, done: event };
   }
   throw new Error('the stream ended without a done event');
 }
@@ -57,8 +57,9 @@ describe('tiny Gemma 3 through MlxBackend', () => {
     const whole = await backend.generate('Once upon a time', options);
     const { deltas, done } = await collect(backend.stream({ prompt: 'Once upon a time', ...options }));
     expect(deltas.join('')).toBe(whole.text);
-    expect(done.text).toBe(whole.text);
-    expect(done.tokenIds).toEqual(whole.tokenIds);
+    expect(done.finishReason).toBe(whole.finishReason);
+    expect(done.usage.completionTokens).toBe(whole.tokenIds.length);
+    expect('text' in done, 'the done event does not repeat the text').toBe(false);
     expect(whole.text.length).toBeGreaterThan(0);
   });
 
@@ -72,7 +73,6 @@ describe('tiny Gemma 3 through MlxBackend', () => {
     const expectedText = free.text.slice(0, free.text.indexOf(stop));
     const { deltas, done } = await collect(backend.stream({ prompt: 'The quick brown', maxTokens: 30, ignoreEos: true, stop: [stop] }));
     expect(done.finishReason).toBe('stop');
-    expect(done.text).toBe(expectedText);
     expect(deltas.join('')).toBe(expectedText);
     expect(deltas.join('')).not.toContain(stop);
   });

@@ -37,8 +37,14 @@ export interface CacheSnapshot {
  * the offset), then `{ keys, values } = cache.updateAndFetch(k, v)`, then attention.
  */
 export interface KVCache extends Disposable {
-  /** Tokens seen so far (positions written, minus what was trimmed). */
+  /** Tokens seen so far (positions written, minus what was trimmed). For a batched cache: the longest row's. */
   readonly offset: number;
+  /**
+   * Batched caches only: each row's position of its next token, int32 [B] (owned by the cache).
+   * Models pass it to RoPE as the offset (`rowOffsets ?? offset`), so rows at different positions
+   * share one forward pass; the masks that `makeMask` returns then are per row, [B, 1, L, K].
+   */
+  readonly rowOffsets?: MxArray;
   /** Largest number of positions kept (rotating caches); undefined when unbounded. */
   readonly maxSize?: number;
   /**

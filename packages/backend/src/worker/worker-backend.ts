@@ -56,6 +56,7 @@ function deserialize(error: SerializedError): Error {
 }
 
 export class WorkerBackend implements Backend {
+  readonly specificationVersion = 'v1' as const;
   private readonly streams = new Map<number, Inbox>();
   private nextId = 0;
   private closed = false;
@@ -156,7 +157,8 @@ export class WorkerBackend implements Backend {
           yield message.event;
         } else if (message.type === 'end') {
           finished = true;
-          yield { type: 'done', ...message.result };
+          const { finishReason, usage, timings, toolCalls } = message.result;
+          yield { type: 'done', finishReason, usage, timings, ...(toolCalls ? { toolCalls } : {}) };
           return message.result;
         } else {
           finished = true;

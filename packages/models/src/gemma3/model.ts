@@ -51,7 +51,7 @@ class Attention {
     let q = heads(this.q.apply(x), nq, this.qNorm);
     let k = heads(this.k.apply(x), nkv, this.kNorm);
     let v = mx.transpose(mx.reshape(this.v.apply(x), [b, l, nkv, d]), [0, 2, 1, 3]);
-    const offset = cache?.offset ?? 0;
+    const offset = cache?.rowOffsets ?? cache?.offset ?? 0;
     q = mx.fast.rope(q, d, { base: this.ropeBase, scale: this.ropeScale, offset });
     k = mx.fast.rope(k, d, { base: this.ropeBase, scale: this.ropeScale, offset });
     if (cache) ({ keys: k, values: v } = cache.updateAndFetch(k, v));

@@ -1,11 +1,12 @@
 // Runs the n choices of each prompt one after another on the backend and tags every event with
 // its choice index (prompt p, choice j → index p·n + j). Choices share the backend's FIFO queue
 // with other requests, and consecutive choices of one prompt reuse its cached prefix.
-import type { Backend, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message } from '@mlx-ts/backend';
+import type { Backend, GenerateOptions, GenerateRequest, GenerateResult, Message, TextEvent, ToolCallDeltaEvent } from '@mlx-ts/backend';
 
 export type GenerationInput = { messages: readonly Message[] } | { prompt: string | readonly number[] };
 
-export type ChoiceEvent = { index: number; choiceOfPrompt: number } & GenerateEvent;
+/** A backend stream event of one choice; the last one of each choice carries the whole result. */
+export type ChoiceEvent = { index: number; choiceOfPrompt: number } & (TextEvent | ToolCallDeltaEvent | ({ type: 'done' } & GenerateResult));
 
 export async function* generateChoices(
   backend: Backend,
@@ -20,8 +21,15 @@ export async function* generateChoices(
       const seed = options.seed === undefined ? undefined : options.seed + choice;
       const request = { ...input, ...options, ...(seed === undefined ? {} : { seed }) } as GenerateRequest;
       const index = promptIndex * n + choice;
-      for await (const event of backend.stream(request, signal)) {
-        yield { index, choiceOfPrompt: choice, ...event };
+      const events = backend.stream(request, signal);
+      for (;;) {
+        const next = await events.next();
+        // The generator's return value is the whole result; the done event before it only summarises.
+        if (next.done) {
+          yield { index, choiceOfPrompt: choice, type: 'done', ...next.value };
+          break;
+        }
+        if (next.value.type !== 'done') yield { index, choiceOfPrompt: choice, ...next.value };
       }
     }
   }

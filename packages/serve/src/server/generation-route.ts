@@ -124,7 +124,7 @@ async function stream(
         const offset = offsets.get(event.index) ?? 0;
         if (event.text || event.logprobs?.length) await send(format.deltaChoice(event.index, event.text, event.logprobs, offset));
         offsets.set(event.index, offset + event.text.length);
-      } else {
+      } else if (event.type === 'done') {
         checkNotStopped(event, signal);
         addUsage(usage, event, event.choiceOfPrompt);
         await send(format.finishDelta(event.index, event.finishReason));

@@ -54,7 +54,7 @@ export function chatCommand(): Command {
               if (event.type === 'text') {
                 answer += event.text;
                 process.stdout.write(event.text);
-              } else if (event.finishReason === 'abort') {
+              } else if (event.type === 'done' && event.finishReason === 'abort') {
                 process.stdout.write(' [stopped]');
               }
             }
