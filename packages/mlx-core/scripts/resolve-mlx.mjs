@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, renameSync, symlinkSync, lstatSync, unlinkSync } from 'node:fs';
 import { homedir, platform, arch } from 'node:os';
 import { join, resolve } from 'node:path';
+import { nvidiaPackagesFolder } from './cuda-config.mjs';
 
 export const MLX_VERSION = '0.32.4';
 
@@ -69,11 +70,26 @@ export function preferOpenBlas(wheelRoot, log) {
   }
 }
 
+// libmlx (CUDA) finds cuBLAS, cuDNN, NCCL … through an RPATH of ../../nvidia/*/lib, where pip puts
+// the nvidia-* packages beside an installed mlx. Our unpacked wheel has none beside it: link the
+// folder of a Python that has them, so the addon loads with no LD_LIBRARY_PATH.
+function linkNvidiaPackages(wheelRoot, log) {
+  const target = join(wheelRoot, 'nvidia');
+  if (existsSync(target)) return;
+  const nvidia = nvidiaPackagesFolder();
+  if (!nvidia) {
+    log('warning: no Python with the nvidia-* CUDA 13 packages found; libmlx will need the CUDA libraries on LD_LIBRARY_PATH (fix: pip install mlx-cuda-13 into python3, or set MLX_TS_NVIDIA_DIR)');
+    return;
+  }
+  symlinkSync(nvidia, target);
+  log(`CUDA libraries from ${nvidia}`);
+}
+
 export function resolveMlx(log = (m) => console.error(`[mlx-ts] ${m}`)) {
   if (process.env.MLX_DIR) {
     const dir = findConfigDir(resolve(process.env.MLX_DIR));
     if (!dir) throw new Error(`MLX_DIR=${process.env.MLX_DIR} holds no MLXConfig.cmake. Point MLX_DIR at an MLX install (the folder with share/cmake/MLX), or unset it to use the pinned wheel.`);
-    return { cmakeDir: dir, source: 'MLX_DIR' };
+    return { cmakeDir: dir, source: 'MLX_DIR', backend: process.env.MLX_BACKEND === 'cuda' || existsSync(join(dir, '..', '..', 'include', 'cccl')) ? 'cuda' : undefined };
   }
   const wheel = wheelName();
   if (!wheel) {
@@ -99,7 +115,8 @@ export function resolveMlx(log = (m) => console.error(`[mlx-ts] ${m}`)) {
     renameSync(staging, root);
   }
   preferOpenBlas(root, log);
-  return { cmakeDir: join(ready, 'share', 'cmake', 'MLX'), libDir: join(ready, 'lib'), source: `${wheel}==${MLX_VERSION}` };
+  if (wheel === 'mlx-cuda-13') linkNvidiaPackages(root, log);
+  return { cmakeDir: join(ready, 'share', 'cmake', 'MLX'), libDir: join(ready, 'lib'), source: `${wheel}==${MLX_VERSION}`, backend: wheel === 'mlx-cuda-13' ? 'cuda' : undefined };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

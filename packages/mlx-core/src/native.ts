@@ -31,6 +31,15 @@ function load(): NativeAddon {
   try {
     loaded = createRequire(import.meta.url)(path) as NativeAddon;
   } catch (cause) {
+    const missingCuda = /lib(cu[a-z]+|nccl|nvrtc|nvJitLink)[\w.-]*\.so/.exec((cause as Error).message);
+    if (missingCuda) {
+      throw new NativeBindingLoadError(
+        `The mlx-ts native addon at ${path} was built for MLX's CUDA backend, and the CUDA library ${missingCuda[0]} was not found. ` +
+          'Fix: `pip install mlx-cuda-13` into the python3 on PATH (it brings the nvidia-* CUDA 13 packages) and rebuild with `MLX_BACKEND=cuda pnpm install`, ' +
+          'or put a CUDA 13 installation on LD_LIBRARY_PATH.',
+        { cause },
+      );
+    }
     throw new NativeBindingLoadError(
       `The mlx-ts native addon at ${path} failed to load: ${(cause as Error).message}. ` +
         'Fix: rebuild it with `pnpm --filter @mlx-ts/core build` (a missing libmlx means the MLX it was built against moved; rebuild, or set MLX_DIR).',

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs on the offline CUDA machine (python3 with torch and the nvidia-* CUDA 13 packages, nvcc,
+# CMake, ninja), from the repository root, in two steps that must follow each other while the
+# machine is warm (the files of the first live in $HOME):
+#   bash tools/gpu/run.sh receive   keeps .gpu/a (the first half staged by stage.sh) in $HOME
+#   bash tools/gpu/run.sh bench     adds .gpu/b, installs MLX CUDA and mlx-lm, builds the addon
+#                                   with CMake against the CUDA wheel, makes random-weight Gemma 3
+#                                   checkpoints at real shapes, runs ours and mlx-lm on the same
+#                                   prompt ids, one JSON line per model and mode (also $OUT/gpu.jsonl)
+# Settings: SHAPES (270m 1b 4b), QUANTIZE (1b 4b), RUNS, PROMPT (512), GEN (128), TRIALS (3), BATCH (16,32)
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+keep="$HOME/gpu-stage"; site=/tmp/site; models=/tmp/models; logs=${OUT:-/tmp}/logs
+export NCCL_NVLS_ENABLE=0
+case "${1:-}" in
+receive)
+  mkdir -p "$keep" && cp "$root"/.gpu/a/* "$keep/" && ls -la "$keep"; exit 0 ;;
+bench) ;;
+*) echo "usage: run.sh receive|bench" >&2; exit 2 ;;
+esac
+cp "$root"/.gpu/b/libmlx.part* "$keep/" || exit 1
+b="$root/.gpu/b"; mkdir -p $site $models "$logs" /tmp/tok
+python3 -m pip install -q --no-index --no-deps --no-compile --upgrade --target $site "$b"/whl/*.whl || exit 1
+cat "$keep"/libmlx.part* | LD_LIBRARY_PATH="$keep" "$keep/zstd" -d -q | tar xf - -C $site || { echo "libmlx did not unpack: run 'receive' first, on a warm machine" >&2; exit 1; }
+xz -dc "$b/mlx-include.tar.xz" | tar xf - -C $site
+nvidia=$(python3 -c "import importlib.util as u; print(list(u.find_spec('nvidia').submodule_search_locations)[0])")
+ln -sfn "$nvidia" $site/nvidia   # libmlx's RPATH: ../../nvidia/*/lib
+xz -dc "$b/node.xz" > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
+xz -dc "$b/tokenizer.json.xz" > /tmp/tok/tokenizer.json && cp "$b/tokenizer_config.json" /tmp/tok/
+export PYTHONPATH=$site
+echo "[gpu] building the addon against the CUDA wheel" >&2
+cuda_args=$(MLX_TS_NVIDIA_DIR="$nvidia" /tmp/node "$root/packages/mlx-core/scripts/cuda-config.mjs") || exit 1
+# shellcheck disable=SC2086
+cmake -S "$root/packages/mlx-core" -B /tmp/addon -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLX_DIR=$site/mlx/share/cmake/MLX \
+  -DCMAKE_JS_INC="$b/headers/node-api" -DNODE_ADDON_API_DIR="$b/headers/node-addon-api" $cuda_args >"$logs/cmake.log" 2>&1 \
+  && cmake --build /tmp/addon -j "$(nproc)" >>"$logs/cmake.log" 2>&1 || { tail -30 "$logs/cmake.log"; exit 1; }
+export MLX_TS_ADDON=/tmp/addon/mlx_ts.node
+python3 "$root/tools/gpu/random_gemma.py" $models /tmp/tok ${SHAPES:-270m 1b 4b} || exit 1
+for m in ${QUANTIZE:-1b 4b}; do
+  [ -d $models/gemma3-$m-random-4bit ] || python3 -m mlx_lm convert --hf-path $models/gemma3-$m-random-bf16 --mlx-path $models/gemma3-$m-random-4bit -q >/dev/null 2>&1
+done
+python3 -c "
+import json; s = 7; ids = []
+for i in range(${PROMPT:-512}):
+    s = (s * 1664525 + 1013904223) & 0xffffffff; ids.append(3 + s % (262144 - 3))
+json.dump(ids, open('/tmp/prompt.json', 'w'))"
+results=${OUT:-/tmp}/gpu.jsonl
+for m in ${RUNS:-270m-random-bf16 1b-random-bf16 1b-random-4bit 4b-random-bf16 4b-random-4bit}; do
+  for mode in ${MODES:-single}; do
+    a=$(timeout 300 python3 "$root/tools/gpu/mlx_lm_bench.py" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/anchor-$m-$mode.err" | tail -1)
+    o=$(timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/ours-$m-$mode.err" | tail -1)
+    echo "{\"model\":\"$m\",\"mode\":\"$mode\",\"mlx_lm\":${a:-null},\"ours\":${o:-null}}" | tee -a "$results"
+  done
+done

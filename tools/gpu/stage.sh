@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Stages, on a machine with network and a built checkout, what the offline CUDA machine needs for
+# tools/gpu/run.sh, in two halves that each fit one transfer (64 MiB with the tracked files):
+#   .gpu/a: the first part of libmlx (CUDA, zstd) and the zstd binary with its libraries
+#   .gpu/b: the rest of libmlx, MLX's headers (its kernel JIT reads mlx/include/cccl at run time),
+#           the mlx and mlx-lm wheels, Node, a Gemma 3 tokenizer, Node-API headers, and our bench
+#           bundled by esbuild into one file.
+# The addon itself is built there from the tracked sources (packages/mlx-core) by run.sh.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+stage="$root/.gpu"; downloads="$root/.cache/gpu-wheels"
+mlx=0.32.4; mlx_lm=0.32.2; part_bytes=${PART_BYTES:-56000000}
+rm -rf "$stage" && mkdir -p "$stage/a" "$stage/b/whl" "$downloads"
+echo "[gpu] fetching the mlx-cuda-13, mlx and mlx-lm wheels (cached in $downloads)" >&2
+python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+  --platform manylinux_2_35_x86_64 -d "$downloads" "mlx-cuda-13==$mlx" "mlx==$mlx" "mlx-lm==$mlx_lm"
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+(cd "$work" && unzip -q "$downloads"/mlx_cuda_13-$mlx-*.whl)
+echo "[gpu] packing libmlx (zstd -19, about a minute)" >&2
+tar cf - -C "$work" mlx/lib mlx_cuda_13.libs | zstd -19 -T0 -q -c > "$work/libmlx.tar.zst"
+split -b "$part_bytes" -d "$work/libmlx.tar.zst" "$work/libmlx.part"
+mv "$work/libmlx.part00" "$stage/a/" && mv "$work"/libmlx.part0* "$stage/b/"
+cp "$(command -v zstd)" "$stage/a/"
+for lib in libzstd.so.1 liblz4.so.1 liblzma.so.5; do p=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}'); [ -n "$p" ] && cp -L "$p" "$stage/a/" || true; done
+tar cf - -C "$work" mlx/include mlx/share | xz -6 -T0 > "$stage/b/mlx-include.tar.xz"
+cp "$downloads"/mlx-$mlx-*.whl "$downloads"/mlx_lm-$mlx_lm-*.whl "$stage/b/whl/"
+echo "[gpu] packing Node $(node --version)" >&2
+xz -9e -T0 -c "$(readlink -f "$(command -v node)")" > "$stage/b/node.xz"
+tokenizer=$(find "$root/node_modules/.pnpm" -path '*tokenizer-gemma3*/models/tokenizer.json' | head -n 1)
+xz -6 -c "$tokenizer" > "$stage/b/tokenizer.json.xz" && cp "$(dirname "$tokenizer")/tokenizer_config.json" "$stage/b/"
+mkdir -p "$stage/b/headers/node-addon-api" "$stage/b/headers/node-api"
+cp "$(node -p "require('$root/packages/mlx-core/node_modules/node-addon-api').include_dir")"/*.h "$stage/b/headers/node-addon-api/"
+cp -r "$(dirname "$(node -p "require.resolve('node-api-headers/package.json', { paths: ['$root/packages/mlx-core'] })")")/include/." "$stage/b/headers/node-api/"
+esbuild=$(find "$root/node_modules/.pnpm" -path '*esbuild/bin/esbuild' | head -n 1)
+"$esbuild" "$root/packages/backend/bench/gpu.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
+  --outfile="$stage/b/gpu.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+du -sh "$stage/a" "$stage/b" >&2
