@@ -37,6 +37,7 @@ cmake -S "$root/packages/mlx-core" -B /tmp/addon -G Ninja -DCMAKE_BUILD_TYPE=Rel
 export MLX_TS_ADDON=/tmp/addon/mlx_ts.node
 python3 "$root/tools/gpu/random_gemma.py" $models /tmp/tok ${SHAPES:-270m 1b 4b} || exit 1
 for m in ${QUANTIZE:-1b 4b}; do
+  [ "$m" = none ] && continue
   [ -d $models/gemma3-$m-random-4bit ] || python3 -m mlx_lm convert --hf-path $models/gemma3-$m-random-bf16 --mlx-path $models/gemma3-$m-random-4bit -q >/dev/null 2>&1
 done
 python3 -c "
@@ -47,8 +48,17 @@ json.dump(ids, open('/tmp/prompt.json', 'w'))"
 results=${OUT:-/tmp}/gpu.jsonl
 for m in ${RUNS:-270m-random-bf16 1b-random-bf16 1b-random-4bit 4b-random-bf16 4b-random-4bit}; do
   for mode in ${MODES:-single}; do
+    [ "$mode" = skip ] && continue
     a=$(timeout 300 python3 "$root/tools/gpu/mlx_lm_bench.py" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/anchor-$m-$mode.err" | tail -1)
     o=$(timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/ours-$m-$mode.err" | tail -1)
     echo "{\"model\":\"$m\",\"mode\":\"$mode\",\"mlx_lm\":${a:-null},\"ours\":${o:-null}}" | tee -a "$results"
   done
 done
+# DIAG=1: where decode time goes (packages/backend/bench/gpu-diag.mjs, tools/gpu/diag_mlx_lm.py), per model in RUNS.
+if [ -n "${DIAG:-}" ]; then
+  for m in ${RUNS:-1b-random-bf16 4b-random-bf16}; do
+    a=$(timeout 200 python3 "$root/tools/gpu/diag_mlx_lm.py" $models/gemma3-$m 2>"$logs/diag-anchor-$m.err" | tail -1)
+    o=$(timeout 200 /tmp/node "$b/diag.bundle.mjs" $models/gemma3-$m 2>"$logs/diag-ours-$m.err" | tail -1)
+    echo "{\"diag\":\"$m\",\"mlx_lm\":${a:-null},\"ours\":${o:-null}}" | tee -a "$results"
+  done
+fi

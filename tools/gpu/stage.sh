@@ -16,16 +16,22 @@ python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:
   --platform manylinux_2_35_x86_64 -d "$downloads" "mlx-cuda-13==$mlx" "mlx==$mlx" "mlx-lm==$mlx_lm"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 (cd "$work" && unzip -q "$downloads"/mlx_cuda_13-$mlx-*.whl)
-echo "[gpu] packing libmlx (zstd -19, about a minute)" >&2
-tar cf - -C "$work" mlx/lib mlx_cuda_13.libs | zstd -19 -T0 -q -c > "$work/libmlx.tar.zst"
-split -b "$part_bytes" -d "$work/libmlx.tar.zst" "$work/libmlx.part"
-mv "$work/libmlx.part00" "$stage/a/" && mv "$work"/libmlx.part0* "$stage/b/"
+packed="$downloads/packed-$mlx-$part_bytes"
+if [ ! -f "$packed/done" ]; then
+  echo "[gpu] packing libmlx (zstd -19, a few minutes; cached in $packed)" >&2
+  rm -rf "$packed" && mkdir -p "$packed"
+  tar cf - -C "$work" mlx/lib mlx_cuda_13.libs | zstd -19 -T0 -q -c > "$work/libmlx.tar.zst"
+  split -b "$part_bytes" -d "$work/libmlx.tar.zst" "$packed/libmlx.part" && touch "$packed/done"
+fi
+cp "$packed/libmlx.part00" "$stage/a/" && for p in "$packed"/libmlx.part0*; do [ "$(basename "$p")" = libmlx.part00 ] || cp "$p" "$stage/b/"; done
 cp "$(command -v zstd)" "$stage/a/"
 for lib in libzstd.so.1 liblz4.so.1 liblzma.so.5; do p=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}'); [ -n "$p" ] && cp -L "$p" "$stage/a/" || true; done
 tar cf - -C "$work" mlx/include mlx/share | xz -6 -T0 > "$stage/b/mlx-include.tar.xz"
 cp "$downloads"/mlx-$mlx-*.whl "$downloads"/mlx_lm-$mlx_lm-*.whl "$stage/b/whl/"
 echo "[gpu] packing Node $(node --version)" >&2
-xz -9e -T0 -c "$(readlink -f "$(command -v node)")" > "$stage/b/node.xz"
+node_bin="$(readlink -f "$(command -v node)")"; node_xz="$downloads/node-$(node --version).xz"
+[ -f "$node_xz" ] || xz -9e -T0 -c "$node_bin" > "$node_xz"
+cp "$node_xz" "$stage/b/node.xz"
 tokenizer=$(find "$root/node_modules/.pnpm" -path '*tokenizer-gemma3*/models/tokenizer.json' | head -n 1)
 xz -6 -c "$tokenizer" > "$stage/b/tokenizer.json.xz" && cp "$(dirname "$tokenizer")/tokenizer_config.json" "$stage/b/"
 mkdir -p "$stage/b/headers/node-addon-api" "$stage/b/headers/node-api"
@@ -34,4 +40,6 @@ cp -r "$(dirname "$(node -p "require.resolve('node-api-headers/package.json', { 
 esbuild=$(find "$root/node_modules/.pnpm" -path '*esbuild/bin/esbuild' | head -n 1)
 "$esbuild" "$root/packages/backend/bench/gpu.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
   --outfile="$stage/b/gpu.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+"$esbuild" "$root/packages/backend/bench/gpu-diag.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
+  --outfile="$stage/b/diag.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 du -sh "$stage/a" "$stage/b" >&2

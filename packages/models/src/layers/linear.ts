@@ -1,5 +1,6 @@
 // A linear map whose weight is dense or MLX-affine-quantized.
 import * as mx from '@mlx-ts/core';
+import { storesInOut } from './weight-layout.js';
 
 export interface QuantizedWeight {
   weight: mx.Array;
@@ -10,21 +11,24 @@ export interface QuantizedWeight {
 }
 
 /**
- * y = x @ Wᵀ. Dense weights are stored transposed ([in, out], contiguous): on CPU the matmul
- * then reaches BLAS without a transposed operand, measurably faster for the big matrices.
+ * y = x @ Wᵀ. Dense weights are kept in the layout the device multiplies fastest (weight-layout.ts):
+ * [in, out] on the CPU (a plain x @ W for BLAS), [out, in] on the GPU (x @ Wᵀ through MLX's gemv).
  */
 export class Linear implements Disposable {
   private constructor(
     private readonly dense: mx.Array | undefined,
     private readonly quantized: QuantizedWeight | undefined,
+    /** True when `dense` is [out, in] and is multiplied through a transposed view. */
+    private readonly outIn = false,
   ) {}
 
   /** From an [out, in] weight, or an [in, out] one when `transposed`; the Linear takes ownership. */
   static dense(weight: mx.Array, transposed = false): Linear {
-    if (transposed) return new Linear(mx.keep(weight), undefined);
-    const inOut = mx.keep(mx.contiguous(mx.transpose(weight)));
+    const wantInOut = storesInOut();
+    if (transposed === wantInOut) return new Linear(mx.keep(weight), undefined, !wantInOut);
+    const flipped = mx.keep(mx.contiguous(mx.transpose(weight)));
     weight.dispose();
-    return new Linear(inOut, undefined);
+    return new Linear(flipped, undefined, !wantInOut);
   }
 
   static quantized(q: QuantizedWeight): Linear {
@@ -33,7 +37,7 @@ export class Linear implements Disposable {
   }
 
   apply(x: mx.Array): mx.Array {
-    if (this.dense) return mx.matmul(x, this.dense);
+    if (this.dense) return this.outIn ? mx.tidy(() => mx.matmul(x, mx.transpose(this.dense!))) : mx.matmul(x, this.dense);
     const q = this.quantized!;
     return mx.quantizedMatmul(x, q.weight, q.scales, q.biases, { transpose: true, groupSize: q.groupSize, bits: q.bits });
   }

@@ -1,0 +1,48 @@
+// Where decode time goes, ours: (1) dense bf16 matrix-vector products at a model's shapes, one
+// evaluation each (launch-bound) and 100 chained in one graph (device-bound); (2) the bare model
+// decode loop (forward + argmax, one step in flight) without the engine. Compare with
+// diag_mlx_lm.py on the same machine. Usage: node diag.bundle.mjs FOLDER
+import * as mx from '@mlx-ts/core';
+import { loadLanguageModel } from '@mlx-ts/models';
+
+const folder = process.argv[2];
+const out = {};
+const shapes = process.env.DIAG_SHAPES ? JSON.parse(process.env.DIAG_SHAPES) : [[1152, 6912], [6912, 1152], [2560, 10240], [10240, 2560], [640, 262144]];
+for (const [k, n] of shapes) {
+  const w = mx.keep(mx.astype(mx.random.normal({ shape: [n, k] }), 'bfloat16'));
+  const x = mx.keep(mx.astype(mx.random.normal({ shape: [1, k] }), 'bfloat16'));
+  mx.eval(w, x);
+  const once = () => mx.tidy(() => { const y = mx.matmul(x, mx.transpose(w)); mx.eval(y); });
+  for (let i = 0; i < 10; i++) once();
+  let t = performance.now();
+  for (let i = 0; i < 100; i++) once();
+  const single = (performance.now() - t) / 100;
+  t = performance.now();
+  mx.tidy(() => { let acc = mx.matmul(x, mx.transpose(w)); for (let i = 0; i < 99; i++) acc = mx.add(acc, mx.matmul(x, mx.transpose(w))); mx.eval(acc); });
+  const chained = (performance.now() - t) / 100;
+  out[`matvec_${k}x${n}`] = { single_ms: single, chained_ms: chained, gbps: (2 * k * n) / (chained * 1e6) };
+  mx.dispose([w, x]);
+}
+const model = await loadLanguageModel(folder, {});
+const cache = model.makeCache();
+const prompt = Array.from({ length: 512 }, (_, i) => 3 + ((i * 7919) % Math.min(200000, model.config.vocabSize - 3)));
+let token = mx.tidy(() => mx.argmax(model.unembed(mx.slice(model.forward(mx.array([prompt], 'int32'), cache), [0, 511, 0], [1, 512, model.config.hiddenSize])), -1));
+mx.keep(token);
+await mx.asyncEval(token);
+const step = (t) => mx.tidy(() => mx.keep(mx.argmax(model.unembed(model.forward(mx.reshape(t, [1, 1]), cache)), -1)));
+for (let i = 0; i < 8; i++) { const next = step(token); await mx.asyncEval(next); token.dispose(); token = next; }
+let t = performance.now();
+let pending = mx.asyncEval(token);
+for (let i = 0; i < 100; i++) {
+  const next = step(token);
+  const p = mx.asyncEval(next);
+  await pending;
+  token.item();
+  token.dispose();
+  token = next;
+  pending = p;
+}
+await pending;
+out.model_decode_ms = (performance.now() - t) / 100;
+out.dtype = model.dtype;
+console.log(JSON.stringify(out));
