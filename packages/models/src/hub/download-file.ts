@@ -1,0 +1,84 @@
+// One file from the hub into blobs/<etag>, through <etag>.incomplete as huggingface_hub does: a
+// cut download keeps its bytes and the next attempt (ours or Python's) asks only for the rest
+// with a Range request. The snapshot symlink appears only once the blob is whole.
+import { createWriteStream } from 'node:fs';
+import { rename, stat, truncate } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { downloadFile, fileDownloadInfo } from '@huggingface/hub';
+import { normalizeEtag, type RepoCacheFolder } from './cache-layout.js';
+import { clientParams, type HubContext, hubFailure } from './hub-client.js';
+import { HubDownloadError } from './hub-errors.js';
+
+export interface FileDownload {
+  cache: RepoCacheFolder;
+  commit: string;
+  path: string;
+  /** Retries after a failed or cut transfer, each resuming where the last stopped. */
+  retries: number;
+  /** Called with the number of new bytes on disk (including bytes found from an earlier attempt). */
+  onBytes: (bytes: number) => void;
+}
+
+const sizeOf = (path: string) =>
+  stat(path).then(
+    (info) => info.size,
+    () => undefined,
+  );
+
+/** Downloads (or finds) one file and links it into the snapshot; returns the snapshot path. */
+export async function downloadRepoFile(context: HubContext, download: FileDownload): Promise<string> {
+  const { cache, commit, path } = download;
+  const repo = { type: 'model' as const, name: context.repo };
+  const params = clientParams(context);
+  let info;
+  try {
+    info = await fileDownloadInfo({ ...params, repo, path, revision: commit });
+  } catch (error) {
+    throw hubFailure(context, error);
+  }
+  if (info === null) throw new HubDownloadError(context.reference, `${path} is listed in ${context.repo} but the hub has no such file at ${commit}`, 'Try again; if it persists the repository is inconsistent');
+  const etag = normalizeEtag(info.etag);
+  const blob = cache.blobPath(etag);
+  if ((await sizeOf(blob)) === info.size) {
+    download.onBytes(info.size);
+    return cache.linkSnapshotFile(commit, path, etag);
+  }
+  const incomplete = `${blob}.incomplete`;
+  for (let attempt = 0; ; attempt++) {
+    context.signal?.throwIfAborted();
+    let offset = (await sizeOf(incomplete)) ?? 0;
+    if (offset > info.size) {
+      await truncate(incomplete, 0);
+      offset = 0;
+    }
+    if (attempt === 0 && offset > 0) download.onBytes(offset);
+    try {
+      if (offset < info.size) {
+        const remote = await downloadFile({ ...params, repo, path, revision: commit, downloadInfo: info });
+        if (remote === null) throw new Error(`the hub has no ${path} at ${commit}`);
+        const body = (offset > 0 ? remote.slice(offset) : remote).stream() as unknown as WebReadableStream<Uint8Array>;
+        const counter = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            download.onBytes(chunk.length);
+            callback(null, chunk);
+          },
+        });
+        await pipeline(Readable.fromWeb(body), counter, createWriteStream(incomplete, { flags: 'a' }));
+      }
+      const size = await sizeOf(incomplete);
+      if (size !== info.size) throw new Error(`${path} arrived with ${size} of ${info.size} bytes`);
+      await rename(incomplete, blob);
+      return cache.linkSnapshotFile(commit, path, etag);
+    } catch (error) {
+      if (context.signal?.aborted || attempt >= download.retries) {
+        const failure = hubFailure(context, error);
+        throw HubDownloadError.isInstance(failure)
+          ? new HubDownloadError(context.reference, `downloading ${path} failed (${(await sizeOf(incomplete)) ?? 0} of ${info.size} bytes kept in ${incomplete}): ${failure.problem}`, 'Run the same command again to resume the download', error)
+          : failure;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250 * (attempt + 1)));
+    }
+  }
+}
