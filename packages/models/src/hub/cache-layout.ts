@@ -8,7 +8,11 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 
 export const commitHashPattern = /^[0-9a-f]{40}$/;
 // ETags are git blob ids, sha256 digests or xet hashes: hex in practice; never a path.
-const etagPattern = /^[\w.-]{1,256}$/;
+const etagPattern = /^[\w-]{1,256}$/;
+
+export function isSafeEtag(etag: string): boolean {
+  return etagPattern.test(etag);
+}
 
 /** A repository path from a listing (e.g. `model-00001-of-00002.safetensors`), checked to stay inside its folder. */
 export function isSafeRepoPath(path: string): boolean {

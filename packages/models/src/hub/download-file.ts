@@ -1,13 +1,11 @@
 // One file from the hub into blobs/<etag>, through <etag>.incomplete as huggingface_hub does: a
 // cut download keeps its bytes and the next attempt (ours or Python's) asks only for the rest
 // with a Range request. The snapshot symlink appears only once the blob is whole.
-import { createWriteStream } from 'node:fs';
-import { rename, stat, truncate } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { mkdir, open, rename, stat, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { downloadFile, fileDownloadInfo } from '@huggingface/hub';
-import { normalizeEtag, type RepoCacheFolder } from './cache-layout.js';
+import { isSafeEtag, normalizeEtag, type RepoCacheFolder } from './cache-layout.js';
 import { clientParams, type HubContext, hubFailure } from './hub-client.js';
 import { HubDownloadError } from './hub-errors.js';
 
@@ -40,12 +38,14 @@ export async function downloadRepoFile(context: HubContext, download: FileDownlo
   }
   if (info === null) throw new HubDownloadError(context.reference, `${path} is listed in ${context.repo} but the hub has no such file at ${commit}`, 'Try again; if it persists the repository is inconsistent');
   const etag = normalizeEtag(info.etag);
+  if (!isSafeEtag(etag)) throw new HubDownloadError(context.reference, `the hub sent the ETag "${info.etag}" for ${path}, which cannot name a file`, 'Check HF_ENDPOINT: it should point at a Hugging Face hub');
   const blob = cache.blobPath(etag);
   if ((await sizeOf(blob)) === info.size) {
     download.onBytes(info.size);
     return cache.linkSnapshotFile(commit, path, etag);
   }
   const incomplete = `${blob}.incomplete`;
+  await mkdir(dirname(blob), { recursive: true });
   for (let attempt = 0; ; attempt++) {
     context.signal?.throwIfAborted();
     let offset = (await sizeOf(incomplete)) ?? 0;
@@ -59,13 +59,16 @@ export async function downloadRepoFile(context: HubContext, download: FileDownlo
         const remote = await downloadFile({ ...params, repo, path, revision: commit, downloadInfo: info });
         if (remote === null) throw new Error(`the hub has no ${path} at ${commit}`);
         const body = (offset > 0 ? remote.slice(offset) : remote).stream() as unknown as WebReadableStream<Uint8Array>;
-        const counter = new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
+        // Each chunk is on disk before the next is read, so a cut keeps every byte that arrived.
+        const handle = await open(incomplete, 'a');
+        try {
+          for await (const chunk of body) {
+            await handle.write(chunk);
             download.onBytes(chunk.length);
-            callback(null, chunk);
-          },
-        });
-        await pipeline(Readable.fromWeb(body), counter, createWriteStream(incomplete, { flags: 'a' }));
+          }
+        } finally {
+          await handle.close();
+        }
       }
       const size = await sizeOf(incomplete);
       if (size !== info.size) throw new Error(`${path} arrived with ${size} of ${info.size} bytes`);

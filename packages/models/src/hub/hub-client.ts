@@ -2,6 +2,7 @@
 // The token rides on a fetch wrapper (so any token format works, and the abort signal reaches
 // every request the client makes, including the Range requests of a resumed download).
 import { HubApiError, type ListFileEntry, listFiles, modelInfo } from '@huggingface/hub';
+import { isSafeRepoPath } from './cache-layout.js';
 import { HubDownloadError, HubGatedRepositoryError, HubRepositoryNotFoundError } from './hub-errors.js';
 import type { HubSettings } from './hub-settings.js';
 
@@ -40,7 +41,7 @@ export function hubFailure(context: HubContext, error: unknown): Error {
     const message = hubMessage(error);
     const gated = /gated|restricted|authorized list|access to (this )?model/i.test(message);
     if (error.statusCode === 404) {
-      const revision = /revision/i.test(message);
+      const revision = /\brev(ision)?\b/i.test(message);
       return new HubRepositoryNotFoundError(
         reference,
         revision ? `${settings.endpoint} has no such revision of ${repo} (${message})` : `${settings.endpoint} has no repository ${repo} (${message})`,
@@ -83,7 +84,8 @@ export async function listRepoFiles(context: HubContext, commit: string): Promis
   const files = new Map<string, number>();
   try {
     for await (const entry of listFiles({ ...clientParams(context), repo: { type: 'model', name: context.repo }, revision: commit, recursive: true }) as AsyncIterable<ListFileEntry>) {
-      if (entry.type === 'file') files.set(entry.path, entry.lfs?.size ?? entry.size);
+      // A name that could leave the snapshot folder (`..`, absolute) is never a model file.
+      if (entry.type === 'file' && isSafeRepoPath(entry.path)) files.set(entry.path, entry.lfs?.size ?? entry.size);
     }
   } catch (error) {
     throw hubFailure(context, error);
