@@ -1,10 +1,11 @@
 // One file from the hub into blobs/<etag>, through <etag>.incomplete as huggingface_hub does: a
 // cut download keeps its bytes and the next attempt (ours or Python's) asks only for the rest
-// with a Range request. The snapshot symlink appears only once the blob is whole.
+// with a Range request. The snapshot symlink appears only once the blob is whole. (huggingface_hub
+// 2.x itself writes a per-process temporary file instead and ignores ours, so the two never mix.)
 import { mkdir, open, rename, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { downloadFile, fileDownloadInfo } from '@huggingface/hub';
+import { downloadFile, type FileDownloadInfoOutput, fileDownloadInfo } from '@huggingface/hub';
 import { isSafeEtag, normalizeEtag, type RepoCacheFolder } from './cache-layout.js';
 import { clientParams, type HubContext, hubFailure } from './hub-client.js';
 import { HubDownloadError } from './hub-errors.js';
@@ -44,6 +45,25 @@ export async function downloadRepoFile(context: HubContext, download: FileDownlo
     download.onBytes(info.size);
     return cache.linkSnapshotFile(commit, path, etag);
   }
+  // Two names for the same contents (or two models sharing a blob) must not append to one .incomplete.
+  let job = blobsInFlight.get(blob);
+  if (job !== undefined) {
+    await job;
+    download.onBytes(info.size);
+  } else {
+    job = fetchBlob(context, download, info, blob).finally(() => blobsInFlight.delete(blob));
+    blobsInFlight.set(blob, job);
+    await job;
+  }
+  return cache.linkSnapshotFile(commit, path, etag);
+}
+
+const blobsInFlight = new Map<string, Promise<void>>();
+
+async function fetchBlob(context: HubContext, download: FileDownload, info: FileDownloadInfoOutput, blob: string): Promise<void> {
+  const { commit, path } = download;
+  const repo = { type: 'model' as const, name: context.repo };
+  const params = clientParams(context);
   const incomplete = `${blob}.incomplete`;
   await mkdir(dirname(blob), { recursive: true });
   for (let attempt = 0; ; attempt++) {
@@ -73,7 +93,7 @@ export async function downloadRepoFile(context: HubContext, download: FileDownlo
       const size = await sizeOf(incomplete);
       if (size !== info.size) throw new Error(`${path} arrived with ${size} of ${info.size} bytes`);
       await rename(incomplete, blob);
-      return cache.linkSnapshotFile(commit, path, etag);
+      return;
     } catch (error) {
       if (context.signal?.aborted || attempt >= download.retries) {
         const failure = hubFailure(context, error);
