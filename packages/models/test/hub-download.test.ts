@@ -86,8 +86,10 @@ describe('download into the cache', () => {
     expect(hub.requests).toEqual([]);
   });
 
-  it('a branch or tag after "@" resolves to the same commit and gets its own ref', async () => {
+  it('a branch or tag after "@" resolves to the same commit and gets its own ref, reusing the blobs', async () => {
+    hub.resetLog();
     const resolved = await resolveModelReference(`${repo}@v1.0`, online(cacheDir));
+    expect(hub.requests.filter((request) => request.path.includes('/resolve/'))).toEqual([]);
     expect(resolved.commit).toBe(hub.commitOf(repo));
     expect(readFileSync(join(cacheDir, 'models--tiny-org--tiny-gemma3', 'refs', 'v1.0'), 'utf8')).toBe(hub.commitOf(repo));
     const byCommit = await resolveModelReference(`${repo}@${hub.commitOf(repo)}`, { ...online(cacheDir), offline: true });

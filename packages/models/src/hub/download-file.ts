@@ -7,13 +7,15 @@ import { dirname } from 'node:path';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { downloadFile, type FileDownloadInfoOutput, fileDownloadInfo } from '@huggingface/hub';
 import { isSafeEtag, normalizeEtag, type RepoCacheFolder } from './cache-layout.js';
-import { clientParams, type HubContext, hubFailure } from './hub-client.js';
+import { clientParams, type HubContext, hubFailure, type RepoFile } from './hub-client.js';
 import { HubDownloadError } from './hub-errors.js';
 
 export interface FileDownload {
   cache: RepoCacheFolder;
   commit: string;
   path: string;
+  /** What the repository listing says of the file. */
+  listed: RepoFile;
   /** Retries after a failed or cut transfer, each resuming where the last stopped. */
   retries: number;
   /** Called with the number of new bytes on disk (including bytes found from an earlier attempt). */
@@ -31,6 +33,11 @@ export async function downloadRepoFile(context: HubContext, download: FileDownlo
   const { cache, commit, path } = download;
   const repo = { type: 'model' as const, name: context.repo };
   const params = clientParams(context);
+  const listedEtag = download.listed.etag !== undefined && isSafeEtag(download.listed.etag) ? download.listed.etag : undefined;
+  if (listedEtag !== undefined && (await sizeOf(cache.blobPath(listedEtag))) === download.listed.size) {
+    download.onBytes(download.listed.size);
+    return cache.linkSnapshotFile(commit, path, listedEtag);
+  }
   let info;
   try {
     info = await fileDownloadInfo({ ...params, repo, path, revision: commit });
@@ -38,7 +45,9 @@ export async function downloadRepoFile(context: HubContext, download: FileDownlo
     throw hubFailure(context, error);
   }
   if (info === null) throw new HubDownloadError(context.reference, `${path} is listed in ${context.repo} but the hub has no such file at ${commit}`, 'Try again; if it persists the repository is inconsistent');
-  const etag = normalizeEtag(info.etag);
+  // The listing's name for the blob is the one huggingface_hub uses (the sha256 of a weight file);
+  // the response's ETag only when the listing has none.
+  const etag = listedEtag ?? normalizeEtag(info.etag);
   if (!isSafeEtag(etag)) throw new HubDownloadError(context.reference, `the hub sent the ETag "${info.etag}" for ${path}, which cannot name a file`, 'Check HF_ENDPOINT: it should point at a Hugging Face hub');
   const blob = cache.blobPath(etag);
   if ((await sizeOf(blob)) === info.size) {

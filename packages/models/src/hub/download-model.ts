@@ -47,12 +47,13 @@ export async function downloadModel(context: HubContext, reference: ModelReferen
   const choice = chooseModelFiles([...listing.keys()], reference.quantization);
   if (isNoModelFiles(choice)) throw new HubNoUsableFilesError(context.reference, `${context.repo}: ${choice.problem}`, choice.fix);
   const cache = new RepoCacheFolder(context.settings.cacheDir, context.repo);
-  const progress = { repo: context.repo, file: '', doneBytes: 0, totalBytes: choice.files.reduce((sum, file) => sum + (listing.get(file) ?? 0), 0), filesDone: 0, filesTotal: choice.files.length };
+  const progress = { repo: context.repo, file: '', doneBytes: 0, totalBytes: choice.files.reduce((sum, file) => sum + (listing.get(file)?.size ?? 0), 0), filesDone: 0, filesTotal: choice.files.length };
   await inPool(choice.files, options.concurrency ?? 4, async (file) => {
     await downloadRepoFile(context, {
       cache,
       commit,
       path: file,
+      listed: listing.get(file)!,
       retries: options.retries ?? 3,
       onBytes: (bytes) => {
         progress.doneBytes += bytes;

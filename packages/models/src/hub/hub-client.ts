@@ -79,13 +79,21 @@ export async function resolveCommit(context: HubContext, revision: string): Prom
   }
 }
 
-/** Every file of the repository at `commit`, with its size. */
-export async function listRepoFiles(context: HubContext, commit: string): Promise<Map<string, number>> {
-  const files = new Map<string, number>();
+export interface RepoFile {
+  size: number;
+  /** The name huggingface_hub gives its blob: the sha256 of an LFS (or Xet) file, else its git blob id. */
+  etag?: string;
+}
+
+/** Every file of the repository at `commit`, with its size and blob name. */
+export async function listRepoFiles(context: HubContext, commit: string): Promise<Map<string, RepoFile>> {
+  const files = new Map<string, RepoFile>();
   try {
     for await (const entry of listFiles({ ...clientParams(context), repo: { type: 'model', name: context.repo }, revision: commit, recursive: true }) as AsyncIterable<ListFileEntry>) {
       // A name that could leave the snapshot folder (`..`, absolute) is never a model file.
-      if (entry.type === 'file' && isSafeRepoPath(entry.path)) files.set(entry.path, entry.lfs?.size ?? entry.size);
+      if (entry.type !== 'file' || !isSafeRepoPath(entry.path)) continue;
+      const etag = entry.lfs?.oid ?? entry.oid;
+      files.set(entry.path, { size: entry.lfs?.size ?? entry.size, ...(etag ? { etag } : {}) });
     }
   } catch (error) {
     throw hubFailure(context, error);

@@ -127,7 +127,7 @@ async function build(reference: string, options: LoadModelOptions): Promise<Buil
   try {
     info = await stat(pathOrGguf);
   } catch (cause) {
-    throw new ModelLoadError({ file: pathOrGguf, problem: 'it does not exist', fix: 'Pass the path of a model folder (config.json + safetensors) or of a .gguf file', cause });
+    throw new ModelLoadError({ file: pathOrGguf, problem: 'it does not exist', fix: 'Pass the path of a model folder (config.json + safetensors) or of a .gguf file, or a Hugging Face id org/name', cause });
   }
   options.signal?.throwIfAborted();
   return info.isDirectory() ? buildFromFolder(pathOrGguf, options) : buildFromGguf(pathOrGguf, options);
