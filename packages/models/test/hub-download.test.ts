@@ -14,6 +14,7 @@ import {
   HubNoUsableFilesError,
   HubOfflineNotCachedError,
   HubRepositoryNotFoundError,
+  InvalidModelReferenceError,
   loadModel,
   resolveModelReference,
 } from '../src/index.js';
@@ -191,6 +192,15 @@ describe('errors that name the fix', () => {
     const error = await resolveModelReference(repo, { cacheDir: freshCache(), endpoint: 'http://127.0.0.1:9', offline: false }).catch((e: unknown) => e);
     expect(HubDownloadError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/request to http:\/\/127.0.0.1:9 failed.*HF_HUB_OFFLINE=1/s);
+  });
+
+  it('a revision or name with ".." is refused before any request or file access', async () => {
+    hub.resetLog();
+    for (const reference of [`${repo}@../../../../etc`, 'tiny-org/..', `${repo}@main/../x`]) {
+      await expect(resolveModelReference(reference, online(freshCache()))).rejects.toSatisfy(InvalidModelReferenceError.isInstance);
+    }
+    await expect(loadModel(`${repo}@..`, { hub: online(freshCache()) })).rejects.toThrow(/not a valid revision.*org\/name@revision/s);
+    expect(hub.requests).toEqual([]);
   });
 
   it('file names from the listing never leave the cache folder', async () => {

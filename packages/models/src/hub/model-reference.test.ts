@@ -44,6 +44,8 @@ describe('looksLikeHubReference', () => {
   it('takes two-segment names and leaves paths alone', () => {
     expect(looksLikeHubReference('org/name')).toBe(true);
     expect(looksLikeHubReference('org/name@main:Q4_K_M')).toBe(true);
+    expect(looksLikeHubReference('org/name@refs/pr/1')).toBe(true);
+    expect(looksLikeHubReference('org/name@../../etc')).toBe(true);
     for (const path of ['./org/name', '/models/org', '~/models/x', 'models/org/name', 'model.gguf', '../x']) expect(looksLikeHubReference(path)).toBe(false);
   });
 });

@@ -20,9 +20,13 @@ function invalid(reference: string, problem: string): never {
   throw new InvalidModelReferenceError(reference, problem, 'Write a Hugging Face id as org/name, org/name@revision or org/name:QUANT (e.g. mlx-community/Qwen3-4B-4bit), or pass the path of a model folder or .gguf file');
 }
 
-/** True when `reference` has the shape of a hub id (two path segments, no leading `.`, `/` or `~`). */
+/**
+ * True when `reference` has the shape of a hub id: before any `@revision` or `:QUANT`, exactly
+ * two path segments, not starting with `.`, `/` or `~` (those are paths).
+ */
 export function looksLikeHubReference(reference: string): boolean {
-  return /^[A-Za-z0-9_][^/\\]*\/[^/\\]+$/.test(reference);
+  const repo = reference.split(/[@:]/, 1)[0]!;
+  return !reference.includes('\\') && /^[A-Za-z0-9_][^/]*\/[^/]+$/.test(repo);
 }
 
 /** Parses `org/name[@revision][:QUANT]`; throws InvalidModelReferenceError naming the bad part. */
