@@ -30,3 +30,5 @@ export { PrefixCache, type PrefixLease } from './prefix-cache.js';
 export { generateTokens, type GeneratedToken, type TokenGeneratorOptions } from './token-generator.js';
 export { resolveOptions, type ResolvedOptions } from './validate-options.js';
 export { WorkerBackend, type WorkerBackendOptions } from './worker/worker-backend.js';
+// Hugging Face ids resolve the same way for an application that resolves before it loads (e.g. to show download progress).
+export { resolveModelReference, isHubReference, type ResolveModelOptions, type ResolvedModel, type HubDownloadProgress } from '@mlx-ts/models';

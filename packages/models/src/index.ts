@@ -4,6 +4,7 @@ export type { LanguageModel, LoadedModel, ModelConfig, MakeCacheOptions } from '
 export { registerArchitecture, architectureFor, supportedModelTypes, type Architecture } from './registry.js';
 export { Gemma3Model, type Gemma3Config, parseGemma3Config } from './gemma3/index.js';
 export { loadModel, loadLanguageModel, type LoadModelOptions } from './load/load-model.js';
+export * from './hub/index.js';
 export { Weights, type WeightEntry, type WeightPolicy } from './load/weights.js';
 export { Linear, type QuantizedWeight } from './layers/linear.js';
 export { Embedding } from './layers/embedding.js';

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { resolveModelReference } from '@mlx-ts/models';
 import { BackendBusyError, BackendClosedError, InvalidRequestError } from '../errors.js';
 import type { MlxBackendOptions } from '../mlx-backend.js';
 import type { Backend, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message } from '../types.js';
@@ -79,10 +80,13 @@ export class WorkerBackend implements Backend {
     worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
   }
 
-  /** Starts the worker and loads the model folder or .gguf file there. */
-  static async load(path: string, options: WorkerBackendOptions = {}): Promise<WorkerBackend> {
+  /** Starts the worker and loads the model folder, .gguf file or Hugging Face id there. */
+  static async load(reference: string, options: WorkerBackendOptions = {}): Promise<WorkerBackend> {
+    // A Hugging Face id is resolved (and downloaded) here, so `hub.onProgress` need not cross threads.
+    const { onProgress, hub, ...loadOptions } = options;
+    const path = (await resolveModelReference(reference, hub)).path;
+    const rest = { ...loadOptions, name: options.name ?? reference };
     const worker = new Worker(workerUrl());
-    const { onProgress, ...rest } = options;
     let detach = () => {};
     const loaded = await new Promise<{ name: string; contextLength: number }>((resolve, reject) => {
       const onMessage = (message: FromWorker) => {

@@ -6,6 +6,7 @@ import * as mx from '@mlx-ts/core';
 import { Tokenizer } from '@mlx-ts/tokenizer';
 import { ModelLoadError } from '../errors.js';
 import { openGguf } from '../gguf/gguf-file.js';
+import { type ResolveModelOptions, resolveModelReference } from '../hub/resolve-model.js';
 import type { LanguageModel, LoadedModel, ModelConfig } from '../model-types.js';
 import { architectureFor } from '../registry.js';
 import { configFromGguf, type GgufLoadProgress, loadGgufWeights } from './gguf-weights.js';
@@ -20,6 +21,8 @@ export interface LoadModelOptions {
   keepQuantized?: boolean;
   onProgress?: (progress: GgufLoadProgress) => void;
   signal?: AbortSignal;
+  /** For Hugging Face ids (`org/name[@revision][:QUANT]`): cache, endpoint, token, offline, download progress. */
+  hub?: ResolveModelOptions;
 }
 
 function defaultPolicy(options: LoadModelOptions): WeightPolicy {
@@ -117,13 +120,14 @@ async function buildFromGguf(path: string, options: LoadModelOptions): Promise<B
   }
 }
 
-async function build(pathOrGguf: string, options: LoadModelOptions): Promise<BuiltModel> {
-  if (typeof pathOrGguf !== 'string' || pathOrGguf.length === 0) throw new TypeError('loadModel: expected a path to a model folder or a .gguf file');
+async function build(reference: string, options: LoadModelOptions): Promise<BuiltModel> {
+  if (typeof reference !== 'string' || reference.length === 0) throw new TypeError('loadModel: expected a path to a model folder or a .gguf file, or a Hugging Face id');
+  const pathOrGguf = (await resolveModelReference(reference, { ...(options.signal ? { signal: options.signal } : {}), ...options.hub })).path;
   let info;
   try {
     info = await stat(pathOrGguf);
   } catch (cause) {
-    throw new ModelLoadError({ file: pathOrGguf, problem: 'it does not exist', fix: 'Pass the path of a model folder (config.json + safetensors) or of a .gguf file', cause });
+    throw new ModelLoadError({ file: pathOrGguf, problem: 'it does not exist', fix: 'Pass the path of a model folder (config.json + safetensors) or of a .gguf file, or a Hugging Face id org/name', cause });
   }
   options.signal?.throwIfAborted();
   return info.isDirectory() ? buildFromFolder(pathOrGguf, options) : buildFromGguf(pathOrGguf, options);
@@ -134,7 +138,10 @@ export async function loadLanguageModel(pathOrGguf: string, options: LoadModelOp
   return (await build(pathOrGguf, options)).model;
 }
 
-/** Loads a model folder or a .gguf file. Errors are ModelLoadError naming the file, the problem and the fix. */
+/**
+ * Loads a model folder, a .gguf file or a Hugging Face id (`org/name[@revision][:QUANT]`, from the
+ * local hub cache or downloaded into it). Errors are ModelLoadError (or a HubError) naming the problem and the fix.
+ */
 export async function loadModel(pathOrGguf: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const built = await build(pathOrGguf, options);
   try {

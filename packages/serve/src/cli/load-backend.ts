@@ -1,23 +1,31 @@
-// Resolves --model (or the default model, downloading it on first use) and loads it.
+// Resolves --model (a path, a Hugging Face id, or the default model, downloading it on first use) and loads it.
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { MlxBackend, WorkerBackend } from '@mlx-ts/backend';
+import { MlxBackend, resolveModelReference, WorkerBackend } from '@mlx-ts/backend';
 import { defaultModel, ensureDefaultModel } from './default-model.js';
-import { downloadProgressBar, loadProgressBar } from './progress.js';
+import { downloadProgressBar, hubDownloadProgressBar, loadProgressBar } from './progress.js';
 
 export interface ModelChoice {
-  /** A model folder or .gguf file; undefined = the default model. */
+  /** A model folder, .gguf file or Hugging Face id; undefined = the default model. */
   model?: string;
   maxQueue?: number;
 }
 
-/** The id clients use for the model: the default model's name, or the file/folder name. */
+/** The id clients use for the model: the default model's name, a Hugging Face id as given, or the file/folder name. */
 export function modelIdFor(model: string | undefined): string {
   if (model === undefined) return defaultModel.id;
+  if (/^[\w.-]+\/[\w.-]+(@[\w./-]+)?(:[\w.-]+)?$/.test(model) && !existsSync(model)) return model;
   return basename(model.replace(/[\\/]+$/, '')).replace(/\.gguf$/i, '');
 }
 
 export async function resolveModelPath(model: string | undefined): Promise<string> {
-  return model ?? ensureDefaultModel({ onProgress: downloadProgressBar() });
+  if (model === undefined) return ensureDefaultModel({ onProgress: downloadProgressBar() });
+  const progress = hubDownloadProgressBar();
+  try {
+    return (await resolveModelReference(model, { onProgress: progress.onProgress })).path;
+  } finally {
+    progress.stop();
+  }
 }
 
 export async function loadBackend(choice: ModelChoice): Promise<MlxBackend> {

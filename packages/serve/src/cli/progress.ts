@@ -1,5 +1,6 @@
 // Progress bars on stderr (stdout stays clean for generated text), via cli-progress.
 import cliProgress from 'cli-progress';
+import type { HubDownloadProgress } from '@mlx-ts/backend';
 import type { DownloadProgress } from './default-model.js';
 
 const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
@@ -38,6 +39,24 @@ export function loadProgressBar(label: string): { onProgress: (progress: { tenso
         bar.start(tensorsTotal, 0);
       }
       bar.update(tensorsDone);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+/** A progress handler for a Hugging Face download: one bar over all the files of the model. */
+export function hubDownloadProgressBar(): { onProgress: (progress: HubDownloadProgress) => void; stop: () => void } {
+  let bar: cliProgress.SingleBar | undefined;
+  return {
+    onProgress: (progress) => {
+      if (!bar) {
+        bar = new cliProgress.SingleBar(
+          { format: `Downloading ${progress.repo} |{bar}| {percentage}% {done}/{all} MB, {files} files`, hideCursor: true, clearOnComplete: false, stream: process.stderr },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(progress.totalBytes, 0, { done: '0.0', all: megabytes(progress.totalBytes), files: `0/${progress.filesTotal}` });
+      }
+      bar.update(progress.doneBytes, { done: megabytes(progress.doneBytes), files: `${progress.filesDone}/${progress.filesTotal}` });
     },
     stop: () => bar?.stop(),
   };

@@ -16,7 +16,7 @@ const help = 'Commands: /reset forgets the conversation, /exit quits. Ctrl-C sto
 export function chatCommand(): Command {
   const command = new Command('chat')
     .description('Chat with a model in the terminal, with streaming replies and history.')
-    .option('-m, --model <path>', 'a model folder or .gguf file (default: Gemma 3 270M, downloaded on first use)')
+    .option('-m, --model <path|id>', 'a model folder, a .gguf file, or a Hugging Face id org/name[@revision][:QUANT] (from the HF cache, else downloaded into it; default: Gemma 3 270M, downloaded on first use)')
     .option('--system <text>', 'a system message that starts every conversation');
   return addSamplingOptions(command, 'most tokens per reply (default 512)').action(async (flags: ChatFlags) => {
     const backend = await loadBackend({ model: flags.model });

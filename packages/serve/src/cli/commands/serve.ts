@@ -21,7 +21,7 @@ interface ServeFlags extends SamplingFlags {
 export function serveCommand(): Command {
   const command = new Command('serve')
     .description('Serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models, /health).')
-    .option('-m, --model <path>', 'a model folder or .gguf file (default: Gemma 3 270M, downloaded on first use)')
+    .option('-m, --model <path|id>', 'a model folder, a .gguf file, or a Hugging Face id org/name[@revision][:QUANT] (from the HF cache, else downloaded into it; default: Gemma 3 270M, downloaded on first use)')
     .option('--model-id <id>', 'the model id clients send (default: the file or folder name)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('-p, --port <port>', 'port to listen on', integer(0, 65535), 8080)
