@@ -37,7 +37,9 @@ export async function prepareCall(call: LanguageModelV4CallOptions): Promise<Pre
   for (const key of Object.keys(call.providerOptions?.[providerKey] ?? {})) {
     if (!knownProviderOptions.has(key)) warnings.push({ type: 'unsupported', feature: `providerOptions.${providerKey}.${key}` });
   }
-  if (call.headers !== undefined && Object.values(call.headers).some((value) => value !== undefined)) {
+  // The AI SDK adds its own user-agent to every call; other headers were set by the application.
+  const headers = Object.entries(call.headers ?? {}).filter(([name, value]) => value !== undefined && name.toLowerCase() !== 'user-agent');
+  if (headers.length > 0) {
     warnings.push({ type: 'unsupported', feature: 'headers', details: 'the model runs in this process; there is no HTTP request to send them with' });
   }
   if (call.reasoning !== undefined && call.reasoning !== 'provider-default' && call.reasoning !== 'none') {
