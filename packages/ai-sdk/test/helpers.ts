@@ -109,3 +109,60 @@ export class RecordingBackend implements Backend {
 
   async [Symbol.asyncDispose](): Promise<void> {}
 }
+
+/**
+ * A Backend that answers each request with the next scripted turn of spec events, and records the
+ * requests: it shows exactly what the provider sends and what it makes of tool-call and JSON
+ * turns, independent of any model's output.
+ */
+export class ScriptedBackend implements Backend {
+  readonly specificationVersion = 'v1' as const;
+  readonly name = 'scripted';
+  readonly requests: GenerateRequest[] = [];
+
+  constructor(private readonly turns: GenerateEvent[][]) {}
+
+  available(): boolean {
+    return true;
+  }
+
+  generate(prompt: string | readonly number[], options: GenerateOptions = {}, signal?: AbortSignal): Promise<GenerateResult> {
+    return this.collect({ ...options, prompt }, signal);
+  }
+
+  chat(messages: readonly Message[], options: GenerateOptions = {}, signal?: AbortSignal): Promise<GenerateResult> {
+    return this.collect({ ...options, messages }, signal);
+  }
+
+  private async collect(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult> {
+    const stream = this.stream(request, signal);
+    for (;;) {
+      const next = await stream.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  async *stream(request: GenerateRequest, _signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult> {
+    this.requests.push(structuredClone(request));
+    const turn = this.turns.shift();
+    if (!turn) throw new Error(`no scripted turn left for request ${this.requests.length}`);
+    let text = '';
+    const tokenIds: number[] = [];
+    for (const event of turn) {
+      if (event.type === 'text') {
+        text += event.text;
+        tokenIds.push(...event.tokenIds);
+      }
+      yield event;
+      if (event.type === 'done') {
+        const { type: _type, ...done } = event;
+        return { text, tokenIds, ...done };
+      }
+    }
+    throw new Error('a scripted turn must end with a done event');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {}
+}
+
+export const scriptedTimings = { ttftMs: 12, promptTokensPerSecond: 800, generationTokensPerSecond: 40, peakMemoryBytes: 1 << 20, queueMs: 0 };
