@@ -52,6 +52,9 @@ export class RecordingBackend implements Backend {
   readonly specificationVersion = 'v1' as const;
   readonly calls: RecordedCall[] = [];
 
+  /** Called with each event as it passes (a test can abort on one). */
+  onEvent?: (event: GenerateEvent) => void;
+
   constructor(private readonly inner: Backend) {}
 
   get name(): string {
@@ -100,6 +103,7 @@ export class RecordingBackend implements Backend {
           return next.value;
         }
         call.events.push(next.value);
+        this.onEvent?.(next.value);
         yield next.value;
       }
     } finally {

@@ -3,7 +3,7 @@
 // engine's, every setting reaches the engine or comes back as a warning, aborts stop generation.
 import { generateText, streamText } from 'ai';
 import { UnsupportedFunctionalityError } from '@ai-sdk/provider';
-import { MlxBackend } from '@mlx-ts/backend';
+import { MlxBackend, WorkerBackend } from '@mlx-ts/backend';
 import { InvalidRequestError } from '@mlx-ts/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlx } from '../src/index.js';
@@ -158,6 +158,27 @@ describe('generateText', () => {
     expect((error as InvalidRequestError).param).toBe('temperature');
   });
 
+  it('rejects with the abort reason when the signal fires during generation', async () => {
+    const controller = new AbortController();
+    backend.onEvent = (event) => event.type === 'text' && controller.abort(new Error('the user left'));
+    try {
+      const error = await generateText({ model: mlx({ backend }), prompt, maxOutputTokens: 500, providerOptions: { mlx: { ignoreEos: true } }, abortSignal: controller.signal }).catch((e: unknown) => e);
+      expect((error as Error).message).toBe('the user left');
+    } finally {
+      backend.onEvent = undefined;
+    }
+    expect(backend.lastCall.result!.finishReason).toBe('abort');
+    expect(backend.lastCall.result!.usage.completionTokens).toBeLessThan(500);
+  });
+
+  it('runs over a WorkerBackend (the model on a worker thread) as over any Backend', async () => {
+    const reference = await engine.chat([userMessage], { maxTokens: 10 });
+    await using worker = await WorkerBackend.load(folder, { dtype: 'float32' });
+    const result = await generateText({ model: mlx({ backend: worker }), prompt, maxOutputTokens: 10 });
+    expect(result.text).toBe(reference.text);
+    expect(result.usage.outputTokens).toBe(reference.usage.completionTokens);
+  });
+
   it('refuses file parts with a typed error', async () => {
     const error = await generateText({
       model: mlx({ backend }),
@@ -186,6 +207,13 @@ describe('streamText', () => {
     expect(usage.inputTokenDetails.cacheReadTokens).toBe(backend.lastCall.result!.usage.cachedPromptTokens);
     expect(await result.finishReason).toBe(reference.finishReason === 'length' ? 'length' : 'stop');
     expect((await result.providerMetadata)?.mlx?.timings).toEqual(backend.lastCall.result!.timings);
+  });
+
+  it('surfaces an engine error through the stream', async () => {
+    const result = streamText({ model: mlx({ backend }), prompt, topP: 2 });
+    const error = await result.text.catch((e: unknown) => e);
+    expect(InvalidRequestError.isInstance(error)).toBe(true);
+    expect((error as InvalidRequestError).param).toBe('topP');
   });
 
   it('emits every engine event as a raw chunk when asked', async () => {
