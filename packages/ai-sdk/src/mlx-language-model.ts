@@ -6,6 +6,7 @@ import { prepareCall } from './call-options.js';
 import type { LazyBackend } from './lazy-backend.js';
 import { toFinishReason, toProviderMetadata, toUsage } from './result-mapping.js';
 import { toStreamParts } from './stream-parts.js';
+import { toToolCallContent } from './tool-call-content.js';
 
 export class MlxLanguageModel implements LanguageModelV4, AsyncDisposable {
   readonly specificationVersion = 'v4' as const;
@@ -32,9 +33,7 @@ export class MlxLanguageModel implements LanguageModelV4, AsyncDisposable {
     if (result.finishReason === 'abort') call.abortSignal?.throwIfAborted();
     const content: LanguageModelV4Content[] = [];
     if (result.text !== '') content.push({ type: 'text', text: result.text });
-    for (const toolCall of result.toolCalls ?? []) {
-      content.push({ type: 'tool-call', toolCallId: toolCall.id, toolName: toolCall.function.name, input: toolCall.function.arguments });
-    }
+    for (const toolCall of result.toolCalls ?? []) content.push(toToolCallContent(toolCall));
     return {
       content,
       finishReason: toFinishReason(result.finishReason),

@@ -4,6 +4,7 @@
 import type { LanguageModelV4StreamPart, SharedV4Warning } from '@ai-sdk/provider';
 import type { GenerateEvent, GenerateResult, TokenLogprob } from '@mlx-ts/spec';
 import { toFinishReason, toProviderMetadata, toUsage } from './result-mapping.js';
+import { toToolCallContent } from './tool-call-content.js';
 
 export interface StreamPartsOptions {
   warnings: SharedV4Warning[];
@@ -78,7 +79,7 @@ export function toStreamParts(events: AsyncGenerator<GenerateEvent, GenerateResu
               controller.enqueue({ type: 'tool-input-end', id: call.id });
               openInputs.delete(streamed[0]);
             }
-            controller.enqueue({ type: 'tool-call', toolCallId: call.id, toolName: call.function.name, input: call.function.arguments });
+            controller.enqueue(toToolCallContent(call));
           }
           // Inputs cut off before they became calls (the token limit) still close their blocks.
           for (const id of openInputs.values()) controller.enqueue({ type: 'tool-input-end', id });

@@ -74,6 +74,20 @@ describe('tools', () => {
     expect(result.totalUsage).toMatchObject({ inputTokens: 100, outputTokens: 11, inputTokenDetails: { cacheReadTokens: 49 } });
   });
 
+  it('gives a call written without arguments the empty object as input, in both calls and streams', async () => {
+    const noArguments: ToolCall = { id: 'call-1', type: 'function', function: { name: 'now', arguments: '' } };
+    const turn = (): GenerateEvent[] => [
+      { type: 'tool-call-delta', index: 0, id: 'call-1', name: 'now', argumentsDelta: '' },
+      { type: 'done', finishReason: 'tool_calls', usage: { promptTokens: 9, cachedPromptTokens: 0, completionTokens: 3 }, timings: scriptedTimings, toolCalls: [noArguments] },
+    ];
+    const backend = new ScriptedBackend([turn(), turn()]);
+    const tools = { now: tool({ inputSchema: jsonSchema<Record<string, never>>({ type: 'object', properties: {} }) }) };
+    const generated = await generateText({ model: mlx({ backend }), prompt: 'time?', tools });
+    expect(generated.toolCalls).toMatchObject([{ toolCallId: 'call-1', toolName: 'now', input: {} }]);
+    const streamed = streamText({ model: mlx({ backend }), prompt: 'time?', tools });
+    expect(await streamed.toolCalls).toMatchObject([{ toolCallId: 'call-1', toolName: 'now', input: {} }]);
+  });
+
   it('maps every tool choice', async () => {
     const choices = [
       ['none', 'none'],

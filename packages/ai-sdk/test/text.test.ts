@@ -211,7 +211,7 @@ describe('streamText', () => {
 
   it('surfaces an engine error through the stream', async () => {
     const result = streamText({ model: mlx({ backend }), prompt, topP: 2 });
-    const error = await result.text.catch((e: unknown) => e);
+    const error = await Promise.resolve(result.text).catch((e: unknown) => e);
     expect(InvalidRequestError.isInstance(error)).toBe(true);
     expect((error as InvalidRequestError).param).toBe('topP');
   });
