@@ -164,6 +164,21 @@ describe('tools', () => {
   });
 });
 
+describe('finish reasons', () => {
+  it('reports a request the engine stopped on its own (no abort signal) as interrupted', async () => {
+    const backend = new ScriptedBackend([
+      [
+        { type: 'text', text: 'Half', tokenIds: [1] },
+        { type: 'done', finishReason: 'abort', usage: { promptTokens: 5, cachedPromptTokens: 0, completionTokens: 1 }, timings: scriptedTimings },
+      ],
+    ]);
+    const result = await generateText({ model: mlx({ backend }), prompt: 'hi' });
+    expect(result.text).toBe('Half');
+    expect(result.finishReason).toBe('interrupted');
+    expect(result.rawFinishReason).toBe('abort');
+  });
+});
+
 describe('structured output', () => {
   const person = z.object({ name: z.string(), age: z.number().int() });
 

@@ -216,6 +216,14 @@ describe('streamText', () => {
     expect((error as InvalidRequestError).param).toBe('topP');
   });
 
+  it('collects the streamed log-probabilities into the finish metadata', async () => {
+    const result = streamText({ model: mlx({ backend }), prompt, maxOutputTokens: 6, providerOptions: { mlx: { logprobs: true } } });
+    await result.consumeStream();
+    const logprobs = (await result.providerMetadata)?.mlx?.logprobs as { tokenId: number; logprob: number }[];
+    expect(logprobs).toEqual(backend.lastCall.result!.logprobs);
+    expect(logprobs.map((entry) => entry.tokenId)).toEqual(backend.lastCall.result!.tokenIds);
+  });
+
   it('emits every engine event as a raw chunk when asked', async () => {
     const result = streamText({ model: mlx({ backend }), prompt, maxOutputTokens: 4, includeRawChunks: true });
     const raw: unknown[] = [];
