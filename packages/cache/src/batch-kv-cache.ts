@@ -213,7 +213,7 @@ export class BatchKVCache implements KVCache {
     // Columns before the first one some remaining row holds are padding for all of them.
     const from = this.#firstVisibleColumn();
     const next = mx.tidy(() => {
-      const take = mx.array(indices, 'int32');
+      const take = mx.array([...indices], 'int32');
       const pick = (a: mx.Array) => sliceSequence(mx.take(a, take, 0), from, this.#index);
       return { keys: pick(oldKeys), values: pick(oldValues) };
     });
