@@ -156,6 +156,7 @@ export class BatchScheduler {
         const index = this.waiting.indexOf(pending);
         if (index >= 0) {
           this.waiting.splice(index, 1);
+          pending.start({ cachedTokens: 0, queueMs: performance.now() - pending.enqueuedAt });
           for (const s of sequences) s.end('cancel');
         }
         this.kick();
@@ -373,7 +374,10 @@ export class BatchScheduler {
   /** Refuses new requests, fails the waiting ones, lets running rows finish. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of this.waiting.splice(0)) for (const s of pending.sequences) s.fail(new BackendClosedError());
+    for (const pending of this.waiting.splice(0)) {
+      pending.start({ cachedTokens: 0, queueMs: performance.now() - pending.enqueuedAt });
+      for (const s of pending.sequences) s.fail(new BackendClosedError());
+    }
     this.kick();
     await this.loopDone;
     for (const cache of this.caches) cache.dispose();
