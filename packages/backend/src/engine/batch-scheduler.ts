@@ -141,7 +141,9 @@ export class BatchScheduler {
 
   submit(request: SequenceRequest): SubmittedRequest {
     if (this.closed) throw new BackendClosedError();
-    if (this.waiting.length >= this.maxQueue) throw new BackendBusyError(this.waiting.length);
+    // A request that can start now never counts against the queue; past that, only a full queue refuses.
+    const startsNow = this.waiting.length === 0 && !this.prefill && this.activeSequences + request.rows.length <= this.maxBatch;
+    if (!startsNow && this.waiting.length >= this.maxQueue) throw new BackendBusyError(this.waiting.length);
     const sequences = request.rows.map((settings) => new Sequence(settings, request.promptIds.length));
     let start!: Pending['start'];
     const started = new Promise<{ cachedTokens: number; queueMs: number }>((resolve) => (start = resolve));
