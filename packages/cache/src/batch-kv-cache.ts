@@ -10,7 +10,6 @@
 // or a key of another row's padding.
 import * as mx from '@mlx-ts/core';
 import {
-  assertNotDisposed,
   checkCompatible,
   checkKeysValues,
   checkQueryLength,
@@ -21,6 +20,7 @@ import {
   sliceSequence,
   writeSequence,
 } from './buffers.js';
+import { BaseKVCache } from './base-kv-cache.js';
 import { CacheError } from './errors.js';
 import type { AttentionMask, CacheSnapshot, KVCache, MaskOptions } from './kv-cache.js';
 
@@ -33,7 +33,8 @@ export interface BatchKVCacheOptions {
   step?: number;
 }
 
-export class BatchKVCache implements KVCache {
+export class BatchKVCache extends BaseKVCache implements KVCache {
+  protected readonly cacheName = NAME;
   static readonly className = 'BatchKVCache';
   readonly step: number;
   readonly windowSize: number | undefined;
@@ -44,9 +45,9 @@ export class BatchKVCache implements KVCache {
   /** Each row's tokens seen (its next position). */
   #positions: number[] = [];
   #rowOffsets: mx.Array | undefined;
-  #disposed = false;
 
   constructor(options: BatchKVCacheOptions = {}) {
+    super();
     const { windowSize, step = 256 } = options;
     if (!Number.isInteger(step) || step < 1) throw new CacheError(`${NAME}: step must be a positive integer, got ${step}`);
     checkWindowSize(NAME, windowSize);
@@ -104,7 +105,7 @@ export class BatchKVCache implements KVCache {
   }
 
   updateAndFetch(keys: mx.Array, values: mx.Array): { keys: mx.Array; values: mx.Array } {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     checkKeysValues(NAME, keys, values);
     if (this.#keys && this.#values) {
       checkCompatible(NAME, this.#keys, keys, 'keys');
@@ -196,7 +197,7 @@ export class BatchKVCache implements KVCache {
 
   /** Keeps only the rows at `indices` (in that order); the others' keys and values are dropped. */
   filter(indices: readonly number[]): void {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     for (const i of indices) {
       if (!Number.isInteger(i) || i < 0 || i >= this.#positions.length) throw new CacheError(`${NAME}.filter: row ${i} is not in a batch of ${this.#positions.length}`);
     }
@@ -224,7 +225,7 @@ export class BatchKVCache implements KVCache {
 
   /** Appends the rows of `other` (its buffers are copied; `other` is left as it was). */
   extend(other: BatchKVCache): void {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     if (!(other instanceof BatchKVCache) || other.windowSize !== this.windowSize) {
       throw new CacheError(`${NAME}.extend: needs another BatchKVCache with the same windowSize (${this.windowSize})`);
     }
@@ -261,7 +262,7 @@ export class BatchKVCache implements KVCache {
 
   /** A new one-row cache holding a copy-free view of row `row` (e.g. a snapshot for prefix reuse). */
   extract(row: number): BatchKVCache {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     const copy = new BatchKVCache({ windowSize: this.windowSize, step: this.step });
     if (!this.#keys || !this.#values) return copy;
     if (!Number.isInteger(row) || row < 0 || row >= this.#positions.length) throw new CacheError(`${NAME}.extract: row ${row} is not in a batch of ${this.#positions.length}`);
@@ -295,7 +296,7 @@ export class BatchKVCache implements KVCache {
   }
 
   snapshot(): CacheSnapshot {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     return {
       className: BatchKVCache.className,
       state: [
@@ -309,7 +310,7 @@ export class BatchKVCache implements KVCache {
   }
 
   restore(snapshot: CacheSnapshot): void {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     if (snapshot?.className !== BatchKVCache.className || !Array.isArray(snapshot.state) || snapshot.state.length !== 5) {
       throw new CacheError(`${NAME}.restore: expected a snapshot of a ${BatchKVCache.className}`);
     }
@@ -328,10 +329,13 @@ export class BatchKVCache implements KVCache {
     this.#setPositions([...(positions as number[])]);
   }
 
-  reset(): void {
-    this.#release();
+  protected clearPositions(): void {
     this.#index = 0;
     this.#setPositions([]);
+  }
+
+  protected releaseBuffers(): void {
+    this.#release();
   }
 
   #release(): void {
@@ -341,14 +345,9 @@ export class BatchKVCache implements KVCache {
     this.#values = undefined;
   }
 
-  dispose(): void {
-    this.#release();
+  override dispose(): void {
+    super.dispose();
     this.#rowOffsets?.dispose();
     this.#rowOffsets = undefined;
-    this.#disposed = true;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
   }
 }
