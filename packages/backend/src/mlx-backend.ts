@@ -19,7 +19,7 @@ export interface MlxBackendOptions extends LoadModelOptions {
   maxQueue?: number;
   /** Sequences decoded together at most (default 16). */
   maxBatch?: number;
-  /** KV-cache tokens the running sequences may hold; new requests wait past it (default: unbounded). */
+  /** KV-cache tokens the running sequences may hold; new requests wait past it (default: from the device's free memory). */
   maxKvTokens?: number;
   /** Default for GenerateOptions.maxTokens (default 512). */
   defaultMaxTokens?: number;

@@ -145,6 +145,37 @@ describe('batched greedy requests give the tokens each gives alone', () => {
   });
 });
 
+describe('limits', () => {
+  it('past maxKvTokens a request waits for room, then gives its tokens', async () => {
+    const limited = await MlxBackend.load(tinyModelFolder(), { dtype: 'float32', maxKvTokens: 30 });
+    try {
+      const events: string[] = [];
+      const run = async (name: string, prompt: number[], maxTokens: number) => {
+        let first = true;
+        for await (const event of limited.stream({ prompt, maxTokens, ignoreEos: true })) {
+          if (event.type === 'text' && first) {
+            events.push(`${name} first`);
+            first = false;
+          }
+          if (event.type === 'done') events.push(`${name} done`);
+        }
+      };
+      const a = promptOf(70, 20);
+      const b = promptOf(71, 20);
+      const aloneB = await limited.generate(b, { maxTokens: 5, ignoreEos: true });
+      limited.clearPrefixCache();
+      const first = run('a', a, 8);
+      await new Promise((r) => setTimeout(r, 1));
+      await Promise.all([first, run('b', b, 5)]);
+      // 20 + 20 prompt tokens exceed the 30-token budget: b starts only after a has finished.
+      expect(events.indexOf('b first')).toBeGreaterThan(events.indexOf('a done'));
+      expect((await limited.generate(b, { maxTokens: 5, ignoreEos: true })).tokenIds).toEqual(aloneB.tokenIds);
+    } finally {
+      await limited.dispose();
+    }
+  });
+});
+
 describe('prefix reuse across requests', () => {
   it('two interleaved conversations both reuse their history, with the same tokens as without reuse', async () => {
     backend.clearPrefixCache();

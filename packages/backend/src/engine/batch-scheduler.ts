@@ -5,6 +5,7 @@
 // one step is always in flight. A request whose prompt is processed joins the batch at the next
 // step; finished, stopped or cancelled rows leave at the next step. `n` rows of one request
 // share its prefill. Past the row and KV-token limits, requests wait in a bounded queue.
+import { totalmem } from 'node:os';
 import * as mx from '@mlx-ts/core';
 import { BatchKVCache } from '@mlx-ts/cache';
 import type { LanguageModel } from '@mlx-ts/models';
@@ -82,7 +83,8 @@ function stepArrays(step: StepArrays): mx.Array[] {
 export class BatchScheduler {
   readonly maxBatch: number;
   readonly maxQueue: number;
-  readonly maxKvTokens: number;
+  /** Set from the options, else from the device's free memory once the first prompt shows the KV size per token. */
+  maxKvTokens: number;
   readonly prefillChunkSize: number;
   readonly counters: SchedulerCounters = { promptTokens: 0, cachedPromptTokens: 0, generatedTokens: 0, steps: 0 };
   private readonly windows: (number | undefined)[];
@@ -94,6 +96,7 @@ export class BatchScheduler {
   private wake: (() => void) | undefined;
   private loopDone: Promise<void> | undefined;
   private closed = false;
+  private autoKvTokens: boolean;
 
   constructor(
     private readonly model: LanguageModel,
@@ -105,6 +108,7 @@ export class BatchScheduler {
     this.maxBatch = options.maxBatch ?? 16;
     this.maxQueue = options.maxQueue ?? 64;
     this.maxKvTokens = options.maxKvTokens ?? Number.POSITIVE_INFINITY;
+    this.autoKvTokens = options.maxKvTokens === undefined;
     this.prefillChunkSize = options.prefillChunkSize ?? 2048;
     this.trie = new PrefixTrie(options.prefixCacheBytes ?? 256 * 1024 * 1024);
     this.caches = this.makeCaches();
@@ -349,6 +353,7 @@ export class BatchScheduler {
         await mx.asyncEval(stepArrays(step), prefill.caches.flatMap((c) => [...c.state]));
         this.counters.promptTokens += tail.length;
         this.prefill = undefined;
+        if (this.autoKvTokens) this.sizeKvBudget(prefill.caches);
         this.read(step);
       } catch (error) {
         mx.dispose(stepArrays(step));
@@ -362,6 +367,21 @@ export class BatchScheduler {
       for (const s of sequences) s.fail(error);
       return undefined;
     }
+  }
+
+  /**
+   * The default KV-token limit: 70% of the memory MLX may use (at most the machine's), less what is
+   * in use now (weights), over the bytes one token takes in the full-attention layers (sliding
+   * window layers hold a bounded window per row).
+   */
+  private sizeKvBudget(caches: readonly BatchKVCache[]): void {
+    let perToken = 0;
+    for (const cache of caches) if (cache.windowSize === undefined && cache.capacity > 0) perToken += cache.nbytes / cache.capacity;
+    if (perToken === 0) return;
+    this.autoKvTokens = false;
+    const limit = Math.min(mx.memory.getMemoryLimit() || Number.POSITIVE_INFINITY, totalmem());
+    const free = Math.max(0, limit * 0.7 - mx.memory.getActiveMemory());
+    this.maxKvTokens = Math.max(1, Math.floor(free / perToken));
   }
 
   /** A failed step leaves the batch caches in an unknown state: every running row fails. */

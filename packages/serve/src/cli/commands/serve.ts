@@ -30,7 +30,7 @@ export function serveCommand(): Command {
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" on /v1/* (default: $MLX_TS_API_KEY)')
     .option('--cors <origins...>', 'origins allowed to call from browsers ("*" for any)')
     .option('--max-batch <n>', 'sequences decoded together in one batch (default 16)', integer(1, 1024))
-    .option('--max-kv-tokens <n>', 'KV-cache tokens running sequences may hold; past it requests wait (default: unbounded)', integer(1))
+    .option('--max-kv-tokens <n>', 'KV-cache tokens running sequences may hold; past it requests wait (default: from free memory)', integer(1))
     .option('--max-queue <n>', 'requests that may wait for room in the batch; more get 429 (default 64)', integer(0, 100_000))
     .option('--max-request-bytes <n>', 'largest request body; larger ones get 413', integer(1024))
     .option('--drain-seconds <s>', 'on SIGINT/SIGTERM, how long running requests may finish', integer(0), 30)
