@@ -76,6 +76,8 @@ describe('batched greedy requests give the tokens each gives alone', () => {
     for (const job of jobs) alone.push(await backend.generate(job.prompt, { maxTokens: job.maxTokens, ignoreEos: true, stop: job.stop }));
     backend.clearPrefixCache();
     const running: Promise<GenerateResult>[] = [];
+    let widest = 0;
+    const watch = setInterval(() => (widest = Math.max(widest, backend.stats().activeSequences)), 1);
     for (const job of jobs) {
       const started = startAfter(backend.stream({ prompt: job.prompt, maxTokens: job.maxTokens, ignoreEos: true, stop: job.stop }), Number.POSITIVE_INFINITY);
       running.push(started.result);
@@ -83,6 +85,9 @@ describe('batched greedy requests give the tokens each gives alone', () => {
       if (job.joinAfter > 0) await new Promise((r) => setTimeout(r, job.joinAfter * 3));
     }
     const batched = await Promise.all(running);
+    clearInterval(watch);
+    // The requests really shared the batch.
+    expect(widest).toBeGreaterThan(2);
     batched.forEach((result, i) => {
       expect(result.tokenIds, `request ${i}`).toEqual(alone[i].tokenIds);
       expect(result.text, `request ${i}`).toBe(alone[i].text);
