@@ -218,7 +218,7 @@ describe('memory', () => {
     mx.memory.clearCache();
     const live = mx.liveArrayCount();
     const active = mx.memory.getActiveMemory();
-    for (let w = 1; w <= 8; w++) await wave(w);
+    for (let w = 1; w <= 20; w++) await wave(w);
     backend.clearPrefixCache();
     mx.memory.clearCache();
     expect(mx.liveArrayCount()).toBe(live);
