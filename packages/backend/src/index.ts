@@ -22,12 +22,13 @@ export type {
   ToolDefinition,
   Usage,
 } from './types.js';
-export { MlxBackend, type MlxBackendOptions } from './mlx-backend.js';
+export { MlxBackend, type MlxBackendOptions, type EngineStats, type RequestObserver } from './mlx-backend.js';
 export { InvalidRequestError, BackendBusyError, BackendClosedError } from './errors.js';
 export { StopMatcher } from './stop-matcher.js';
-export { RequestQueue } from './request-queue.js';
-export { PrefixCache, type PrefixLease } from './prefix-cache.js';
-export { generateTokens, type GeneratedToken, type TokenGeneratorOptions } from './token-generator.js';
+export { BatchScheduler, type SchedulerOptions, type SequenceRequest, type SubmittedRequest, type SchedulerCounters } from './engine/batch-scheduler.js';
+export { Sequence, type SequenceSettings } from './engine/sequence.js';
+export { PrefixTrie, type PrefixMatch } from './engine/prefix-trie.js';
+export { TokenChannel, type GeneratedToken, type EndReason } from './engine/token-channel.js';
 export { resolveOptions, type ResolvedOptions } from './validate-options.js';
 export { WorkerBackend, type WorkerBackendOptions } from './worker/worker-backend.js';
 // Hugging Face ids resolve the same way for an application that resolves before it loads (e.g. to show download progress).

@@ -1,31 +1,53 @@
-// MlxBackend: a loaded model plus the engine around it. Requests run one at a time in FIFO
-// order (the model and its caches are single-owner); the KV prefix of the previous request is
-// reused when the next prompt continues it.
+// MlxBackend: a loaded model plus the batching engine around it. Every request becomes rows of
+// one scheduler that decodes all running rows in one forward pass (see engine/batch-scheduler);
+// one request alone is a batch of one. Prompt prefixes are reused across requests.
 import * as mx from '@mlx-ts/core';
 import { type LoadedModel, type LoadModelOptions, loadModel } from '@mlx-ts/models';
-import { makeLogitsProcessors, makeSampler } from '@mlx-ts/sample';
+import { type LogitsProcessor, RowSampler, makeLogitsProcessors } from '@mlx-ts/sample';
 import type { Tokenizer } from '@mlx-ts/tokenizer';
+import { BatchScheduler, type SchedulerCounters, type SubmittedRequest } from './engine/batch-scheduler.js';
+import type { Sequence } from './engine/sequence.js';
+import type { GeneratedToken } from './engine/token-channel.js';
 import { BackendClosedError, InvalidRequestError } from './errors.js';
 import { messageText } from './message-text.js';
-import { PrefixCache } from './prefix-cache.js';
-import { RequestQueue } from './request-queue.js';
 import { StopMatcher } from './stop-matcher.js';
-import { type GeneratedToken, generateTokens } from './token-generator.js';
 import type { Backend, FinishReason, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message, TokenLogprob } from './types.js';
 import { type ResolvedOptions, resolveOptions } from './validate-options.js';
 
 export interface MlxBackendOptions extends LoadModelOptions {
-  /** Requests that may wait while one runs; more are refused with BackendBusyError (default 16). */
+  /** Requests that may wait for room in the batch; more are refused with BackendBusyError (default 64). */
   maxQueue?: number;
+  /** Sequences decoded together at most (default 16). */
+  maxBatch?: number;
+  /** KV-cache tokens the running sequences may hold; new requests wait past it (default: from the device's free memory). */
+  maxKvTokens?: number;
   /** Default for GenerateOptions.maxTokens (default 512). */
   defaultMaxTokens?: number;
   /** Prompt tokens processed per forward pass during prefill (default 2048). */
   prefillChunkSize?: number;
   /** A display name (default: the model path). */
   name?: string;
-  /** Reuse the KV state of the previous request when a prompt continues it (default true). */
+  /** Reuse the KV state of earlier prompts when a prompt continues one (default true). */
   reusePromptPrefix?: boolean;
+  /** Memory for cached prompt prefixes (default 256 MiB). */
+  prefixCacheBytes?: number;
+  /**
+   * Per-request logits processors beside the built-in penalties (e.g. a grammar): called once per
+   * row with the request's options; rows with and without them share one batch.
+   */
+  logitsProcessors?: (options: GenerateOptions, promptIds: readonly number[]) => LogitsProcessor[];
 }
+
+/** What a running MlxBackend is doing, for metrics. */
+export interface EngineStats extends SchedulerCounters {
+  activeSequences: number;
+  queueDepth: number;
+  kvTokensInUse: number;
+  prefixCacheBytes: number;
+}
+
+/** Called once per finished row (for latency metrics). */
+export type RequestObserver = (timing: { ttftMs: number; interTokenMs: number[]; promptTokens: number; completionTokens: number }) => void;
 
 const roles = new Set(['system', 'user', 'assistant']);
 
@@ -41,8 +63,9 @@ function checkMessages(messages: unknown): asserts messages is readonly Message[
 export class MlxBackend implements Backend {
   readonly specificationVersion = 'v1' as const;
   readonly name: string;
-  private readonly queue: RequestQueue;
-  private readonly prefix: PrefixCache;
+  private readonly scheduler: BatchScheduler;
+  private readonly observers = new Set<RequestObserver>();
+  private readonly running = new Set<Promise<unknown>>();
   private closed = false;
 
   private constructor(
@@ -50,8 +73,13 @@ export class MlxBackend implements Backend {
     private readonly options: MlxBackendOptions,
   ) {
     this.name = options.name ?? loaded.source;
-    this.queue = new RequestQueue(options.maxQueue ?? 16);
-    this.prefix = new PrefixCache(loaded.model.makeCache());
+    this.scheduler = new BatchScheduler(loaded.model, {
+      maxBatch: options.maxBatch,
+      maxQueue: options.maxQueue,
+      maxKvTokens: options.maxKvTokens,
+      prefillChunkSize: options.prefillChunkSize,
+      prefixCacheBytes: options.reusePromptPrefix === false ? 0 : options.prefixCacheBytes,
+    });
   }
 
   /** Loads a model folder or .gguf file (see @mlx-ts/models' loadModel). */
@@ -76,25 +104,34 @@ export class MlxBackend implements Backend {
     return this.unavailableReason === undefined;
   }
 
-  /** Requests waiting behind the one that runs. */
+  /** Requests waiting for room in the batch. */
   get queuedRequests(): number {
-    return this.queue.waitingCount;
+    return this.scheduler.queueDepth;
+  }
+
+  /** The engine's gauges and counters. */
+  stats(): EngineStats {
+    const s = this.scheduler;
+    return { ...s.counters, activeSequences: s.activeSequences, queueDepth: s.queueDepth, kvTokensInUse: s.kvTokensInUse, prefixCacheBytes: s.prefixCacheBytes };
+  }
+
+  /** Calls `observer` with the timings of every finished sequence; returns a function that stops it. */
+  observe(observer: RequestObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /** Forgets the cached prompt prefixes (they are rebuilt by later requests). */
+  clearPrefixCache(): void {
+    this.scheduler.clearPrefixCache();
   }
 
   async generate(prompt: string | readonly number[], options: GenerateOptions = {}, signal?: AbortSignal): Promise<GenerateResult> {
-    return this.collect({ ...options, prompt }, signal);
+    return collect(this.stream({ ...options, prompt }, signal));
   }
 
   async chat(messages: readonly Message[], options: GenerateOptions = {}, signal?: AbortSignal): Promise<GenerateResult> {
-    return this.collect({ ...options, messages }, signal);
-  }
-
-  private async collect(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult> {
-    const stream = this.stream(request, signal);
-    for (;;) {
-      const { value, done } = await stream.next();
-      if (done) return value;
-    }
+    return collect(this.stream({ ...options, messages }, signal));
   }
 
   /** The prompt token ids of a request. */
@@ -119,7 +156,18 @@ export class MlxBackend implements Backend {
   }
 
   async *stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult> {
+    const [choice] = this.streamChoices(request, 1, signal);
+    return yield* choice;
+  }
+
+  /**
+   * `n` completions of one request (OpenAI's `n`): n rows over one prefill, each sampled on its
+   * own (seeded requests give row i the seed + i). Each stream is consumed on its own; aborting
+   * `signal` stops them all.
+   */
+  streamChoices(request: GenerateRequest, n: number, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult>[] {
     if (this.closed) throw new BackendClosedError();
+    if (!Number.isInteger(n) || n < 1 || n > this.scheduler.maxBatch) throw new InvalidRequestError(`n must be an integer from 1 to ${this.scheduler.maxBatch} (the batch size)`, 'n');
     const { prompt: _p, messages: _m, ...rest } = request as GenerateRequest & { prompt?: unknown; messages?: unknown };
     const config = this.loaded.config;
     const options = resolveOptions(rest, { maxTokens: this.options.defaultMaxTokens ?? 512, vocabSize: config.vocabSize });
@@ -134,62 +182,60 @@ export class MlxBackend implements Backend {
         'maxTokens',
       );
     }
-    const queuedAt = performance.now();
-    await this.queue.acquire(signal);
-    try {
-      return yield* this.run(promptIds, options, signal, performance.now() - queuedAt);
-    } finally {
-      this.queue.release();
-    }
+    signal?.throwIfAborted();
+    const maxTokens = Math.min(options.maxTokens, config.maxPositionEmbeddings - promptIds.length);
+    const eos = new Set(options.ignoreEos ? [] : config.eosTokenIds);
+    const rows = Array.from({ length: n }, (_, i) => ({
+      sampler: new RowSampler({ temperature: options.temperature, topP: options.topP, topK: options.topK, minP: options.minP, seed: options.seed === undefined ? undefined : options.seed + i }),
+      processors: [
+        ...makeLogitsProcessors({
+          repetitionPenalty: options.repetitionPenalty,
+          presencePenalty: options.presencePenalty,
+          frequencyPenalty: options.frequencyPenalty,
+          logitBias: options.logitBias,
+        }),
+        ...(this.options.logitsProcessors?.(rest, promptIds) ?? []),
+      ],
+      maxTokens,
+      eos,
+      logprobs: options.logprobs,
+      topLogprobs: options.topLogprobs,
+    }));
+    const start = performance.now();
+    const submitted = this.scheduler.submit({ promptIds, rows });
+    const onAbort = () => submitted.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let open = n;
+    const closeOne = () => {
+      if (--open === 0) signal?.removeEventListener('abort', onAbort);
+    };
+    return submitted.sequences.map((sequence) => this.consume(sequence, submitted, promptIds, options, start, signal, closeOne));
   }
 
-  private async *run(promptIds: number[], options: ResolvedOptions, signal: AbortSignal | undefined, queueMs: number): AsyncGenerator<GenerateEvent, GenerateResult> {
-    const { model, tokenizer, config } = this.loaded;
-    const start = performance.now();
-    mx.memory.resetPeakMemory();
-    const maxTokens = Math.min(options.maxTokens, config.maxPositionEmbeddings - promptIds.length);
-    if (this.options.reusePromptPrefix === false) this.prefix.clear();
-    const lease = this.prefix.acquire(promptIds);
-    const sampler = makeSampler({ temperature: options.temperature, topP: options.topP, topK: options.topK, minP: options.minP, seed: options.seed });
-    const processors = makeLogitsProcessors({
-      repetitionPenalty: options.repetitionPenalty,
-      presencePenalty: options.presencePenalty,
-      frequencyPenalty: options.frequencyPenalty,
-      logitBias: options.logitBias,
-    });
-    for (const p of processors) p.prompt?.(promptIds);
+  private async *consume(
+    sequence: Sequence,
+    submitted: SubmittedRequest,
+    promptIds: readonly number[],
+    options: ResolvedOptions,
+    start: number,
+    signal: AbortSignal | undefined,
+    closeOne: () => void,
+  ): AsyncGenerator<GenerateEvent, GenerateResult> {
+    const { tokenizer } = this.loaded;
     const detokenizer = tokenizer.createStreamingDetokenizer({ skipSpecialTokens: true });
     const stopper = new StopMatcher(options.stop);
-    const eos = new Set(options.ignoreEos ? [] : config.eosTokenIds);
     const completion: number[] = [];
     const logprobs: TokenLogprob[] = [];
+    const tokenTimes: number[] = [];
     let text = '';
     let finishReason: FinishReason = 'length';
-    let firstTokenAt = 0;
     let matchedStop = false;
     let pendingIds: number[] = [];
     let pendingLogprobs: TokenLogprob[] = [];
-    const tokens = generateTokens(lease.suffix, {
-      model,
-      cache: this.prefix.caches,
-      sampler,
-      processors,
-      maxTokens,
-      prefillChunkSize: this.options.prefillChunkSize,
-      logprobs: options.logprobs,
-      topLogprobs: options.topLogprobs,
-      signal,
-      onFed: (ids) => this.prefix.fed(ids),
-      onPromptProcessed: () => this.prefix.markPromptEnd(),
-    });
-    let failed = true;
+    let finished = false;
     try {
-      for await (const token of tokens) {
-        if (firstTokenAt === 0) firstTokenAt = performance.now();
-        if (eos.has(token.id)) {
-          finishReason = 'stop';
-          break;
-        }
+      for await (const token of sequence.channel) {
+        tokenTimes.push(performance.now());
         completion.push(token.id);
         pendingIds.push(token.id);
         if (options.logprobs) {
@@ -209,27 +255,23 @@ export class MlxBackend implements Backend {
         if (stopped) {
           finishReason = 'stop';
           matchedStop = true;
+          sequence.cancelled = true;
           break;
         }
-        if (signal?.aborted) {
-          finishReason = 'abort';
-          break;
-        }
+        if (signal?.aborted) break;
       }
-      failed = false;
-    } catch (error) {
-      if (signal?.aborted) {
-        finishReason = 'abort';
-        failed = false;
-      } else {
-        throw error;
+      if (!matchedStop) {
+        const reason = sequence.channel.reason;
+        finishReason = signal?.aborted || reason === 'cancel' ? 'abort' : reason === 'stop' ? 'stop' : 'length';
       }
+      finished = true;
     } finally {
-      await tokens.return(undefined as never);
-      for (const p of processors) p.dispose?.();
-      sampler.dispose();
-      if (failed) this.prefix.clear();
+      // The consumer stopped early (or the row failed): the row leaves the batch at the next step.
+      if (!sequence.finished) sequence.cancelled = true;
+      closeOne();
+      if (!finished && signal?.aborted) finishReason = 'abort';
     }
+    const { cachedTokens, queueMs } = await submitted.started;
     // Text held back for a possible stop string (or an unfinished character) is released at the end.
     const tail = matchedStop ? '' : stopper.push(detokenizer.flush()).emit + stopper.flush();
     if (tail) {
@@ -237,16 +279,19 @@ export class MlxBackend implements Backend {
       yield { type: 'text', text: tail, tokenIds: pendingIds, ...(options.logprobs ? { logprobs: pendingLogprobs } : {}) };
     }
     const end = performance.now();
-    const promptSeconds = ((firstTokenAt || end) - start) / 1000;
-    const generationSeconds = (end - (firstTokenAt || end)) / 1000;
+    const firstTokenAt = tokenTimes[0] ?? end;
+    const promptSeconds = (firstTokenAt - start - queueMs) / 1000;
+    const generationSeconds = (end - firstTokenAt) / 1000;
+    const interTokenMs = tokenTimes.slice(1).map((t, i) => t - tokenTimes[i]);
+    for (const observer of this.observers) observer({ ttftMs: firstTokenAt - start, interTokenMs, promptTokens: promptIds.length, completionTokens: completion.length });
     const result: GenerateResult = {
       text,
       tokenIds: completion,
       finishReason,
-      usage: { promptTokens: promptIds.length, cachedPromptTokens: lease.cachedTokens, completionTokens: completion.length },
+      usage: { promptTokens: promptIds.length, cachedPromptTokens: cachedTokens, completionTokens: completion.length },
       timings: {
-        ttftMs: (firstTokenAt || end) - start,
-        promptTokensPerSecond: promptSeconds > 0 ? lease.suffix.length / promptSeconds : 0,
+        ttftMs: firstTokenAt - start,
+        promptTokensPerSecond: promptSeconds > 0 ? (promptIds.length - cachedTokens) / promptSeconds : 0,
         // As mlx-lm: every generated token over the time since the first one appeared.
         generationTokensPerSecond: generationSeconds > 0 ? completion.length / generationSeconds : 0,
         peakMemoryBytes: mx.memory.getPeakMemory(),
@@ -270,13 +315,18 @@ export class MlxBackend implements Backend {
   async dispose(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.queue.close();
-    await this.queue.drained();
-    this.prefix.dispose();
+    await this.scheduler.close();
     this.loaded.dispose();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
+  }
+}
+
+async function collect(stream: AsyncGenerator<GenerateEvent, GenerateResult>): Promise<GenerateResult> {
+  for (;;) {
+    const { value, done } = await stream.next();
+    if (done) return value;
   }
 }

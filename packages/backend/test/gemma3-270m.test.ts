@@ -34,4 +34,10 @@ describe('Gemma 3 270M through MlxBackend', () => {
     }
     expect(text).toBe(prompt.gguf.greedyText);
   });
+
+  it('the reference prompts run together in one batch, each still equal to its reference', async () => {
+    const prompts = reference.prompts.slice(0, 3);
+    const results = await Promise.all(prompts.map((p) => backend.generate(p.text, { maxTokens: p.gguf.greedyIds.length, ignoreEos: true })));
+    results.forEach((result, i) => expect(result.tokenIds, prompts[i].text).toEqual(prompts[i].gguf.greedyIds));
+  });
 });

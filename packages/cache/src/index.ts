@@ -1,6 +1,8 @@
 // @mlx-ts/cache: KV caches for LLM generation on MLX, and prompt-cache files.
 export type { AttentionMask, CacheSnapshot, CacheStateValue, KVCache, MaskOptions, PromptCache } from './kv-cache.js';
 export { CacheError } from './errors.js';
+export { BatchKVCache, type BatchKVCacheOptions } from './batch-kv-cache.js';
+export { BaseKVCache } from './base-kv-cache.js';
 export { StandardKVCache, type StandardKVCacheOptions } from './standard-kv-cache.js';
 export { RotatingKVCache, type RotatingKVCacheOptions } from './rotating-kv-cache.js';
 export { QuantizedKVCache, type QuantizedKVCacheOptions, type QuantizedTensor } from './quantized-kv-cache.js';

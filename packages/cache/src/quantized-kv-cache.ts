@@ -4,7 +4,6 @@
 // works; `updateAndFetchQuantized` returns the packed tensors for a quantized attention kernel.
 import * as mx from '@mlx-ts/core';
 import {
-  assertNotDisposed,
   checkCompatible,
   checkKeysValues,
   checkQueryLength,
@@ -19,6 +18,7 @@ import {
   writeSequence,
 } from './buffers.js';
 import { createAttentionMask } from './causal-mask.js';
+import { BaseKVCache } from './base-kv-cache.js';
 import { CacheError } from './errors.js';
 import type { AttentionMask, CacheSnapshot, CacheStateValue, KVCache, MaskOptions } from './kv-cache.js';
 
@@ -47,16 +47,17 @@ function asTensor([data, scales, biases]: Triple): QuantizedTensor {
   return { data, scales, biases };
 }
 
-export class QuantizedKVCache implements KVCache {
+export class QuantizedKVCache extends BaseKVCache implements KVCache {
+  protected readonly cacheName = NAME;
   static readonly className = 'QuantizedKVCache';
   readonly bits: number;
   readonly groupSize: number;
   #keys: Triple | undefined;
   #values: Triple | undefined;
   #offset = 0;
-  #disposed = false;
 
   constructor(options: QuantizedKVCacheOptions = {}) {
+    super();
     const { bits = 8, groupSize = 64 } = options;
     if (!SUPPORTED_BITS.includes(bits)) throw new CacheError(`${NAME}: bits must be one of ${SUPPORTED_BITS.join(', ')}, got ${bits}`);
     if (!SUPPORTED_GROUP_SIZES.includes(groupSize)) throw new CacheError(`${NAME}: groupSize must be one of ${SUPPORTED_GROUP_SIZES.join(', ')}, got ${groupSize}`);
@@ -97,7 +98,7 @@ export class QuantizedKVCache implements KVCache {
   }
 
   #update(keys: mx.Array, values: mx.Array): void {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     checkKeysValues(NAME, keys, values);
     this.#checkHeadDim(keys, 'keys');
     this.#checkHeadDim(values, 'values');
@@ -188,13 +189,13 @@ export class QuantizedKVCache implements KVCache {
   }
 
   snapshot(): CacheSnapshot {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     const share = (triple: Triple | undefined): CacheStateValue => (triple ? triple.map(shareArray) : null);
     return { className: QuantizedKVCache.className, state: [share(this.#keys), share(this.#values), this.#offset, this.groupSize, this.bits] };
   }
 
   restore(snapshot: CacheSnapshot): void {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     const [keysValue, valuesValue, offsetValue, groupSizeValue, bitsValue] = snapshotState(NAME, QuantizedKVCache.className, snapshot, 5);
     const offset = stateInteger(NAME, offsetValue, 'offset');
     if (stateInteger(NAME, groupSizeValue, 'groupSize') !== this.groupSize || stateInteger(NAME, bitsValue, 'bits') !== this.bits) {
@@ -217,9 +218,12 @@ export class QuantizedKVCache implements KVCache {
     this.#offset = offset;
   }
 
-  reset(): void {
-    this.#release();
+  protected clearPositions(): void {
     this.#offset = 0;
+  }
+
+  protected releaseBuffers(): void {
+    this.#release();
   }
 
   #release(): void {
@@ -228,12 +232,4 @@ export class QuantizedKVCache implements KVCache {
     this.#values = undefined;
   }
 
-  dispose(): void {
-    this.#release();
-    this.#disposed = true;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
 }

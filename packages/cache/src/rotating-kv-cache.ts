@@ -6,7 +6,6 @@
 //   than the window and `makeMask` returns the sliding-window mask that goes with them.
 import * as mx from '@mlx-ts/core';
 import {
-  assertNotDisposed,
   checkCompatible,
   checkKeysValues,
   checkQueryLength,
@@ -22,6 +21,7 @@ import {
   writeSequence,
 } from './buffers.js';
 import { createCausalMask } from './causal-mask.js';
+import { BaseKVCache } from './base-kv-cache.js';
 import { CacheError } from './errors.js';
 import type { AttentionMask, CacheSnapshot, KVCache, MaskOptions } from './kv-cache.js';
 
@@ -35,7 +35,8 @@ export interface RotatingKVCacheOptions {
   keep?: number;
 }
 
-export class RotatingKVCache implements KVCache {
+export class RotatingKVCache extends BaseKVCache implements KVCache {
+  protected readonly cacheName = NAME;
   static readonly className = 'RotatingKVCache';
   #maxSize: number;
   #keep: number;
@@ -44,9 +45,9 @@ export class RotatingKVCache implements KVCache {
   #offset = 0;
   /** Next write position in the ring (mlx-lm's `_idx`). */
   #index = 0;
-  #disposed = false;
 
   constructor(options: RotatingKVCacheOptions) {
+    super();
     const { maxSize, keep = 0 } = options ?? ({} as RotatingKVCacheOptions);
     if (!Number.isInteger(maxSize) || maxSize < 1) throw new CacheError(`${NAME}: maxSize must be a positive integer (the window length), got ${maxSize}`);
     if (!Number.isInteger(keep) || keep < 0 || keep >= maxSize) throw new CacheError(`${NAME}: keep must be an integer in [0, maxSize), got ${keep}`);
@@ -92,7 +93,7 @@ export class RotatingKVCache implements KVCache {
   }
 
   updateAndFetch(keys: mx.Array, values: mx.Array): { keys: mx.Array; values: mx.Array } {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     checkKeysValues(NAME, keys, values);
     if (this.#keys && this.#values) {
       checkCompatible(NAME, this.#keys, keys, 'keys');
@@ -221,7 +222,7 @@ export class RotatingKVCache implements KVCache {
   }
 
   snapshot(): CacheSnapshot {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     return {
       className: RotatingKVCache.className,
       state: [
@@ -236,7 +237,7 @@ export class RotatingKVCache implements KVCache {
   }
 
   restore(snapshot: CacheSnapshot): void {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     const [keysValue, valuesValue, offsetValue, keepValue, maxSizeValue, indexValue] = snapshotState(NAME, RotatingKVCache.className, snapshot, 6);
     const keys = stateArray(NAME, keysValue, 'keys');
     const values = stateArray(NAME, valuesValue, 'values');
@@ -258,10 +259,13 @@ export class RotatingKVCache implements KVCache {
     this.#index = index;
   }
 
-  reset(): void {
-    this.#release();
+  protected clearPositions(): void {
     this.#offset = 0;
     this.#index = 0;
+  }
+
+  protected releaseBuffers(): void {
+    this.#release();
   }
 
   #release(): void {
@@ -271,12 +275,4 @@ export class RotatingKVCache implements KVCache {
     this.#values = undefined;
   }
 
-  dispose(): void {
-    this.#release();
-    this.#disposed = true;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
 }

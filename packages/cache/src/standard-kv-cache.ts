@@ -2,7 +2,6 @@
 // written in place. Mirrors mlx-lm's KVCache (same growth, same state, same class name in files).
 import * as mx from '@mlx-ts/core';
 import {
-  assertNotDisposed,
   checkCompatible,
   checkKeysValues,
   checkQueryLength,
@@ -18,6 +17,7 @@ import {
   writeSequence,
 } from './buffers.js';
 import { createAttentionMask } from './causal-mask.js';
+import { BaseKVCache } from './base-kv-cache.js';
 import { CacheError } from './errors.js';
 import type { AttentionMask, CacheSnapshot, KVCache, MaskOptions } from './kv-cache.js';
 
@@ -28,15 +28,16 @@ export interface StandardKVCacheOptions {
   step?: number;
 }
 
-export class StandardKVCache implements KVCache {
+export class StandardKVCache extends BaseKVCache implements KVCache {
+  protected readonly cacheName = NAME;
   static readonly className = 'KVCache';
   readonly step: number;
   #keys: mx.Array | undefined;
   #values: mx.Array | undefined;
   #offset = 0;
-  #disposed = false;
 
   constructor(options: StandardKVCacheOptions = {}) {
+    super();
     const { step = 256 } = options;
     if (!Number.isInteger(step) || step < 1) throw new CacheError(`${NAME}: step must be a positive integer, got ${step}`);
     this.step = step;
@@ -68,7 +69,7 @@ export class StandardKVCache implements KVCache {
   }
 
   updateAndFetch(keys: mx.Array, values: mx.Array): { keys: mx.Array; values: mx.Array } {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     checkKeysValues(NAME, keys, values);
     if (this.#keys && this.#values) {
       checkCompatible(NAME, this.#keys, keys, 'keys');
@@ -132,7 +133,7 @@ export class StandardKVCache implements KVCache {
   }
 
   snapshot(): CacheSnapshot {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     return {
       className: StandardKVCache.className,
       state: [this.#keys ? shareArray(this.#keys) : null, this.#values ? shareArray(this.#values) : null, this.#offset],
@@ -140,7 +141,7 @@ export class StandardKVCache implements KVCache {
   }
 
   restore(snapshot: CacheSnapshot): void {
-    assertNotDisposed(NAME, this.#disposed);
+    this.assertUsable();
     const [keysValue, valuesValue, offsetValue] = snapshotState(NAME, StandardKVCache.className, snapshot, 3);
     const keys = stateArray(NAME, keysValue, 'keys');
     const values = stateArray(NAME, valuesValue, 'values');
@@ -155,9 +156,12 @@ export class StandardKVCache implements KVCache {
     this.#offset = offset;
   }
 
-  reset(): void {
-    this.#release();
+  protected clearPositions(): void {
     this.#offset = 0;
+  }
+
+  protected releaseBuffers(): void {
+    this.#release();
   }
 
   #release(): void {
@@ -167,12 +171,4 @@ export class StandardKVCache implements KVCache {
     this.#values = undefined;
   }
 
-  dispose(): void {
-    this.#release();
-    this.#disposed = true;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
 }

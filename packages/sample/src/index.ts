@@ -12,5 +12,6 @@ export { RepetitionPenalty } from './repetition-penalty.js';
 export { PresencePenalty } from './presence-penalty.js';
 export { FrequencyPenalty } from './frequency-penalty.js';
 export { LogitBias } from './logit-bias.js';
+export { RowSampler, sampleRows, type RowSamplerOptions } from './batch-sampler.js';
 export { KeySequence } from './key-sequence.js';
 export { SampleOptionsError, SampleInputError } from './errors.js';

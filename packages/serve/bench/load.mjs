@@ -1,7 +1,7 @@
 // Load bench: 8 concurrent streaming chat clients for 60 s against `mlx-ts serve` (a child
 // process on loopback), while /health is probed every 200 ms and the server's RSS sampled every
 // second. Prints one JSON object. Not a test: nothing here gates CI.
-//   node bench/load.mjs [--model PATH] [--clients 8] [--seconds 60] [--max-tokens 32]
+//   node bench/load.mjs [--model PATH] [--clients 8] [--seconds 60] [--max-tokens 32] [--max-batch N]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,6 +17,7 @@ const { values: args } = parseArgs({
     'max-tokens': { type: 'string', default: '32' },
     'warmup-seconds': { type: 'string', default: '10' },
     port: { type: 'string', default: '18431' },
+    'max-batch': { type: 'string' },
   },
 });
 const clients = Number(args.clients);
@@ -26,7 +27,7 @@ const warmupSeconds = Number(args['warmup-seconds']);
 const base = `http://127.0.0.1:${args.port}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const server = spawn(process.execPath, [join(here, '../bin/mlx-ts.mjs'), 'serve', '--port', args.port, '--model-id', 'bench', ...(args.model ? ['--model', args.model] : [])], {
+const server = spawn(process.execPath, [join(here, '../bin/mlx-ts.mjs'), 'serve', '--port', args.port, '--model-id', 'bench', ...(args.model ? ['--model', args.model] : []), ...(args['max-batch'] ? ['--max-batch', args['max-batch'], '--max-queue', String(Math.max(64, clients))] : [])], {
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 const stopServer = () => server.exitCode === null && server.kill('SIGTERM');
@@ -124,6 +125,7 @@ try {
       {
         model: args.model ?? 'default (Gemma 3 270M Q4_K_M GGUF)',
         clients,
+        maxBatch: args['max-batch'] ?? 'default',
         seconds: round(elapsed),
         maxTokensPerRequest: maxTokens,
         serverLoadSeconds: round(loadSeconds),

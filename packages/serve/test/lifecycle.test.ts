@@ -1,5 +1,5 @@
 // Load, overload, disconnect and shutdown on the real model, with a backend that lets no
-// request wait (maxQueue 0), so "the model is free again" is observable from outside.
+// request wait (maxQueue 0) beside one running sequence (maxBatch 1), so "the model is free again" is observable from outside.
 import type { MlxBackend } from '@mlx-ts/backend';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { loadReferenceBackend, modelId, postJson, reference, sseEvents } from '.
 let backend: MlxBackend;
 
 beforeAll(async () => {
-  backend = await loadReferenceBackend({ maxQueue: 0 });
+  backend = await loadReferenceBackend({ maxQueue: 0, maxBatch: 1 });
 });
 
 afterAll(async () => {

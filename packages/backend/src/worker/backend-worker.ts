@@ -12,6 +12,11 @@ const tokenizerErrorMarker = Symbol.for('mlx-ts.tokenizer.error');
 let backend: MlxBackend | undefined;
 const running = new Map<number, AbortController>();
 const send = (message: FromWorker) => port.postMessage(message);
+// The engine's gauges and counters, pushed to the other thread twice a second (for /health and /metrics).
+const statsTimer = setInterval(() => {
+  if (backend) send({ type: 'stats', stats: backend.stats() });
+}, 500);
+statsTimer.unref();
 
 function serialize(error: unknown): SerializedError {
   const message = error instanceof Error ? error.message : String(error);
@@ -50,6 +55,7 @@ port.on('message', async (message: ToWorker) => {
       try {
         backend = await MlxBackend.load(message.path, { ...message.options, onProgress: (p) => send({ type: 'progress', ...p }) });
         send({ type: 'loaded', name: backend.name, contextLength: backend.contextLength });
+        send({ type: 'stats', stats: backend.stats() });
       } catch (error) {
         send({ type: 'load-error', error: serialize(error) });
       }

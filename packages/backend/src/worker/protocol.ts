@@ -1,5 +1,5 @@
 // Messages between WorkerBackend (the HTTP thread) and the backend worker thread.
-import type { MlxBackendOptions } from '../mlx-backend.js';
+import type { EngineStats, MlxBackendOptions } from '../mlx-backend.js';
 import type { GenerateEvent, GenerateRequest, GenerateResult } from '../types.js';
 
 export type ToWorker =
@@ -23,4 +23,5 @@ export type FromWorker =
   | { type: 'event'; id: number; event: GenerateEvent }
   | { type: 'end'; id: number; result: GenerateResult }
   | { type: 'error'; id: number; error: SerializedError }
+  | { type: 'stats'; stats: EngineStats }
   | { type: 'disposed' };

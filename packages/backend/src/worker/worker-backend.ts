@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { resolveModelReference } from '@mlx-ts/models';
 import { BackendBusyError, BackendClosedError, InvalidRequestError } from '../errors.js';
-import type { MlxBackendOptions } from '../mlx-backend.js';
+import type { EngineStats, MlxBackendOptions } from '../mlx-backend.js';
 import type { Backend, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message } from '../types.js';
 import type { FromWorker, SerializedError, ToWorker } from './protocol.js';
 
@@ -63,6 +63,7 @@ export class WorkerBackend implements Backend {
   private closed = false;
   private crash?: Error;
   private disposed?: Promise<void>;
+  private latestStats: EngineStats | undefined;
 
   private constructor(
     private readonly worker: Worker,
@@ -71,6 +72,7 @@ export class WorkerBackend implements Backend {
   ) {
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'event' || message.type === 'end' || message.type === 'error') this.streams.get(message.id)?.push(message);
+      else if (message.type === 'stats') this.latestStats = message.stats;
     });
     const fail = (error: Error) => {
       this.crash ??= error;
@@ -123,9 +125,14 @@ export class WorkerBackend implements Backend {
     return this.unavailableReason === undefined;
   }
 
-  /** Requests that wait behind the running one. */
+  /** Requests waiting for room in the batch (as of the worker's last report, at most 0.5 s old). */
   get queuedRequests(): number {
-    return Math.max(0, this.streams.size - 1);
+    return this.latestStats?.queueDepth ?? 0;
+  }
+
+  /** The engine's gauges and counters (as of the worker's last report, at most 0.5 s old). */
+  stats(): EngineStats | undefined {
+    return this.latestStats;
   }
 
   generate(prompt: string | readonly number[], options: GenerateOptions = {}, signal?: AbortSignal): Promise<GenerateResult> {

@@ -9,6 +9,10 @@ export interface ModelChoice {
   /** A model folder, .gguf file or Hugging Face id; undefined = the default model. */
   model?: string;
   maxQueue?: number;
+  /** Sequences decoded together at most. */
+  maxBatch?: number;
+  /** KV-cache tokens the running sequences may hold. */
+  maxKvTokens?: number;
 }
 
 /** The id clients use for the model: the default model's name, a Hugging Face id as given, or the file/folder name. */
@@ -43,7 +47,13 @@ export async function loadWorkerBackend(choice: ModelChoice): Promise<WorkerBack
   const path = await resolveModelPath(choice.model);
   const progress = loadProgressBar(modelIdFor(choice.model));
   try {
-    return await WorkerBackend.load(path, { onProgress: progress.onProgress, maxQueue: choice.maxQueue, name: modelIdFor(choice.model) });
+    return await WorkerBackend.load(path, {
+      onProgress: progress.onProgress,
+      maxQueue: choice.maxQueue,
+      maxBatch: choice.maxBatch,
+      maxKvTokens: choice.maxKvTokens,
+      name: modelIdFor(choice.model),
+    });
   } finally {
     progress.stop();
   }

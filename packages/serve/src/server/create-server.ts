@@ -7,10 +7,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { version } from '../version.js';
 import { apiKeyHook } from './auth.js';
 import { toOpenAIError } from './error-mapping.js';
+import { ServerMetrics } from './metrics.js';
 import { OpenAIError } from './openai-error.js';
 import { RequestParser } from './parse-request.js';
 import { registerGenerationRoutes } from './routes/generation.js';
 import { registerHealthRoute } from './routes/health.js';
+import { registerMetricsRoute } from './routes/metrics.js';
 import { registerModelRoutes } from './routes/models.js';
 import type { RequestLimits } from './schemas.js';
 import { ServerState } from './server-state.js';
@@ -54,7 +56,11 @@ export function createServer(backend: Backend | Promise<Backend>, options: Serve
     return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
-  const state = new ServerState(backend, options.defaults ?? {}, `fp_mlx_ts_${version}`, (error) => app.log.error({ err: error }, 'model failed to load'));
+  // Every generation goes through the metered backend, so /metrics sees its latencies.
+  let loaded: Backend | undefined;
+  const metrics = new ServerMetrics(() => loaded);
+  const metered = isPromise(backend) ? backend.then((b) => (loaded = b) && metrics.meter(b)) : metrics.meter((loaded = backend));
+  const state = new ServerState(metered, options.defaults ?? {}, `fp_mlx_ts_${version}`, (error) => app.log.error({ err: error }, 'model failed to load'));
   const parser = new RequestParser(options.limits);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -92,6 +98,7 @@ export function createServer(backend: Backend | Promise<Backend>, options: Serve
   });
 
   registerHealthRoute(app, state);
+  registerMetricsRoute(app, metrics);
   registerModelRoutes(app, modelIds, Math.floor(Date.now() / 1000));
   registerGenerationRoutes(app, state, parser, modelIds);
 
@@ -114,6 +121,10 @@ export function createServer(backend: Backend | Promise<Backend>, options: Serve
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T>)?.then === 'function';
 }
 
 function resolveModelIds(backend: Backend | Promise<Backend>, modelId: ServerOptions['modelId']): readonly string[] {

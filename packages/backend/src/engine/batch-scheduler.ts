@@ -1,0 +1,408 @@
+// The batching engine. One scheduler owns the model and its batch caches and runs, per
+// iteration: at most one prefill chunk of the next waiting request (so running rows stall for at
+// most one chunk), then one decode step [B, 1] for every live row. Step n+1 is built from the
+// tokens of step n while they are still on the device and scheduled before step n is read, so
+// one step is always in flight. A request whose prompt is processed joins the batch at the next
+// step; finished, stopped or cancelled rows leave at the next step. `n` rows of one request
+// share its prefill. Past the row and KV-token limits, requests wait in a bounded queue.
+import { totalmem } from 'node:os';
+import * as mx from '@mlx-ts/core';
+import { BatchKVCache } from '@mlx-ts/cache';
+import type { LanguageModel } from '@mlx-ts/models';
+import { type LogitsProcessor, type RowSampler, applyLogitsProcessors, logprobs as computeLogprobs, sampleRows } from '@mlx-ts/sample';
+import { BackendBusyError, BackendClosedError } from '../errors.js';
+import { PrefixTrie } from './prefix-trie.js';
+import { Sequence, type SequenceSettings } from './sequence.js';
+
+export interface SchedulerOptions {
+  /** Rows decoded together at most (default 16). */
+  maxBatch?: number;
+  /** Tokens held in the KV caches by running rows at most; requests past it wait (default: from memory). */
+  maxKvTokens?: number;
+  /** Requests that may wait; past it submit() throws BackendBusyError (default 64). */
+  maxQueue?: number;
+  /** Prompt tokens per prefill forward pass (default 2048). */
+  prefillChunkSize?: number;
+  /** Memory for cached prompt prefixes across requests (default 256 MiB; 0 turns reuse off). */
+  prefixCacheBytes?: number;
+}
+
+export interface SequenceRequest {
+  promptIds: readonly number[];
+  /** One entry per row (n > 1: n rows over one prefill). */
+  rows: SequenceSettings[];
+}
+
+/** A submitted request: its rows, and what its prefill found in the prefix cache. */
+export interface SubmittedRequest {
+  readonly sequences: readonly Sequence[];
+  /** Resolves with the prompt tokens reused from cache when the request starts its prefill. */
+  readonly started: Promise<{ cachedTokens: number; queueMs: number }>;
+  /** Stops every row (the rows leave the batch at the next step, a waiting request the queue). */
+  cancel(): void;
+}
+
+interface Pending {
+  request: SequenceRequest;
+  sequences: Sequence[];
+  enqueuedAt: number;
+  start: (info: { cachedTokens: number; queueMs: number }) => void;
+}
+
+interface Prefill {
+  pending: Pending;
+  caches: BatchKVCache[];
+  rest: readonly number[];
+}
+
+interface Step {
+  rows: Sequence[];
+  token: mx.Array;
+  logprob?: mx.Array;
+  topIds?: mx.Array;
+  topValues?: mx.Array;
+  done: Promise<void>;
+}
+
+/** Prompt tokens through the model and tokens generated, counted since the start (for metrics). */
+export interface SchedulerCounters {
+  promptTokens: number;
+  cachedPromptTokens: number;
+  generatedTokens: number;
+  steps: number;
+}
+
+const CLEAR_CACHE_EVERY = 256;
+
+type StepArrays = Omit<Step, 'done' | 'rows'>;
+
+function stepArrays(step: StepArrays): mx.Array[] {
+  return [step.token, step.logprob, step.topIds, step.topValues].filter((a): a is mx.Array => a !== undefined);
+}
+
+export class BatchScheduler {
+  readonly maxBatch: number;
+  readonly maxQueue: number;
+  /** Set from the options, else from the device's free memory once the first prompt shows the KV size per token. */
+  maxKvTokens: number;
+  readonly prefillChunkSize: number;
+  readonly counters: SchedulerCounters = { promptTokens: 0, cachedPromptTokens: 0, generatedTokens: 0, steps: 0 };
+  private readonly windows: (number | undefined)[];
+  private readonly trie: PrefixTrie;
+  private readonly waiting: Pending[] = [];
+  private prefill: Prefill | undefined;
+  private caches: BatchKVCache[];
+  private current: Step | undefined;
+  private wake: (() => void) | undefined;
+  private loopDone: Promise<void> | undefined;
+  private closed = false;
+  private autoKvTokens: boolean;
+
+  constructor(
+    private readonly model: LanguageModel,
+    options: SchedulerOptions = {},
+  ) {
+    const template = model.makeCache();
+    this.windows = template.map((cache) => cache.maxSize);
+    for (const cache of template) cache.dispose();
+    this.maxBatch = options.maxBatch ?? 16;
+    this.maxQueue = options.maxQueue ?? 64;
+    this.maxKvTokens = options.maxKvTokens ?? Number.POSITIVE_INFINITY;
+    this.autoKvTokens = options.maxKvTokens === undefined;
+    this.prefillChunkSize = options.prefillChunkSize ?? 2048;
+    this.trie = new PrefixTrie(options.prefixCacheBytes ?? 256 * 1024 * 1024);
+    this.caches = this.makeCaches();
+  }
+
+  private makeCaches(): BatchKVCache[] {
+    return this.windows.map((windowSize) => new BatchKVCache({ windowSize }));
+  }
+
+  /** Rows in the decode batch now. */
+  get activeSequences(): number {
+    return this.current?.rows.filter((r) => !r.finished).length ?? 0;
+  }
+
+  /** Requests waiting for room (the one in prefill not counted). */
+  get queueDepth(): number {
+    return this.waiting.length;
+  }
+
+  /** Tokens the running rows hold in the KV caches. */
+  get kvTokensInUse(): number {
+    return (this.current?.rows ?? []).reduce((sum, r) => sum + (r.finished ? 0 : r.kvTokens), 0);
+  }
+
+  /** Bytes held by cached prompt prefixes. */
+  get prefixCacheBytes(): number {
+    return this.trie.sizeBytes;
+  }
+
+  /** Forgets every cached prompt prefix. */
+  clearPrefixCache(): void {
+    this.trie.clear();
+  }
+
+  submit(request: SequenceRequest): SubmittedRequest {
+    if (this.closed) throw new BackendClosedError();
+    // A request that can start now never counts against the queue; past that, only a full queue refuses.
+    const startsNow = this.waiting.length === 0 && !this.prefill && this.activeSequences + request.rows.length <= this.maxBatch;
+    if (!startsNow && this.waiting.length >= this.maxQueue) throw new BackendBusyError(this.waiting.length);
+    const sequences = request.rows.map((settings) => new Sequence(settings, request.promptIds.length));
+    let start!: Pending['start'];
+    const started = new Promise<{ cachedTokens: number; queueMs: number }>((resolve) => (start = resolve));
+    const pending: Pending = { request, sequences, enqueuedAt: performance.now(), start };
+    this.waiting.push(pending);
+    this.kick();
+    return {
+      sequences,
+      started,
+      cancel: () => {
+        for (const s of sequences) s.cancelled = true;
+        const index = this.waiting.indexOf(pending);
+        if (index >= 0) {
+          this.waiting.splice(index, 1);
+          pending.start({ cachedTokens: 0, queueMs: performance.now() - pending.enqueuedAt });
+          for (const s of sequences) s.end('cancel');
+        }
+        this.kick();
+      },
+    };
+  }
+
+  private kick(): void {
+    if (this.wake) {
+      const wake = this.wake;
+      this.wake = undefined;
+      wake();
+    }
+    this.loopDone ??= this.loop().finally(() => (this.loopDone = undefined));
+  }
+
+  /** Whether the next waiting request fits beside the running rows. */
+  private admissible(): boolean {
+    const next = this.waiting[0];
+    if (!next) return false;
+    const rows = this.current?.rows.filter((r) => !r.finished) ?? [];
+    if (rows.length === 0) return true;
+    if (rows.length + next.sequences.length > this.maxBatch) return false;
+    return this.kvTokensInUse + next.request.promptIds.length * next.sequences.length <= this.maxKvTokens;
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      if (!this.current && !this.prefill && this.waiting.length === 0) {
+        if (this.closed) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      try {
+        await this.iterate();
+      } catch (error) {
+        this.failAll(error);
+      }
+    }
+  }
+
+  private async iterate(): Promise<void> {
+    let joined: { sequences: Sequence[]; token: mx.Array; caches: BatchKVCache[]; prompt: readonly number[] } | undefined;
+    if (this.prefill || this.admissible()) {
+      joined = await this.prefillChunk();
+    }
+    const previous = this.current;
+    const keep: number[] = [];
+    previous?.rows.forEach((row, i) => {
+      if (row.live()) keep.push(i);
+    });
+    const rows = keep.map((i) => previous!.rows[i]);
+    if (previous && keep.length < previous.rows.length) for (const cache of this.caches) cache.filter(keep);
+    const inputs: mx.Array[] = [];
+    if (previous && keep.length > 0) inputs.push(keep.length === previous.rows.length ? mx.array(previous.token) : mx.tidy(() => mx.take(previous.token, mx.array(keep, 'int32'))));
+    if (joined) {
+      const alive: number[] = [];
+      joined.sequences.forEach((s, i) => {
+        if (s.live()) alive.push(i);
+      });
+      for (const i of alive) {
+        this.caches.forEach((cache, layer) => cache.extend(joined!.caches[layer]));
+        rows.push(joined.sequences[i]);
+      }
+      if (alive.length > 0) inputs.push(mx.tidy(() => mx.take(joined!.token, mx.array(alive, 'int32'))));
+      mx.dispose(joined.token);
+      this.trie.insert(joined.prompt, joined.caches);
+    }
+    let next: Step | undefined;
+    if (rows.length > 0) {
+      const input = mx.tidy(() => mx.reshape(inputs.length === 1 ? inputs[0] : mx.concatenate(inputs, 0), [rows.length, 1]));
+      mx.dispose(inputs);
+      try {
+        const arrays = mx.tidy(() => this.sample(this.model.forward(input, this.caches), rows));
+        next = { ...arrays, rows, done: mx.asyncEval(stepArrays(arrays), this.caches.flatMap((c) => [...c.state])) };
+      } finally {
+        input.dispose();
+      }
+    } else {
+      mx.dispose(inputs);
+      if (this.caches.some((c) => c.batchSize > 0)) for (const cache of this.caches) cache.reset();
+    }
+    this.current = next;
+    if (previous) {
+      try {
+        await previous.done;
+        this.read(previous);
+      } finally {
+        mx.dispose(stepArrays(previous));
+      }
+    }
+    this.counters.steps++;
+    if (this.counters.steps % CLEAR_CACHE_EVERY === 0) mx.memory.clearCache();
+  }
+
+  /** Logits of the last position of each row → processed logits → tokens (and logprobs), all on the device. */
+  private sample(hidden: mx.Array, rows: readonly Sequence[]): StepArrays {
+    const [batch, length, width] = hidden.shape;
+    const last = length > 1 ? mx.slice(hidden, [0, length - 1, 0], [batch, length, width]) : hidden;
+    let logits = mx.reshape(this.model.unembed(last), [batch, -1]);
+    if (batch === 1 && rows.length > 1) logits = mx.broadcastTo(logits, [rows.length, logits.shape[1]]);
+    const vocabulary = logits.shape[1];
+    const rowLogits = (i: number) => mx.slice(logits, [i, 0], [i + 1, vocabulary]);
+    if (rows.some((r) => r.settings.processors.length > 0)) {
+      logits = mx.concatenate(rows.map((r, i) => applyLogitsProcessors(r.settings.processors, rowLogits(i))), 0);
+    }
+    const token = sampleRows(logits, rows.map((r) => r.settings.sampler as RowSampler));
+    rows.forEach((r, i) => {
+      const processors: readonly LogitsProcessor[] = r.settings.processors;
+      if (processors.length === 0) return;
+      const own = mx.slice(token, [i], [i + 1]);
+      for (const processor of processors) processor.didSample?.(own);
+    });
+    const out: StepArrays = { token };
+    if (rows.some((r) => r.settings.logprobs)) {
+      const topN = Math.max(0, ...rows.map((r) => (r.settings.logprobs ? r.settings.topLogprobs : 0)));
+      const lp = computeLogprobs(logits, token, topN > 0 ? topN : undefined);
+      out.logprob = lp.logprob;
+      if (lp.top) {
+        out.topIds = lp.top.ids;
+        out.topValues = lp.top.values;
+      }
+    }
+    return out;
+  }
+
+  /** Hands each live row of an evaluated step its token. */
+  private read(step: Omit<Step, 'done'>): void {
+    const ids = step.token.toTypedArray() as Int32Array;
+    const logprob = step.logprob?.toTypedArray() as Float32Array | undefined;
+    const topIds = step.topIds?.toTypedArray() as Int32Array | Uint32Array | undefined;
+    const topValues = step.topValues?.toTypedArray() as Float32Array | undefined;
+    const width = step.topIds ? step.topIds.shape[1] : 0;
+    step.rows.forEach((row, i) => {
+      if (row.finished) return;
+      const token: { id: number; logprob?: number; top?: { ids: number[]; logprobs: number[] } } = { id: ids[i] };
+      if (row.settings.logprobs && logprob) {
+        token.logprob = logprob[i];
+        const n = row.settings.topLogprobs;
+        if (n > 0 && topIds && topValues) {
+          token.top = { ids: Array.from(topIds.subarray(i * width, i * width + n), Number), logprobs: Array.from(topValues.subarray(i * width, i * width + n)) };
+        }
+      }
+      this.counters.generatedTokens++;
+      row.deliver(token);
+    });
+  }
+
+  /**
+   * Runs one prefill chunk of the request at the head of the queue. Returns the request once its
+   * whole prompt is in its own one-row caches and its first tokens are sampled and delivered.
+   */
+  private async prefillChunk(): Promise<{ sequences: Sequence[]; token: mx.Array; caches: BatchKVCache[]; prompt: readonly number[] } | undefined> {
+    if (!this.prefill) {
+      const pending = this.waiting.shift()!;
+      const prompt = pending.request.promptIds;
+      const match = this.trie.lookup(prompt);
+      const caches = match?.caches ?? this.makeCaches();
+      const cachedTokens = match?.length ?? 0;
+      this.counters.cachedPromptTokens += cachedTokens;
+      pending.start({ cachedTokens, queueMs: performance.now() - pending.enqueuedAt });
+      for (const s of pending.sequences) for (const p of s.settings.processors) p.prompt?.([...prompt]);
+      this.prefill = { pending, caches, rest: prompt.slice(cachedTokens) };
+    }
+    const prefill = this.prefill;
+    const { sequences } = prefill.pending;
+    try {
+      if (sequences.every((s) => !s.live())) {
+        this.prefill = undefined;
+        for (const cache of prefill.caches) cache.dispose();
+        return undefined;
+      }
+      if (prefill.rest.length > this.prefillChunkSize) {
+        const chunk = prefill.rest.slice(0, this.prefillChunkSize);
+        mx.tidy(() => {
+          this.model.forward(mx.array([[...chunk]], 'int32'), prefill.caches);
+        });
+        await mx.asyncEval(prefill.caches.flatMap((c) => [...c.state]));
+        this.counters.promptTokens += chunk.length;
+        prefill.rest = prefill.rest.slice(this.prefillChunkSize);
+        mx.memory.clearCache();
+        return undefined;
+      }
+      // The last chunk goes through the first sampling step: logits of its last position only.
+      const tail = prefill.rest;
+      const step = { ...mx.tidy(() => this.sample(this.model.forward(mx.array([[...tail]], 'int32'), prefill.caches), sequences)), rows: sequences };
+      try {
+        await mx.asyncEval(stepArrays(step), prefill.caches.flatMap((c) => [...c.state]));
+        this.counters.promptTokens += tail.length;
+        this.prefill = undefined;
+        if (this.autoKvTokens) this.sizeKvBudget(prefill.caches);
+        this.read(step);
+      } catch (error) {
+        mx.dispose(stepArrays(step));
+        throw error;
+      }
+      mx.dispose([step.logprob, step.topIds, step.topValues].filter((a): a is mx.Array => a !== undefined));
+      return { sequences, token: step.token, caches: prefill.caches, prompt: prefill.pending.request.promptIds };
+    } catch (error) {
+      this.prefill = undefined;
+      for (const cache of prefill.caches) cache.dispose();
+      for (const s of sequences) s.fail(error);
+      return undefined;
+    }
+  }
+
+  /**
+   * The default KV-token limit: 70% of the memory MLX may use (at most the machine's), less what is
+   * in use now (weights), over the bytes one token takes in the full-attention layers (sliding
+   * window layers hold a bounded window per row).
+   */
+  private sizeKvBudget(caches: readonly BatchKVCache[]): void {
+    let perToken = 0;
+    for (const cache of caches) if (cache.windowSize === undefined && cache.capacity > 0) perToken += cache.nbytes / cache.capacity;
+    if (perToken === 0) return;
+    this.autoKvTokens = false;
+    const limit = Math.min(mx.memory.getMemoryLimit() || Number.POSITIVE_INFINITY, totalmem());
+    const free = Math.max(0, limit * 0.7 - mx.memory.getActiveMemory());
+    this.maxKvTokens = Math.max(1, Math.floor(free / perToken));
+  }
+
+  /** A failed step leaves the batch caches in an unknown state: every running row fails. */
+  private failAll(error: unknown): void {
+    for (const row of this.current?.rows ?? []) row.fail(error);
+    if (this.current) mx.dispose(stepArrays(this.current));
+    this.current = undefined;
+    for (const cache of this.caches) cache.dispose();
+    this.caches = this.makeCaches();
+  }
+
+  /** Refuses new requests, fails the waiting ones, lets running rows finish. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.waiting.splice(0)) {
+      pending.start({ cachedTokens: 0, queueMs: performance.now() - pending.enqueuedAt });
+      for (const s of pending.sequences) s.fail(new BackendClosedError());
+    }
+    this.kick();
+    await this.loopDone;
+    for (const cache of this.caches) cache.dispose();
+    this.trie.dispose();
+  }
+}
