@@ -10,7 +10,7 @@ const [folder, promptFile, gen, trials, mode = 'single'] = process.argv.slice(2)
 const prompt = JSON.parse(readFileSync(promptFile, 'utf8'));
 const maxTokens = Number(gen);
 const started = performance.now();
-const backend = await MlxBackend.load(folder, { reusePromptPrefix: false, maxQueue: 1024 });
+const backend = await MlxBackend.load(folder, { reusePromptPrefix: false, maxQueue: 1024, maxBatch: 64 });
 const out = { load_s: (performance.now() - started) / 1000, device: mx.defaultDevice().type };
 try {
   if (mode === 'single') {
