@@ -1,4 +1,5 @@
-// @mlx-ts/backend: the Backend interface and MlxBackend, the generation engine over MLX.
+// @mlx-ts/backend: the Backend interface and MlxBackend, the generation engine over MLX. The
+// engine's parts (queue, prefix cache, stop matching, the token loop) are internal.
 export type {
   Backend,
   ContentPart,
@@ -24,9 +25,6 @@ export type {
 } from './types.js';
 export { MlxBackend, type MlxBackendOptions } from './mlx-backend.js';
 export { InvalidRequestError, BackendBusyError, BackendClosedError } from './errors.js';
-export { StopMatcher } from './stop-matcher.js';
-export { RequestQueue } from './request-queue.js';
-export { PrefixCache, type PrefixLease } from './prefix-cache.js';
-export { generateTokens, type GeneratedToken, type TokenGeneratorOptions } from './token-generator.js';
-export { resolveOptions, type ResolvedOptions } from './validate-options.js';
+// What a custom sampler or logits processor implements (MlxBackendOptions.sampler / logitsProcessors).
+export type { LogitsProcessor, Sampler, SamplerOptions } from '@mlx-ts/sample';
 export { WorkerBackend, type WorkerBackendOptions } from './worker/worker-backend.js';

@@ -3,7 +3,7 @@
 // reused when the next prompt continues it.
 import * as mx from '@mlx-ts/core';
 import { type LoadedModel, type LoadModelOptions, loadModel } from '@mlx-ts/models';
-import { makeLogitsProcessors, makeSampler } from '@mlx-ts/sample';
+import { type LogitsProcessor, type Sampler, type SamplerOptions, makeLogitsProcessors, makeSampler } from '@mlx-ts/sample';
 import type { Tokenizer } from '@mlx-ts/tokenizer';
 import { BackendClosedError, InvalidRequestError } from './errors.js';
 import { messageText } from './message-text.js';
@@ -25,6 +25,16 @@ export interface MlxBackendOptions extends LoadModelOptions {
   name?: string;
   /** Reuse the KV state of the previous request when a prompt continues it (default true). */
   reusePromptPrefix?: boolean;
+  /**
+   * Builds each request's sampler from its sampling options, in place of @mlx-ts/sample's
+   * makeSampler (the default). Its `dispose()`, when it has one, runs when the request ends.
+   */
+  sampler?: (options: SamplerOptions) => Sampler & { dispose?(): void };
+  /**
+   * Extra logits processors for each request, run after the built-in ones (logit bias, penalties).
+   * Called once per request: stateful processors keep that request's history.
+   */
+  logitsProcessors?: (promptIds: readonly number[]) => LogitsProcessor[];
 }
 
 const roles = new Set(['system', 'user', 'assistant']);
@@ -46,7 +56,7 @@ export class MlxBackend implements Backend {
   private closed = false;
 
   private constructor(
-    readonly loaded: LoadedModel,
+    private readonly loaded: LoadedModel,
     private readonly options: MlxBackendOptions,
   ) {
     this.name = options.name ?? loaded.source;
@@ -98,7 +108,7 @@ export class MlxBackend implements Backend {
   }
 
   /** The prompt token ids of a request. */
-  promptIds(request: GenerateRequest): number[] {
+  private promptIds(request: GenerateRequest): number[] {
     const tokenizer = this.loaded.tokenizer;
     if ('messages' in request && request.messages !== undefined) {
       checkMessages(request.messages);
@@ -150,13 +160,16 @@ export class MlxBackend implements Backend {
     const maxTokens = Math.min(options.maxTokens, config.maxPositionEmbeddings - promptIds.length);
     if (this.options.reusePromptPrefix === false) this.prefix.clear();
     const lease = this.prefix.acquire(promptIds);
-    const sampler = makeSampler({ temperature: options.temperature, topP: options.topP, topK: options.topK, minP: options.minP, seed: options.seed });
-    const processors = makeLogitsProcessors({
-      repetitionPenalty: options.repetitionPenalty,
-      presencePenalty: options.presencePenalty,
-      frequencyPenalty: options.frequencyPenalty,
-      logitBias: options.logitBias,
-    });
+    const sampler = (this.options.sampler ?? makeSampler)({ temperature: options.temperature, topP: options.topP, topK: options.topK, minP: options.minP, seed: options.seed });
+    const processors = [
+      ...makeLogitsProcessors({
+        repetitionPenalty: options.repetitionPenalty,
+        presencePenalty: options.presencePenalty,
+        frequencyPenalty: options.frequencyPenalty,
+        logitBias: options.logitBias,
+      }),
+      ...(this.options.logitsProcessors?.(promptIds) ?? []),
+    ];
     for (const p of processors) p.prompt?.(promptIds);
     const detokenizer = tokenizer.createStreamingDetokenizer({ skipSpecialTokens: true });
     const stopper = new StopMatcher(options.stop);
@@ -227,7 +240,7 @@ export class MlxBackend implements Backend {
     } finally {
       await tokens.return(undefined as never);
       for (const p of processors) p.dispose?.();
-      sampler.dispose();
+      sampler.dispose?.();
       if (failed) this.prefix.clear();
     }
     // Text held back for a possible stop string (or an unfinished character) is released at the end.
