@@ -44,9 +44,8 @@ describe('chat template safety', () => {
   it('stops a template that loops too long', async () => {
     const tokenizer = await loadTokenizer('qwen3');
     const template = '{% for i in range(50000) %}{% for j in range(50000) %}{{ "" }}{% endfor %}{% endfor %}';
-    const started = performance.now();
+    // 2.5 billion iterations: only the 200 ms budget can end it (a hang fails on the test timeout).
     expect(() => tokenizer.applyChatTemplate(messages, { chatTemplate: template, timeoutMs: 200 })).toThrow(/took too long/);
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('stops a template whose output grows too large', async () => {
