@@ -18,7 +18,7 @@ export interface ModelLoadErrorOptions {
  * `ModelLoadError.isInstance(e)` rather than `instanceof`.
  */
 export class ModelLoadError extends MlxTsError {
-  private readonly [marker] = true;
+  readonly [marker] = true;
   readonly file: string;
   readonly problem: string;
   readonly fix: string;

@@ -8,7 +8,7 @@ const marker = errorMarker('TokenizerError');
  * `isInstance` works across duplicate copies of this package (and worker threads), where `instanceof` does not.
  */
 export class TokenizerError extends MlxTsError {
-  private readonly [marker] = true;
+  readonly [marker] = true;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, { code: 'tokenizer_error', cause: options?.cause });

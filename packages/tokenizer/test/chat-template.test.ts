@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Tokenizer, TokenizerError, type ChatMessage } from '../src/index.js';
+import { type Tokenizer, TokenizerError, type ChatMessage } from '../src/index.js';
 import { loadTokenizer, readFixture, tokenizerNames } from './helpers.js';
 
 interface ChatFixture {
@@ -12,7 +12,7 @@ const fixture = readFixture<ChatFixture>('chat-templates.json');
 
 describe.each(tokenizerNames)('applyChatTemplate matches transformers: %s', (name) => {
   const cases = fixture.tokenizers[name]!;
-  it.each(cases.map((c) => [`${c.conversation}, generation prompt ${c.addGenerationPrompt}${c.tools ? ', tools' : ''}${c.templateArguments ? ', ' + JSON.stringify(c.templateArguments) : ''}`, c] as const))(
+  it.each(cases.map((c) => [`${c.conversation}, generation prompt ${c.addGenerationPrompt}${c.tools ? ', tools' : ''}${c.templateArguments ? `, ${JSON.stringify(c.templateArguments)}` : ''}`, c] as const))(
     '%s',
     async (_, c) => {
       const tokenizer = await loadTokenizer(name);

@@ -1,5 +1,6 @@
 // loadModel(pathOrGguf): a model folder (safetensors, optionally MLX-quantized) or a .gguf file
 // → the model, its config and its tokenizer.
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as mx from '@mlx-ts/core';
@@ -119,7 +120,7 @@ async function buildFromGguf(path: string, options: LoadModelOptions): Promise<B
 
 async function build(pathOrGguf: string, options: LoadModelOptions): Promise<BuiltModel> {
   if (typeof pathOrGguf !== 'string' || pathOrGguf.length === 0) throw new TypeError('loadModel: expected a path to a model folder or a .gguf file');
-  let info;
+  let info: Stats;
   try {
     info = await stat(pathOrGguf);
   } catch (cause) {

@@ -2,7 +2,7 @@
 // answer in one JSON object or as SSE. Errors known before the first byte are ordinary non-200
 // responses; a failure after the stream began is an error event followed by `data: [DONE]`.
 import { randomBytes } from 'node:crypto';
-import { type Backend, type GenerateOptions, type GenerateResult, MlxTsError, type Usage } from '@mlx-ts/spec';
+import { type GenerateOptions, type GenerateResult, MlxTsError, type Usage } from '@mlx-ts/spec';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toOpenAIError } from './error-mapping.js';
 import { addUsage, type ChoiceEvent, type GenerationInput, generateChoices } from './generate-choices.js';

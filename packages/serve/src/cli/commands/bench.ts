@@ -51,13 +51,13 @@ export function benchCommand(): Command {
           process.stdout.write(`${JSON.stringify(report)}\n`);
         } else {
           process.stdout.write(
-            [
+            `${[
               `model                ${report.model}`,
               `prompt               ${report.promptTokens} tokens: ${report.promptTokensPerSecond.toFixed(1)} tokens/s`,
               `generation           ${report.generationTokens} tokens: ${report.generationTokensPerSecond.toFixed(1)} tokens/s`,
               `time to first token  ${report.timeToFirstTokenMs.toFixed(0)} ms`,
               `peak memory          ${(report.peakMemoryBytes / 1e6).toFixed(0)} MB`,
-            ].join('\n') + '\n',
+            ].join('\n')}\n`,
           );
         }
       } finally {
