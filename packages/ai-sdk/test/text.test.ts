@@ -39,7 +39,7 @@ describe('generateText', () => {
     expect(result.finishReason).toBe(reference.finishReason === 'length' ? 'length' : 'stop');
     expect(result.rawFinishReason).toBe(reference.finishReason);
     const usage = call.result!.usage;
-    expect(usage.promptTokens).toBe(engine.promptIds({ messages: [userMessage] }).length);
+    expect(usage.promptTokens).toBe(engine.tokenizer.encodeChat([userMessage], { addGenerationPrompt: true }).length);
     expect(result.usage).toMatchObject({
       inputTokens: usage.promptTokens,
       inputTokenDetails: { noCacheTokens: usage.promptTokens - usage.cachedPromptTokens, cacheReadTokens: usage.cachedPromptTokens },

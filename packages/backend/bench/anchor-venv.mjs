@@ -40,7 +40,7 @@ export function anchorPython(log = (m) => console.error(`[bench] ${m}`)) {
     for (const file of readdirSync(libs)) {
       if (!/^libblas-.*\.so[.0-9]*$/.test(file)) continue;
       const target = join(libs, file);
-      if (blas && blas.startsWith('/')) {
+      if (blas?.startsWith('/')) {
         if (!existsSync(`${target}.reference`)) renameSync(target, `${target}.reference`);
         else if (lstatSync(target, { throwIfNoEntry: false })) unlinkSync(target);
         symlinkSync(blas, target);

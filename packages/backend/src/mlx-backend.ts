@@ -69,7 +69,7 @@ export class MlxBackend implements Backend {
   private closed = false;
 
   private constructor(
-    readonly loaded: LoadedModel,
+    private readonly loaded: LoadedModel,
     private readonly options: MlxBackendOptions,
   ) {
     this.name = options.name ?? loaded.source;
@@ -135,7 +135,7 @@ export class MlxBackend implements Backend {
   }
 
   /** The prompt token ids of a request. */
-  promptIds(request: GenerateRequest): number[] {
+  private promptIds(request: GenerateRequest): number[] {
     const tokenizer = this.loaded.tokenizer;
     if ('messages' in request && request.messages !== undefined) {
       checkMessages(request.messages);

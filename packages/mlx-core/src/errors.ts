@@ -1,42 +1,43 @@
-// Typed errors. Each carries a Symbol.for marker so `isInstance` works across duplicate copies
-// of this package in one process.
+// Typed errors of @mlx-ts/core, in the MlxTsError family: each carries a Symbol.for marker so
+// `isInstance` works across duplicate copies of this package and across worker threads.
+import { MlxTsError, errorMarker, hasMarker } from '@mlx-ts/spec';
 
-const mlxErrorMarker = Symbol.for('mlx-ts.MlxError');
-const loadErrorMarker = Symbol.for('mlx-ts.NativeBindingLoadError');
-const disposedMarker = Symbol.for('mlx-ts.ArrayDisposedError');
+const mlxErrorMarker = errorMarker('MlxError');
+const loadErrorMarker = errorMarker('NativeBindingLoadError');
+const disposedMarker = errorMarker('ArrayDisposedError');
 
 /** An error raised by MLX itself (shape mismatch, unsupported dtype, bad file, ...). */
-export class MlxError extends Error {
+export class MlxError extends MlxTsError {
   readonly [mlxErrorMarker] = true;
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(message, { code: 'mlx_error', cause: options?.cause });
     this.name = 'MlxError';
   }
-  static isInstance(error: unknown): error is MlxError {
-    return typeof error === 'object' && error !== null && mlxErrorMarker in error;
+  static override isInstance(error: unknown): error is MlxError {
+    return hasMarker(error, mlxErrorMarker);
   }
 }
 
 /** The native addon (or MLX under it) could not be loaded. The message names the fix. */
-export class NativeBindingLoadError extends Error {
+export class NativeBindingLoadError extends MlxTsError {
   readonly [loadErrorMarker] = true;
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(message, { code: 'native_binding_load_error', cause: options?.cause });
     this.name = 'NativeBindingLoadError';
   }
-  static isInstance(error: unknown): error is NativeBindingLoadError {
-    return typeof error === 'object' && error !== null && loadErrorMarker in error;
+  static override isInstance(error: unknown): error is NativeBindingLoadError {
+    return hasMarker(error, loadErrorMarker);
   }
 }
 
 /** An array was used after `dispose()` (or after the `tidy` scope that owned it ended). */
-export class ArrayDisposedError extends Error {
+export class ArrayDisposedError extends MlxTsError {
   readonly [disposedMarker] = true;
   constructor() {
-    super('This mx.Array was disposed. Keep it alive with mx.keep(array) or return it from the mx.tidy() callback that created it.');
+    super('This mx.Array was disposed. Keep it alive with mx.keep(array) or return it from the mx.tidy() callback that created it.', { code: 'array_disposed' });
     this.name = 'ArrayDisposedError';
   }
-  static isInstance(error: unknown): error is ArrayDisposedError {
-    return typeof error === 'object' && error !== null && disposedMarker in error;
+  static override isInstance(error: unknown): error is ArrayDisposedError {
+    return hasMarker(error, disposedMarker);
   }
 }

@@ -1,5 +1,5 @@
 // Safetensors files (MLX's reader: lazy, the data is read when an array is evaluated).
-import { Array, wrap } from './array.js';
+import { type Array, wrap } from './array.js';
 import { native } from './native.js';
 import { handleOf } from './ops.js';
 

@@ -1,5 +1,5 @@
 // Affine (and MLX's other) quantization.
-import { Array, wrap, wrapMany } from './array.js';
+import { type Array, wrap, wrapMany } from './array.js';
 import { type Dtype, dtypeCode } from './dtype.js';
 import { native } from './native.js';
 import { handleOf } from './ops.js';

@@ -1,5 +1,5 @@
 // mx.random: explicit keys for reproducible sampling, or the global seeded sequence.
-import { Array, wrap } from './array.js';
+import { type Array, wrap } from './array.js';
 import { type Dtype, dtypeCode } from './dtype.js';
 import { native } from './native.js';
 import { handleOf, withHandle } from './ops.js';

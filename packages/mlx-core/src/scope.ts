@@ -109,7 +109,7 @@ function releaseAll(arrays: readonly Array[], keep?: Set<Array>, parent?: Scope)
   for (let i = 0; i < arrays.length; i++) {
     const a = arrays[i];
     if (a.disposed) continue;
-    if (keep !== undefined && keep.has(a)) {
+    if (keep?.has(a)) {
       if (parent !== undefined && !parent.closed) parent.arrays.push(a);
       else toTopLevel(a);
     } else if (!a.escaped) {

@@ -1,4 +1,6 @@
-const marker = Symbol.for('mlx-ts.ModelLoadError');
+import { MlxTsError, errorMarker, hasMarker } from '@mlx-ts/spec';
+
+const marker = errorMarker('ModelLoadError');
 
 export interface ModelLoadErrorOptions {
   /** The file (or folder) that could not be loaded. */
@@ -15,21 +17,21 @@ export interface ModelLoadErrorOptions {
  * Identified across duplicate package copies by a `Symbol.for` marker, so use
  * `ModelLoadError.isInstance(e)` rather than `instanceof`.
  */
-export class ModelLoadError extends Error {
-  private readonly [marker] = true;
+export class ModelLoadError extends MlxTsError {
+  readonly [marker] = true;
   readonly file: string;
   readonly problem: string;
   readonly fix: string;
 
   constructor(options: ModelLoadErrorOptions) {
-    super(`Cannot load ${options.file}: ${options.problem}. ${options.fix}`, { cause: options.cause });
+    super(`Cannot load ${options.file}: ${options.problem}. ${options.fix}`, { code: 'model_load_error', cause: options.cause });
     this.name = 'ModelLoadError';
     this.file = options.file;
     this.problem = options.problem;
     this.fix = options.fix;
   }
 
-  static isInstance(error: unknown): error is ModelLoadError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
+  static override isInstance(error: unknown): error is ModelLoadError {
+    return hasMarker(error, marker);
   }
 }

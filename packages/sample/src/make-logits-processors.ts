@@ -12,15 +12,15 @@ export interface LogitsProcessorsOptions {
   logitBias?: Readonly<Record<number | string, number>> | ReadonlyMap<number, number>;
   /** Multiplicative, sign-aware penalty for tokens seen recently (1 or absent: off). */
   repetitionPenalty?: number;
-  /** Tokens the repetition penalty looks back over (default 20, as mlx-lm). */
+  /** Tokens the repetition penalty looks back over (default 20, as mlx-lm): the last ones of prompt plus generated text. */
   repetitionContextSize?: number;
-  /** Subtracted once from the logit of every token seen recently (0 or absent: off). */
+  /** Subtracted once from the logit of every token seen in the window (0 or absent: off). */
   presencePenalty?: number;
-  /** Tokens the presence penalty looks back over (default 20, as mlx-lm). */
+  /** Tokens the presence penalty looks back over (default 20, as mlx-lm): the last ones of prompt plus generated text, not OpenAI's whole completion. */
   presenceContextSize?: number;
   /** Subtracted from a token's logit once per recent occurrence (0 or absent: off). */
   frequencyPenalty?: number;
-  /** Tokens the frequency penalty looks back over (default 20, as mlx-lm). */
+  /** Tokens the frequency penalty looks back over (default 20, as mlx-lm): the last ones of prompt plus generated text, not OpenAI's whole completion. */
   frequencyContextSize?: number;
 }
 

@@ -3,7 +3,7 @@
 import type { MlxBackend } from '@mlx-ts/backend';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type OpenAIServer } from '../src/index.js';
+import { createServer } from '../src/index.js';
 import { loadReferenceBackend, modelId, postJson, reference, sseEvents } from './helpers.js';
 
 let backend: MlxBackend;

@@ -1,6 +1,7 @@
 // OpenAI snake_case parameters → the backend's GenerateOptions, and what is refused.
 import { describe, expect, it } from 'vitest';
-import { OpenAIError, RequestParser } from '../src/index.js';
+import { OpenAIError } from '../src/index.js';
+import { RequestParser } from '../src/server/parse-request.js';
 
 const parser = new RequestParser();
 const messages = [{ role: 'user', content: 'Hi' }];

@@ -6,8 +6,8 @@ import type { ComponentJson } from './json-types.js';
 import { buildNormalizer } from './normalizers.js';
 import { buildPostProcessor } from './post-processors.js';
 import { buildPreTokenizer } from './pre-tokenizers.js';
-import { Tokenizer } from './tokenizer.js';
 import { resolveMerges } from './from-json.js';
+import type { TokenizerParts } from './tokenizer.js';
 import { Vocabulary } from './vocabulary.js';
 
 /** The `tokenizer.*` keys of a GGUF file, as a GGUF parser hands them over. */
@@ -29,7 +29,7 @@ export interface GgufTokenizerMetadata {
   [key: string]: unknown;
 }
 
-const enum TokenType {
+enum TokenType {
   Normal = 1,
   Unknown = 2,
   Control = 3,
@@ -64,7 +64,7 @@ function integerKey(metadata: GgufTokenizerMetadata, key: string, vocabSize: num
  * Builds a tokenizer from a GGUF file's `tokenizer.ggml.*` keys: 'llama' (SentencePiece BPE merged by
  * score, with byte fallback) or 'gpt2' (byte-level BPE with merges).
  */
-export function tokenizerFromGguf(metadata: GgufTokenizerMetadata): Tokenizer {
+export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): TokenizerParts {
   if (typeof metadata !== 'object' || metadata === null) fail('expected an object of tokenizer.* keys.');
   const kind = metadata['tokenizer.ggml.model'];
   const tokens = metadata['tokenizer.ggml.tokens'];
@@ -164,7 +164,7 @@ export function tokenizerFromGguf(metadata: GgufTokenizerMetadata): Tokenizer {
   if (padId !== undefined) templateContext.pad_token = tokens[padId];
   const chatTemplate = metadata['tokenizer.chat_template'];
   const pipeline = buildPreTokenizer(preTokenizer);
-  return new Tokenizer({
+  return {
     model,
     idToToken: [...tokens],
     addedTokens,
@@ -176,7 +176,7 @@ export function tokenizerFromGguf(metadata: GgufTokenizerMetadata): Tokenizer {
     eosTokens: eosId !== undefined ? [tokens[eosId]!] : [],
     chatTemplate: typeof chatTemplate === 'string' ? chatTemplate : undefined,
     templateContext,
-  });
+  };
 }
 
 /**

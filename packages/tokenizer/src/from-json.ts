@@ -6,7 +6,7 @@ import type { TokenizerJson } from './json-types.js';
 import { buildNormalizer } from './normalizers.js';
 import { buildPostProcessor } from './post-processors.js';
 import { buildPreTokenizer } from './pre-tokenizers.js';
-import { Tokenizer } from './tokenizer.js';
+import type { TokenizerParts } from './tokenizer.js';
 import { tokenFieldContent, type TokenizerConfig } from './tokenizer-config.js';
 import { Vocabulary } from './vocabulary.js';
 
@@ -83,7 +83,8 @@ function vocabularyFromObject(vocab: Record<string, number>): Vocabulary {
 }
 
 /** Builds a tokenizer from parsed tokenizer.json (and optionally tokenizer_config.json). */
-export function tokenizerFromJson(json: TokenizerJson, options: BuildOptions = {}): Tokenizer {
+/** The parts of a Tokenizer described by tokenizer.json (and tokenizer_config.json). */
+export function tokenizerPartsFromJson(json: TokenizerJson, options: BuildOptions = {}): TokenizerParts {
   if (typeof json !== 'object' || json === null || typeof json.model !== 'object' || json.model === null) {
     throw new TokenizerError('tokenizer.json has no "model" object; is this a Hugging Face tokenizer.json file?');
   }
@@ -125,7 +126,7 @@ export function tokenizerFromJson(json: TokenizerJson, options: BuildOptions = {
 
   const bosToken = tokenFieldContent(config.bos_token);
   const eosToken = tokenFieldContent(config.eos_token);
-  const tokenizer = new Tokenizer({
+  return {
     model,
     idToToken,
     addedTokens,
@@ -138,6 +139,5 @@ export function tokenizerFromJson(json: TokenizerJson, options: BuildOptions = {
     chatTemplate: options.chatTemplate ?? pickChatTemplate(config),
     templateContext: templateContextOf(config),
     extraEosTokenIds: options.extraEosTokenIds,
-  });
-  return tokenizer;
+  };
 }

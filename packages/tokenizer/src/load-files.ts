@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TokenizerError } from './errors.js';
-import { tokenizerFromJson, type BuildOptions } from './from-json.js';
+import { type BuildOptions, tokenizerPartsFromJson } from './from-json.js';
 import { scanTokenizerJson } from './tokenizer-json-bytes.js';
-import type { Tokenizer } from './tokenizer.js';
+import type { TokenizerParts } from './tokenizer.js';
 import type { TokenizerConfig } from './tokenizer-config.js';
 
 async function readBytes(path: string, what: string): Promise<Uint8Array> {
@@ -14,9 +14,9 @@ async function readBytes(path: string, what: string): Promise<Uint8Array> {
   }
 }
 
-function buildFromBytes(bytes: Uint8Array, options: Omit<BuildOptions, 'scanned'>): Tokenizer {
+function buildFromBytes(bytes: Uint8Array, options: Omit<BuildOptions, 'scanned'>): TokenizerParts {
   const { json, vocabulary, mergeIds } = scanTokenizerJson(bytes);
-  return tokenizerFromJson(json, { ...options, scanned: { vocabulary, mergeIds } });
+  return tokenizerPartsFromJson(json, { ...options, scanned: { vocabulary, mergeIds } });
 }
 
 async function readOptional(path: string): Promise<string | undefined> {
@@ -37,7 +37,7 @@ function parseJson<T>(text: string, path: string): T {
 }
 
 /** Loads tokenizer.json; `config` adds what tokenizer_config.json would (BOS/EOS names, chat template). */
-export async function loadTokenizerFile(path: string, config?: TokenizerConfig): Promise<Tokenizer> {
+export async function loadTokenizerFileParts(path: string, config?: TokenizerConfig): Promise<TokenizerParts> {
   return buildFromBytes(await readBytes(path, 'tokenizer.json'), { config });
 }
 
@@ -45,7 +45,7 @@ export async function loadTokenizerFile(path: string, config?: TokenizerConfig):
  * Loads a Hugging Face model folder: tokenizer.json, plus tokenizer_config.json,
  * special_tokens_map.json, chat_template.jinja and generation_config.json when present.
  */
-export async function loadTokenizerDirectory(directory: string): Promise<Tokenizer> {
+export async function loadTokenizerDirectoryParts(directory: string): Promise<TokenizerParts> {
   const tokenizerPath = join(directory, 'tokenizer.json');
   const [tokenizerBytes, configText, specialText, templateText, generationText] = await Promise.all([
     readBytes(tokenizerPath, 'tokenizer.json (only tokenizer.json BPE vocabularies are supported)'),

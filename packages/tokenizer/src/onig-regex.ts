@@ -6,6 +6,7 @@ const whiteSpaceClassBody = '\\t\\n\\v\\f\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u
 
 function supportsInlineModifiers(): boolean {
   try {
+    // biome-ignore lint/complexity/useRegexLiterals: a literal would be a parse error, not a catchable one, where modifiers are unsupported.
     new RegExp('(?i:a)', 'u');
     return true;
   } catch {

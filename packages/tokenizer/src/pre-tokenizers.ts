@@ -141,7 +141,7 @@ function byteLevelStep(config: ComponentJson): PreTokenizer {
   const addPrefixSpace = config.add_prefix_space === true;
   const split = config.use_regex !== false ? splitByRegex(compileOnigRegex(gpt2Pattern), 'Isolated', false) : null;
   return (text, atInputStart, emit) => {
-    const input = addPrefixSpace && !text.startsWith(' ') ? ' ' + text : text;
+    const input = addPrefixSpace && !text.startsWith(' ') ? ` ${text}` : text;
     if (split) split(input, atInputStart, emit);
     else if (input.length > 0) emit(input, atInputStart);
   };

@@ -10,10 +10,10 @@ import type { PreTokenizerPipeline } from './pre-tokenizers.js';
 import { StreamingDetokenizer } from './streaming-detokenizer.js';
 import { toWellFormed } from './utf8.js';
 import { byteLevelTokenBytes } from './byte-level.js';
-import { tokenizerFromGguf, type GgufTokenizerMetadata } from './from-gguf.js';
-import { tokenizerFromJson } from './from-json.js';
+import { type GgufTokenizerMetadata, tokenizerPartsFromGguf } from './from-gguf.js';
+import { tokenizerPartsFromJson } from './from-json.js';
 import type { TokenizerJson } from './json-types.js';
-import { loadTokenizerDirectory, loadTokenizerFile } from './load-files.js';
+import { loadTokenizerDirectoryParts, loadTokenizerFileParts } from './load-files.js';
 import type { TokenizerConfig } from './tokenizer-config.js';
 
 export interface EncodeOptions {
@@ -61,23 +61,23 @@ export class Tokenizer {
   readonly vocabSize: number;
 
   /** Loads a tokenizer.json file; `config` is the parsed tokenizer_config.json, when you have it. */
-  static fromFile(path: string, config?: TokenizerConfig): Promise<Tokenizer> {
-    return loadTokenizerFile(path, config);
+  static async fromFile(path: string, config?: TokenizerConfig): Promise<Tokenizer> {
+    return new Tokenizer(await loadTokenizerFileParts(path, config));
   }
 
   /** Loads a model folder: tokenizer.json plus tokenizer_config.json, special_tokens_map.json, chat_template.jinja. */
-  static fromDirectory(directory: string): Promise<Tokenizer> {
-    return loadTokenizerDirectory(directory);
+  static async fromDirectory(directory: string): Promise<Tokenizer> {
+    return new Tokenizer(await loadTokenizerDirectoryParts(directory));
   }
 
   /** Builds a tokenizer from the `tokenizer.ggml.*` / `tokenizer.chat_template` keys of a GGUF file. */
   static fromGguf(metadata: GgufTokenizerMetadata): Tokenizer {
-    return tokenizerFromGguf(metadata);
+    return new Tokenizer(tokenizerPartsFromGguf(metadata));
   }
 
   /** Builds a tokenizer from already parsed tokenizer.json (and tokenizer_config.json) objects. */
   static fromJson(json: TokenizerJson, config?: TokenizerConfig): Tokenizer {
-    return tokenizerFromJson(json, { config });
+    return new Tokenizer(tokenizerPartsFromJson(json, { config }));
   }
 
   constructor(parts: TokenizerParts) {

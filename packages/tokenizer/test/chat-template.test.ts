@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Tokenizer, TokenizerError, type ChatMessage } from '../src/index.js';
+import { type Tokenizer, TokenizerError, type ChatMessage } from '../src/index.js';
 import { loadTokenizer, readFixture, tokenizerNames } from './helpers.js';
 
 interface ChatFixture {
@@ -12,7 +12,7 @@ const fixture = readFixture<ChatFixture>('chat-templates.json');
 
 describe.each(tokenizerNames)('applyChatTemplate matches transformers: %s', (name) => {
   const cases = fixture.tokenizers[name]!;
-  it.each(cases.map((c) => [`${c.conversation}, generation prompt ${c.addGenerationPrompt}${c.tools ? ', tools' : ''}${c.templateArguments ? ', ' + JSON.stringify(c.templateArguments) : ''}`, c] as const))(
+  it.each(cases.map((c) => [`${c.conversation}, generation prompt ${c.addGenerationPrompt}${c.tools ? ', tools' : ''}${c.templateArguments ? `, ${JSON.stringify(c.templateArguments)}` : ''}`, c] as const))(
     '%s',
     async (_, c) => {
       const tokenizer = await loadTokenizer(name);
@@ -44,9 +44,8 @@ describe('chat template safety', () => {
   it('stops a template that loops too long', async () => {
     const tokenizer = await loadTokenizer('qwen3');
     const template = '{% for i in range(50000) %}{% for j in range(50000) %}{{ "" }}{% endfor %}{% endfor %}';
-    const started = performance.now();
+    // 2.5 billion iterations: only the 200 ms budget can end it (a hang fails on the test timeout).
     expect(() => tokenizer.applyChatTemplate(messages, { chatTemplate: template, timeoutMs: 200 })).toThrow(/took too long/);
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('stops a template whose output grows too large', async () => {

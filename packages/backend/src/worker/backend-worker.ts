@@ -1,14 +1,14 @@
 // The worker-thread side of WorkerBackend: owns an MlxBackend, so that MLX's work — which on the
 // CPU blocks the calling thread while it schedules each step — never stalls the HTTP thread.
 import { parentPort } from 'node:worker_threads';
-import { BackendBusyError, BackendClosedError, InvalidRequestError } from '../errors.js';
+import { BackendClosedError } from '../errors.js';
 import { MlxBackend } from '../mlx-backend.js';
-import type { FromWorker, SerializedError, ToWorker } from './protocol.js';
+import { serializeError as serialize } from './error-transfer.js';
+import type { FromWorker, ToWorker } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('backend-worker.js runs inside a worker thread started by WorkerBackend.');
 
-const tokenizerErrorMarker = Symbol.for('mlx-ts.tokenizer.error');
 let backend: MlxBackend | undefined;
 const running = new Map<number, AbortController>();
 const send = (message: FromWorker) => port.postMessage(message);
@@ -17,15 +17,6 @@ const statsTimer = setInterval(() => {
   if (backend) send({ type: 'stats', stats: backend.stats() });
 }, 500);
 statsTimer.unref();
-
-function serialize(error: unknown): SerializedError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (InvalidRequestError.isInstance(error)) return { kind: 'invalid-request', message, param: error.param };
-  if (BackendBusyError.isInstance(error)) return { kind: 'busy', message, queued: error.queued, retryAfterSeconds: error.retryAfterSeconds };
-  if (BackendClosedError.isInstance(error)) return { kind: 'closed', message };
-  if (typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[tokenizerErrorMarker] === true) return { kind: 'tokenizer', message };
-  return { kind: 'other', message };
-}
 
 async function run(id: number, request: Parameters<MlxBackend['stream']>[0]): Promise<void> {
   const controller = new AbortController();

@@ -1,20 +1,13 @@
 // Messages between WorkerBackend (the HTTP thread) and the backend worker thread.
 import type { EngineStats, MlxBackendOptions } from '../mlx-backend.js';
 import type { GenerateEvent, GenerateRequest, GenerateResult } from '../types.js';
+import type { SerializedError } from './error-transfer.js';
 
 export type ToWorker =
-  | { type: 'load'; path: string; options: Omit<MlxBackendOptions, 'onProgress' | 'signal'> }
+  | { type: 'load'; path: string; options: Omit<MlxBackendOptions, 'onProgress' | 'signal' | 'sampler' | 'logitsProcessors'> }
   | { type: 'stream'; id: number; request: GenerateRequest }
   | { type: 'abort'; id: number }
   | { type: 'dispose' };
-
-export interface SerializedError {
-  kind: 'invalid-request' | 'busy' | 'closed' | 'tokenizer' | 'other';
-  message: string;
-  param?: string;
-  queued?: number;
-  retryAfterSeconds?: number;
-}
 
 export type FromWorker =
   | { type: 'progress'; tensorsDone: number; tensorsTotal: number }

@@ -8,10 +8,11 @@ import { resolveModelReference } from '@mlx-ts/models';
 import { BackendBusyError, BackendClosedError, InvalidRequestError } from '../errors.js';
 import type { EngineStats, MlxBackendOptions } from '../mlx-backend.js';
 import type { Backend, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message } from '../types.js';
-import type { FromWorker, SerializedError, ToWorker } from './protocol.js';
+import { deserializeError as deserialize, serializeError } from './error-transfer.js';
+import type { FromWorker, ToWorker } from './protocol.js';
 
-/** MlxBackend's options (they are applied on the worker thread); `signal` cannot cross threads. */
-export type WorkerBackendOptions = Omit<MlxBackendOptions, 'signal'>;
+/** MlxBackend's options (they are applied on the worker thread); functions and `signal` cannot cross threads. */
+export type WorkerBackendOptions = Omit<MlxBackendOptions, 'signal' | 'sampler' | 'logitsProcessors'>;
 
 type StreamMessage = Extract<FromWorker, { type: 'event' | 'end' | 'error' }>;
 
@@ -40,22 +41,6 @@ function workerUrl(): URL {
   return existsSync(fileURLToPath(beside)) ? beside : new URL('../../dist/backend-worker.js', import.meta.url);
 }
 
-function deserialize(error: SerializedError): Error {
-  switch (error.kind) {
-    case 'invalid-request':
-      return new InvalidRequestError(error.message, error.param);
-    case 'busy':
-      return new BackendBusyError(error.queued ?? 0, error.retryAfterSeconds);
-    case 'closed':
-      return new BackendClosedError();
-    case 'tokenizer':
-      // The tokenizer's Symbol.for marker keeps its meaning (a 400) on this side of the thread.
-      return Object.assign(new Error(error.message), { name: 'TokenizerError', [Symbol.for('mlx-ts.tokenizer.error')]: true });
-    default:
-      return new Error(error.message);
-  }
-}
-
 export class WorkerBackend implements Backend {
   readonly specificationVersion = 'v1' as const;
   private readonly streams = new Map<number, Inbox>();
@@ -76,7 +61,7 @@ export class WorkerBackend implements Backend {
     });
     const fail = (error: Error) => {
       this.crash ??= error;
-      for (const [id, inbox] of this.streams) inbox.push({ type: 'error', id, error: { kind: 'other', message: `the backend worker stopped: ${error.message}` } });
+      for (const [id, inbox] of this.streams) inbox.push({ type: 'error', id, error: serializeError(new Error(`the backend worker stopped: ${error.message}`)) });
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));

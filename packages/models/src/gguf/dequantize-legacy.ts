@@ -15,7 +15,7 @@ function half(bytes: Uint8Array, offset: number, lookup: Float32Array): number {
 export function dequantizeQ4_0(bytes: Uint8Array, elementCount: number): Float32Array {
   const lookup = halfToFloatTable();
   const out = new Float32Array(elementCount);
-  for (let b = 0, o = 0, y = 0; y < elementCount; b++, o += 18, y += block) {
+  for (let o = 0, y = 0; y < elementCount; o += 18, y += block) {
     const d = half(bytes, o, lookup);
     for (let j = 0; j < 16; j++) {
       const q = bytes[o + 2 + j]!;

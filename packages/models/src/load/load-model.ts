@@ -1,5 +1,6 @@
 // loadModel(pathOrGguf): a model folder (safetensors, optionally MLX-quantized) or a .gguf file
 // → the model, its config and its tokenizer.
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as mx from '@mlx-ts/core';
@@ -123,7 +124,7 @@ async function buildFromGguf(path: string, options: LoadModelOptions): Promise<B
 async function build(reference: string, options: LoadModelOptions): Promise<BuiltModel> {
   if (typeof reference !== 'string' || reference.length === 0) throw new TypeError('loadModel: expected a path to a model folder or a .gguf file, or a Hugging Face id');
   const pathOrGguf = (await resolveModelReference(reference, { ...(options.signal ? { signal: options.signal } : {}), ...options.hub })).path;
-  let info;
+  let info: Stats;
   try {
     info = await stat(pathOrGguf);
   } catch (cause) {

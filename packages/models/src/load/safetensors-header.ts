@@ -1,6 +1,6 @@
 // Checks a safetensors file's header before MLX reads it, so a truncated or lying file is a
 // ModelLoadError naming the problem instead of a failure deep inside evaluation.
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { ModelLoadError } from '../errors.js';
 
 const itemSizes: Record<string, number> = {
@@ -17,7 +17,7 @@ export async function checkSafetensors(path: string): Promise<Map<string, Safete
   const fail = (problem: string): never => {
     throw new ModelLoadError({ file: path, problem, fix: 'The file is damaged or not a safetensors file: download or convert it again' });
   };
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (cause) {

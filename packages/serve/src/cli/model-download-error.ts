@@ -1,13 +1,15 @@
-const marker = Symbol.for('mlx-ts.ModelDownloadError');
+import { MlxTsError, errorMarker, hasMarker } from '@mlx-ts/spec';
+
+const marker = errorMarker('ModelDownloadError');
 
 /** Fetching or assembling the default model failed; the message says what to do instead. */
-export class ModelDownloadError extends Error {
+export class ModelDownloadError extends MlxTsError {
   readonly [marker] = true;
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { code: 'model_download_error', cause: options?.cause });
     this.name = 'ModelDownloadError';
   }
-  static isInstance(error: unknown): error is ModelDownloadError {
-    return typeof error === 'object' && error !== null && marker in error;
+  static override isInstance(error: unknown): error is ModelDownloadError {
+    return hasMarker(error, marker);
   }
 }

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import cors from '@fastify/cors';
-import type { Backend, GenerateOptions } from '@mlx-ts/backend';
+import type { Backend, GenerateOptions } from '@mlx-ts/spec';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { version } from '../version.js';
 import { apiKeyHook } from './auth.js';

@@ -1,12 +1,12 @@
 // Turns anything a route throws into an OpenAIError: typed backend errors keep their meaning
 // (a bad option is a 400 naming the HTTP parameter, a full queue a 429 with Retry-After), and
 // only what nobody anticipated becomes a 500 — clients retry 5xx, so a wrong 500 triples the load.
-import { BackendBusyError, BackendClosedError, InvalidRequestError } from '@mlx-ts/backend';
+import { BackendBusyError, BackendClosedError, InvalidRequestError, errorMarker, hasMarker } from '@mlx-ts/spec';
 import { OpenAIError } from './openai-error.js';
 
 // The tokenizer's errors (a chat template refusing the messages) come from a lower layer that
-// serve may use for types only; its Symbol.for marker identifies them.
-const tokenizerErrorMarker = Symbol.for('mlx-ts.tokenizer.error');
+// serve may use for types only; the marker of its error class identifies them.
+const tokenizerErrorMarker = errorMarker('TokenizerError');
 
 /** `maxTokens` → `max_tokens`: backend option names are camelCase, the HTTP edge speaks snake_case. */
 export function httpParamName(param: string, renames: Record<string, string> = {}): string {
@@ -38,7 +38,7 @@ export function toOpenAIError(error: unknown, renames: Record<string, string> = 
       headers: { 'retry-after': '5' },
     });
   }
-  if (typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[tokenizerErrorMarker] === true) {
+  if (hasMarker(error, tokenizerErrorMarker)) {
     return OpenAIError.invalidRequest((error as Error).message, 'messages');
   }
   const framework = (typeof error === 'object' && error !== null ? error : {}) as FrameworkError;

@@ -1,7 +1,7 @@
 // Runs the n choices of each prompt one after another on the backend and tags every event with
 // its choice index (prompt p, choice j → index p·n + j). Choices share the backend's FIFO queue
 // with other requests, and consecutive choices of one prompt reuse its cached prefix.
-import type { Backend, GenerateOptions, GenerateRequest, GenerateResult, Message, TextEvent, ToolCallDeltaEvent } from '@mlx-ts/backend';
+import type { Backend, GenerateOptions, GenerateRequest, GenerateResult, Message, TextEvent, ToolCallDeltaEvent } from '@mlx-ts/spec';
 
 export type GenerationInput = { messages: readonly Message[] } | { prompt: string | readonly number[] };
 

@@ -2,7 +2,7 @@
 // answer in one JSON object or as SSE. Errors known before the first byte are ordinary non-200
 // responses; a failure after the stream began is an error event followed by `data: [DONE]`.
 import { randomBytes } from 'node:crypto';
-import type { Backend, GenerateOptions, GenerateResult, Usage } from '@mlx-ts/backend';
+import { type GenerateOptions, type GenerateResult, MlxTsError, type Usage } from '@mlx-ts/spec';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toOpenAIError } from './error-mapping.js';
 import { addUsage, type ChoiceEvent, type GenerationInput, generateChoices } from './generate-choices.js';
@@ -22,9 +22,10 @@ export interface GenerationJob {
   renames?: Record<string, string>;
 }
 
-class ClientDisconnected extends Error {
+/** The abort reason when the client went away (a shutdown aborts with none). */
+class ClientDisconnected extends MlxTsError {
   constructor() {
-    super('the client closed the connection');
+    super('the client closed the connection', { code: 'client_disconnected' });
     this.name = 'ClientDisconnected';
   }
 }

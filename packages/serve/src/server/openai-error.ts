@@ -1,6 +1,8 @@
 // The error every route answers with: OpenAI's `{ error: { message, type, param, code } }` body
 // plus the HTTP status that makes the official clients raise the matching error class.
-const marker = Symbol.for('mlx-ts.OpenAIError');
+import { MlxTsError, errorMarker, hasMarker } from '@mlx-ts/spec';
+
+const marker = errorMarker('OpenAIError');
 
 export type OpenAIErrorType = 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'rate_limit_error' | 'server_error' | 'service_unavailable';
 
@@ -8,31 +10,33 @@ export interface OpenAIErrorBody {
   error: { message: string; type: OpenAIErrorType; param: string | null; code: string | null };
 }
 
-export class OpenAIError extends Error {
+export class OpenAIError extends MlxTsError {
   readonly [marker] = true;
   readonly status: number;
   readonly type: OpenAIErrorType;
   readonly param: string | null;
-  readonly code: string | null;
+  /** The body's `code` (null where OpenAI sends none); `code` falls back to the type. */
+  readonly bodyCode: string | null;
   /** Extra response headers (Retry-After for 429 / 503). */
   readonly headers: Record<string, string>;
 
   constructor(status: number, message: string, options: { type?: OpenAIErrorType; param?: string | null; code?: string | null; headers?: Record<string, string> } = {}) {
-    super(message);
+    const type = options.type ?? defaultType(status);
+    super(message, { code: options.code ?? type });
     this.name = 'OpenAIError';
     this.status = status;
-    this.type = options.type ?? defaultType(status);
+    this.type = type;
     this.param = options.param ?? null;
-    this.code = options.code ?? null;
+    this.bodyCode = options.code ?? null;
     this.headers = options.headers ?? {};
   }
 
   toJSON(): OpenAIErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.bodyCode } };
   }
 
-  static isInstance(error: unknown): error is OpenAIError {
-    return typeof error === 'object' && error !== null && marker in error;
+  static override isInstance(error: unknown): error is OpenAIError {
+    return hasMarker(error, marker);
   }
 
   static invalidRequest(message: string, param: string | null = null, code: string | null = null): OpenAIError {

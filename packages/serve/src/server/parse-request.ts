@@ -1,7 +1,7 @@
 // Validates an OpenAI request body against its schema and maps it to the backend's camelCase
 // GenerateOptions. Every rejection is an OpenAIError(400) whose `param` names the culprit.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { GenerateOptions, Message } from '@mlx-ts/backend';
+import type { GenerateOptions, Message } from '@mlx-ts/spec';
 import { OpenAIError } from './openai-error.js';
 import { chatCompletionSchema, completionSchema, defaultLimits, parameterRules, type RequestLimits } from './schemas.js';
 

@@ -1,6 +1,6 @@
 // The two OpenAI response dialects: chat.completion(.chunk) and text_completion. A route drives
 // generation once; a ResponseFormat turns its events into the endpoint's exact JSON shapes.
-import type { FinishReason, TokenLogprob, Usage } from '@mlx-ts/backend';
+import type { FinishReason, TokenLogprob, Usage } from '@mlx-ts/spec';
 
 export interface OpenAIUsage {
   prompt_tokens: number;

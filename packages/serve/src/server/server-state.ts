@@ -1,6 +1,6 @@
 // What the routes share: the backend once it has loaded (the server listens while it loads and
 // answers 503 until then), the in-flight generations a drain waits for, and server-wide defaults.
-import type { Backend, GenerateOptions } from '@mlx-ts/backend';
+import type { Backend, GenerateOptions } from '@mlx-ts/spec';
 import { OpenAIError } from './openai-error.js';
 
 export type ServerPhase = 'loading' | 'ready' | 'failed' | 'draining';

@@ -56,11 +56,17 @@ export interface GenerateOptions {
   topP?: number;
   topK?: number;
   minP?: number;
-  /** Multiplies the logits of recently seen tokens (> 1 discourages repeats). */
+  /**
+   * Divides positive (multiplies negative) logits of the tokens among the last 20 of the sequence
+   * (> 1 discourages repeats). As mlx-lm, the window is the last 20 tokens of prompt plus generated text.
+   */
   repetitionPenalty?: number;
-  /** Subtracted once from the logit of every token already generated (OpenAI's definition). */
+  /**
+   * Subtracted once from the logit of every token among the last 20 of the sequence — prompt plus
+   * generated text, as mlx-lm; OpenAI's API counts the whole generated text instead.
+   */
   presencePenalty?: number;
-  /** Subtracted per occurrence from the logit of every token already generated. */
+  /** Subtracted per occurrence among the last 20 tokens of prompt plus generated text (mlx-lm's window; OpenAI counts the whole generated text). */
   frequencyPenalty?: number;
   /** Token id → bias added to its logit. */
   logitBias?: Record<number, number>;

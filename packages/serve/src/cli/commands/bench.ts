@@ -29,13 +29,12 @@ export function benchCommand(): Command {
         const tokenizer = backend.tokenizer;
         const text = filler.repeat(Math.ceil((flags.promptTokens * 2) / 16));
         const body = tokenizer.encode(text).slice(0, flags.promptTokens);
-        // EOS is banned so every run generates exactly the requested number of tokens.
-        const logitBias = Object.fromEntries(backend.loaded.config.eosTokenIds.map((id) => [id, -100]));
         const results = [];
         for (let run = 0; run <= flags.runs; run++) {
           // A different first token per run defeats the prefix cache, so every run measures prefill.
-          const prompt = [...body.slice(0, 1), (body[1] + run) % backend.loaded.config.vocabSize, ...body.slice(2)];
-          const result = await backend.generate(prompt, { maxTokens: flags.generationTokens, temperature: 0, logitBias });
+          const prompt = [...body.slice(0, 1), (body[1] + run) % tokenizer.vocabSize, ...body.slice(2)];
+          // ignoreEos: every run generates exactly the requested number of tokens.
+          const result = await backend.generate(prompt, { maxTokens: flags.generationTokens, temperature: 0, ignoreEos: true });
           if (run > 0) results.push(result);
         }
         const report = {
@@ -52,13 +51,13 @@ export function benchCommand(): Command {
           process.stdout.write(`${JSON.stringify(report)}\n`);
         } else {
           process.stdout.write(
-            [
+            `${[
               `model                ${report.model}`,
               `prompt               ${report.promptTokens} tokens: ${report.promptTokensPerSecond.toFixed(1)} tokens/s`,
               `generation           ${report.generationTokens} tokens: ${report.generationTokensPerSecond.toFixed(1)} tokens/s`,
               `time to first token  ${report.timeToFirstTokenMs.toFixed(0)} ms`,
               `peak memory          ${(report.peakMemoryBytes / 1e6).toFixed(0)} MB`,
-            ].join('\n') + '\n',
+            ].join('\n')}\n`,
           );
         }
       } finally {

@@ -1,7 +1,7 @@
 // mlx-ts chat: an interactive conversation. Ctrl-C stops the reply being written; at the prompt
 // it (or /exit, or Ctrl-D) quits. /reset forgets the conversation.
 import { createInterface } from 'node:readline';
-import type { Message } from '@mlx-ts/backend';
+import type { Message } from '@mlx-ts/spec';
 import { Command } from 'commander';
 import { loadBackend } from '../load-backend.js';
 import { addSamplingOptions, generateOptionsFrom, type SamplingFlags } from './sampling-options.js';

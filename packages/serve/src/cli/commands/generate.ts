@@ -1,5 +1,5 @@
 // mlx-ts generate: stream the generated text to stdout, statistics to stderr.
-import type { GenerateRequest, GenerateResult } from '@mlx-ts/backend';
+import type { GenerateRequest, GenerateResult } from '@mlx-ts/spec';
 import { Command } from 'commander';
 import { loadBackend } from '../load-backend.js';
 import { addSamplingOptions, generateOptionsFrom, type SamplingFlags } from './sampling-options.js';

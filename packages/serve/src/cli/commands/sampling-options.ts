@@ -1,5 +1,5 @@
 // The sampling flags shared by generate, chat and serve (serve: as server-wide defaults).
-import type { GenerateOptions } from '@mlx-ts/backend';
+import type { GenerateOptions } from '@mlx-ts/spec';
 import type { Command } from 'commander';
 import { decimal, integer } from '../parse-number.js';
 
