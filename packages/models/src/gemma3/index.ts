@@ -1,7 +1,7 @@
 // Registers Gemma 3 (text-only checkpoints, and the language model of multimodal ones).
 import { registerArchitecture } from '../registry.js';
 import { type Gemma3Config, parseGemma3Config } from './config.js';
-import { Gemma3Model } from './model.js';
+import { buildGemma3 } from './model.js';
 import { gemma3ChatTemplate } from './chat-template.js';
 
 /** Multimodal `gemma3` checkpoints keep the text model under `language_model.`; the rest is vision. */
@@ -17,8 +17,8 @@ function sanitizeName(name: string): string | undefined {
 registerArchitecture<Gemma3Config>(['gemma3_text', 'gemma3'], {
   parseConfig: parseGemma3Config,
   sanitizeName,
-  build: (config, weights, dtype) => new Gemma3Model(config, weights, dtype),
+  build: buildGemma3,
   defaultChatTemplate: gemma3ChatTemplate,
 });
 
-export { Gemma3Model, type Gemma3Config, parseGemma3Config };
+export { buildGemma3, type Gemma3Config, parseGemma3Config };

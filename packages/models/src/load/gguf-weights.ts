@@ -113,7 +113,7 @@ export interface GgufLoadProgress {
 }
 
 export async function loadGgufWeights(file: GgufFile, policy: WeightPolicy, onProgress?: (p: GgufLoadProgress) => void, signal?: AbortSignal): Promise<Weights> {
-  const weights = new Weights(file.path, policy, true);
+  const weights = new Weights(file.path, policy, 'gguf');
   try {
     let done = 0;
     for (const info of file.tensors) {

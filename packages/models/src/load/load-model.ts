@@ -7,11 +7,11 @@ import { Tokenizer } from '@mlx-ts/tokenizer';
 import { ModelLoadError } from '../errors.js';
 import { openGguf } from '../gguf/gguf-file.js';
 import type { LanguageModel, LoadedModel, ModelConfig } from '../model-types.js';
-import { architectureFor } from '../registry.js';
+import { type Architecture, architectureFor } from '../registry.js';
 import { configFromGguf, type GgufLoadProgress, loadGgufWeights } from './gguf-weights.js';
 import { loadFolderWeights } from './safetensors-folder.js';
-import type { WeightPolicy } from './weights.js';
-import '../gemma3/index.js';
+import type { WeightPolicy, Weights } from './weights.js';
+import '../architectures/index.js';
 
 export interface LoadModelOptions {
   /** Compute dtype. Default: float32 on CPU (MLX's fast BLAS path there), bfloat16 on GPU. */
@@ -53,8 +53,17 @@ function idList(value: unknown): number[] {
   return Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
 }
 
-function evaluateWeights(model: LanguageModel): void {
-  mx.eval([...model.parameters().values()]);
+/** Builds the model; a weight it did not take is a ModelLoadError (the checkpoint is of another shape). */
+function buildChecked(architecture: Architecture, config: ModelConfig, weights: Weights, dtype: mx.Dtype): LanguageModel {
+  const model = architecture.build(config, weights, dtype);
+  try {
+    weights.assertAllUsed(config.modelType);
+    mx.eval([...model.parameters().values()]);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
 }
 
 interface BuiltModel {
@@ -70,8 +79,7 @@ async function buildFromFolder(folder: string, options: LoadModelOptions): Promi
   const { weights, architecture } = loaded;
   try {
     const config = architecture.parseConfig(loaded.config, join(folder, 'config.json'), idList(loaded.generationConfig?.eos_token_id));
-    const model = architecture.build(config, weights, policy.dtype);
-    evaluateWeights(model);
+    const model = buildChecked(architecture, config, weights, policy.dtype);
     return {
       model,
       format: loaded.quantized ? 'mlx-quantized' : 'safetensors',
@@ -95,8 +103,7 @@ async function buildFromGguf(path: string, options: LoadModelOptions): Promise<B
     const metadata = file.metadata;
     const weights = await loadGgufWeights(file, policy, options.onProgress, options.signal);
     try {
-      const model = architecture.build(config, weights, policy.dtype);
-      evaluateWeights(model);
+      const model = buildChecked(architecture, config, weights, policy.dtype);
       return {
         model,
         format: 'gguf',

@@ -68,7 +68,7 @@ export async function loadFolderWeights(folder: string, architecture: (config: R
   const quantization = parseQuantization(config, configPath);
   const files = await weightFiles(folder);
   const raw = new Map<string, mx.Array>();
-  const weights = new Weights(folder, policy, false);
+  const weights = new Weights(folder, policy, 'huggingface');
   try {
     for (const file of files) {
       await checkSafetensors(file);

@@ -1,5 +1,6 @@
 // Token embedding that doubles as the tied output projection.
 import * as mx from '@mlx-ts/core';
+import type { Weights } from '../load/weights.js';
 import type { QuantizedWeight } from './linear.js';
 
 /**
@@ -19,6 +20,16 @@ export class Embedding implements Disposable {
     const hiddenVocab = mx.keep(mx.contiguous(mx.transpose(table)));
     table.dispose();
     return new Embedding(hiddenVocab, undefined);
+  }
+
+  /** `name` of shape [vocab, hidden], dense or quantized as the weight policy decides. */
+  static load(weights: Weights, name: string, vocab: number, hidden: number): Embedding {
+    const table = weights.matrix(name, [vocab, hidden]);
+    return table.kind === 'dense' ? Embedding.dense(table.array, table.transposed) : Embedding.quantized(table);
+  }
+
+  get isQuantized(): boolean {
+    return this.quantized !== undefined;
   }
 
   static quantized(q: QuantizedWeight): Embedding {

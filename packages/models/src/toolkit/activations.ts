@@ -1,0 +1,30 @@
+// Activations composed from MLX ops.
+import * as mx from '@mlx-ts/core';
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** GELU, tanh approximation (PyTorch's gelu(approximate="tanh"), HF's gelu_pytorch_tanh). */
+export function geluApproximate(x: mx.Array): mx.Array {
+  return mx.tidy(() => {
+    const inner = mx.multiply(mx.add(x, mx.multiply(mx.multiply(mx.square(x), x), 0.044715)), SQRT_2_OVER_PI);
+    return mx.multiply(mx.multiply(x, 0.5), mx.add(mx.tanh(inner), 1));
+  });
+}
+
+/** SiLU (swish): x · σ(x). */
+export function silu(x: mx.Array): mx.Array {
+  return mx.multiply(x, mx.sigmoid(x));
+}
+
+export type ActivationName = 'silu' | 'gelu_tanh';
+
+/** Hugging Face's `hidden_act` / `hidden_activation` names → ours; undefined when unsupported. */
+export function activationFromConfig(name: unknown): ActivationName | undefined {
+  if (name === 'silu' || name === 'swish') return 'silu';
+  if (name === 'gelu_pytorch_tanh' || name === 'gelu_new' || name === 'gelu_fast') return 'gelu_tanh';
+  return undefined;
+}
+
+export function activation(name: ActivationName): (x: mx.Array) => mx.Array {
+  return name === 'silu' ? silu : geluApproximate;
+}
