@@ -29,3 +29,6 @@ convert() {
 # Mixed 3/6-bit: per-layer overrides in config.json's quantization block.
 convert tiny-llama tiny-llama-mlx-mixed-3-6 -q --quant-predicate mixed_3_6
 convert tiny-qwen3 tiny-qwen3-mlx-4bit -q --q-bits 4 --q-group-size 32
+
+# Tiny GGUF files in llama.cpp's layout (tiny-llama.gguf, tiny-qwen2.gguf, tiny-qwen3.gguf).
+"$venv/bin/python" "$root/tools/fixtures/models/make-tiny-gguf.py"

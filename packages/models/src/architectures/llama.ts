@@ -3,8 +3,10 @@
 import { DecoderModel } from '../toolkit/decoder.js';
 import { type DecoderConfig, llamaSettings, parseDecoderConfig } from '../toolkit/decoder-config.js';
 import { registerArchitecture } from '../registry.js';
+import { llamaConfigFromGguf } from '../load/gguf-config.js';
 
 registerArchitecture<DecoderConfig>('llama', {
+  gguf: { names: ['llama'], config: (read, file) => llamaConfigFromGguf(read, file, 'llama'), permutedQueryKey: true },
   parseConfig: (raw, file, eos) => parseDecoderConfig(raw, file, eos, { architecture: 'Llama', rmsNormEps: 1e-6 }),
   build: (config, weights, dtype) => new DecoderModel(config, llamaSettings(config, weights.source), weights, dtype),
 });

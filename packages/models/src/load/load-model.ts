@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import * as mx from '@mlx-ts/core';
 import { Tokenizer } from '@mlx-ts/tokenizer';
 import { ModelLoadError } from '../errors.js';
-import { openGguf } from '../gguf/gguf-file.js';
+import { type GgufFile, openGguf } from '../gguf/gguf-file.js';
 import type { LanguageModel, LoadedModel, ModelConfig } from '../model-types.js';
-import { type Architecture, architectureFor } from '../registry.js';
+import { type Architecture, architectureFor, architectureForGguf } from '../registry.js';
 import { configFromGguf, type GgufLoadProgress, loadGgufWeights } from './gguf-weights.js';
 import { loadFolderWeights } from './safetensors-folder.js';
 import type { WeightPolicy, Weights } from './weights.js';
@@ -93,15 +93,29 @@ async function buildFromFolder(folder: string, options: LoadModelOptions): Promi
   }
 }
 
+/** llama.cpp stores Llama 3's RoPE scaling as per-frequency factors (rope_freqs.weight), not as config keys. */
+async function ropeFrequencyFactors(file: GgufFile): Promise<number[] | undefined> {
+  if (!file.tensor('rope_freqs.weight')) return undefined;
+  const tensor = await file.readTensor('rope_freqs.weight', { dequantize: true });
+  if (tensor.kind !== 'dense' || tensor.dtype !== 'float32') {
+    throw new ModelLoadError({ file: file.path, problem: 'its rope_freqs.weight is not float32', fix: 'Convert the model again with llama.cpp' });
+  }
+  return [...tensor.data];
+}
+
 async function buildFromGguf(path: string, options: LoadModelOptions): Promise<BuiltModel> {
   const policy = defaultPolicy(options);
   const file = await openGguf(path);
   try {
+    const architecture = architectureForGguf(file.metadata['general.architecture'], path);
     const rawConfig = configFromGguf(file);
-    const architecture = architectureFor(rawConfig.model_type, path);
-    const config = architecture.parseConfig(rawConfig, path, []);
+    const factors = await ropeFrequencyFactors(file);
+    if (factors) rawConfig.rope_scaling = { rope_type: 'frequency_factors', factors };
+    const config = architecture.parseConfig(rawConfig, path, []) as ModelConfig & { numAttentionHeads?: number; numKeyValueHeads?: number };
     const metadata = file.metadata;
-    const weights = await loadGgufWeights(file, policy, options.onProgress, options.signal);
+    const { gguf } = architecture;
+    const permutedHeads = gguf.permutedQueryKey && config.numAttentionHeads && config.numKeyValueHeads ? { query: config.numAttentionHeads, key: config.numKeyValueHeads } : undefined;
+    const weights = await loadGgufWeights(file, policy, { blockNames: gguf.blockNames, permutedHeads }, options.onProgress, options.signal);
     try {
       const model = buildChecked(architecture, config, weights, policy.dtype);
       return {

@@ -145,6 +145,14 @@ function dynamic(s: RopeSettings, scaling: Json): Rope {
   };
 }
 
+/** llama.cpp's form of Llama 3 scaling (GGUF rope_freqs.weight): each frequency divided by its factor. */
+function frequencyFactors(s: RopeSettings, scaling: Json): Rope {
+  const factors = scaling.factors;
+  const base = periods(s.base, s.dims);
+  if (!Array.isArray(factors) || factors.length !== base.length) throw new TypeError(`rope_freqs must hold ${base.length} factors`);
+  return withFreqs('frequency_factors', s.dims, base.map((p, i) => p * Number(factors[i])), s.traditional ?? false);
+}
+
 /** The RoPE a config asks for; an unknown or malformed variant is a ModelLoadError naming it. */
 export function makeRope(settings: RopeSettings, file: string): Rope {
   const scaling = settings.scaling;
@@ -159,6 +167,7 @@ export function makeRope(settings: RopeSettings, file: string): Rope {
     if (type === 'yarn') return yarn(settings, scaling!);
     if (type === 'longrope' || type === 'su') return longrope(settings, scaling!);
     if (type === 'dynamic') return dynamic(settings, scaling!);
+    if (type === 'frequency_factors') return frequencyFactors(settings, scaling!);
   } catch (cause) {
     if (!(cause instanceof TypeError)) throw cause;
     throw new ModelLoadError({ file, problem: `its ${type} RoPE scaling is malformed (${cause.message})`, fix: 'Restore rope_scaling in config.json from the original checkpoint', cause });
