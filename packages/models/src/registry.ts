@@ -4,6 +4,7 @@ import { ModelLoadError } from './errors.js';
 import type { Weights } from './load/weights.js';
 import type { LanguageModel, ModelConfig } from './model-types.js';
 import type { GgufFile } from './gguf/gguf-file.js';
+import { builtinArchitectures } from './architectures/index.js';
 
 export interface Architecture<C extends ModelConfig = ModelConfig> {
   /** Parses config.json (plus generation_config.json's eos ids); throws ModelLoadError when fields are missing. */
@@ -29,7 +30,7 @@ export interface GgufArchitecture {
   permutedQueryKey?: boolean;
 }
 
-const architectures = new Map<string, Architecture>();
+const architectures = new Map<string, Architecture>(Object.entries(builtinArchitectures));
 
 export function registerArchitecture<C extends ModelConfig>(modelType: string | readonly string[], architecture: Architecture<C>): void {
   for (const type of typeof modelType === 'string' ? [modelType] : modelType) architectures.set(type, architecture as unknown as Architecture);

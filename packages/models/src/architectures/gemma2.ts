@@ -4,7 +4,7 @@
 import { DecoderModel } from '../toolkit/decoder.js';
 import { ConfigReader } from '../toolkit/config-fields.js';
 import { type DecoderConfig, llamaSettings, parseDecoderConfig } from '../toolkit/decoder-config.js';
-import { registerArchitecture } from '../registry.js';
+import type { Architecture } from '../registry.js';
 
 interface Gemma2Config extends DecoderConfig {
   readonly queryPreAttnScalar: number;
@@ -17,7 +17,8 @@ function softcap(value: unknown, fallback: number): number | undefined {
   return typeof value === 'number' ? value : fallback;
 }
 
-registerArchitecture<Gemma2Config>('gemma2', {
+/** model_type "gemma2". */
+export const gemma2: Architecture<Gemma2Config> = {
   parseConfig: (raw, file, eos) => {
     const withDefaults = { head_dim: 256, sliding_window: 4096, hidden_activation: 'gelu_pytorch_tanh', ...raw };
     const base = parseDecoderConfig(withDefaults, file, eos, { architecture: 'Gemma 2', tieWordEmbeddings: true, slidingLayers: (i) => i % 2 === 0 });
@@ -39,4 +40,4 @@ registerArchitecture<Gemma2Config>('gemma2', {
     );
     return new DecoderModel(config, settings, weights, dtype);
   },
-});
+};

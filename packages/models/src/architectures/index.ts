@@ -1,8 +1,20 @@
-// Every built-in architecture, registered by importing it (one line each).
-import '../gemma3/index.js';
-import './gemma2.js';
-import './llama.js';
-import './mistral.js';
-import './phi3.js';
-import './qwen2.js';
-import './qwen3.js';
+// The built-in architectures by model_type: a new architecture is one file and one line here.
+import { gemma3 } from '../gemma3/index.js';
+import type { Architecture } from '../registry.js';
+import { gemma2 } from './gemma2.js';
+import { llama } from './llama.js';
+import { mistral } from './mistral.js';
+import { phi3 } from './phi3.js';
+import { qwen2 } from './qwen2.js';
+import { qwen3 } from './qwen3.js';
+
+export const builtinArchitectures: Readonly<Record<string, Architecture>> = {
+  llama: llama as Architecture,
+  mistral: mistral as Architecture,
+  qwen2: qwen2 as Architecture,
+  qwen3: qwen3 as Architecture,
+  gemma2: gemma2 as Architecture,
+  gemma3_text: gemma3 as unknown as Architecture,
+  gemma3: gemma3 as unknown as Architecture,
+  phi3: phi3 as Architecture,
+};

@@ -2,11 +2,12 @@
 // optional attention and MLP biases, any RoPE variant (llama3 scaling for 3.1+).
 import { DecoderModel } from '../toolkit/decoder.js';
 import { type DecoderConfig, llamaSettings, parseDecoderConfig } from '../toolkit/decoder-config.js';
-import { registerArchitecture } from '../registry.js';
+import type { Architecture } from '../registry.js';
 import { llamaConfigFromGguf } from '../load/gguf-config.js';
 
-registerArchitecture<DecoderConfig>('llama', {
+/** model_type "llama". */
+export const llama: Architecture<DecoderConfig> = {
   gguf: { names: ['llama'], config: (read, file) => llamaConfigFromGguf(read, file, 'llama'), permutedQueryKey: true },
   parseConfig: (raw, file, eos) => parseDecoderConfig(raw, file, eos, { architecture: 'Llama', rmsNormEps: 1e-6 }),
   build: (config, weights, dtype) => new DecoderModel(config, llamaSettings(config, weights.source), weights, dtype),
-});
+};

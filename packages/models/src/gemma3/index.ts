@@ -1,5 +1,5 @@
-// Registers Gemma 3 (text-only checkpoints, and the language model of multimodal ones).
-import { type GgufArchitecture, registerArchitecture } from '../registry.js';
+// Gemma 3 (text-only checkpoints, and the language model of multimodal ones).
+import type { Architecture, GgufArchitecture } from '../registry.js';
 import { llamaConfigFromGguf } from '../load/gguf-config.js';
 import { type Gemma3Config, parseGemma3Config } from './config.js';
 import { buildGemma3 } from './model.js';
@@ -34,12 +34,13 @@ const gguf: GgufArchitecture = {
   },
 };
 
-registerArchitecture<Gemma3Config>(['gemma3_text', 'gemma3'], {
+/** model_type "gemma3_text" and the text model of "gemma3". */
+export const gemma3: Architecture<Gemma3Config> = {
   gguf,
   parseConfig: parseGemma3Config,
   sanitizeName,
   build: buildGemma3,
   defaultChatTemplate: gemma3ChatTemplate,
-});
+};
 
 export { buildGemma3, type Gemma3Config, parseGemma3Config };

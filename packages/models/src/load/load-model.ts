@@ -11,7 +11,6 @@ import { type Architecture, architectureFor, architectureForGguf } from '../regi
 import { configFromGguf, type GgufLoadProgress, loadGgufWeights } from './gguf-weights.js';
 import { loadFolderWeights } from './safetensors-folder.js';
 import type { WeightPolicy, Weights } from './weights.js';
-import '../architectures/index.js';
 
 export interface LoadModelOptions {
   /** Compute dtype. Default: float32 on CPU (MLX's fast BLAS path there), bfloat16 on GPU. */
