@@ -1,4 +1,6 @@
-const marker = Symbol.for('mlx-ts.ModelLoadError');
+import { errorMarker, hasMarker, MlxTsError } from '@mlx-ts/spec';
+
+const marker = errorMarker('ModelLoadError');
 
 export interface ModelLoadErrorOptions {
   /** The file (or folder) that could not be loaded. */
@@ -11,18 +13,19 @@ export interface ModelLoadErrorOptions {
 }
 
 /**
- * A model file or folder cannot be loaded: missing, truncated, malformed or of an unsupported kind.
- * Identified across duplicate package copies by a `Symbol.for` marker, so use
- * `ModelLoadError.isInstance(e)` rather than `instanceof`.
+ * A model file or folder cannot be loaded: missing, truncated, malformed, of an unsupported kind,
+ * or holding weights its architecture does not have (or lacking some it needs). Identified across
+ * duplicate package copies by a `Symbol.for` marker, so use `ModelLoadError.isInstance(e)`
+ * rather than `instanceof`.
  */
-export class ModelLoadError extends Error {
+export class ModelLoadError extends MlxTsError {
   private readonly [marker] = true;
   readonly file: string;
   readonly problem: string;
   readonly fix: string;
 
   constructor(options: ModelLoadErrorOptions) {
-    super(`Cannot load ${options.file}: ${options.problem}. ${options.fix}`, { cause: options.cause });
+    super(`Cannot load ${options.file}: ${options.problem}. ${options.fix}`, { code: 'model_load_error', cause: options.cause });
     this.name = 'ModelLoadError';
     this.file = options.file;
     this.problem = options.problem;
@@ -30,6 +33,6 @@ export class ModelLoadError extends Error {
   }
 
   static isInstance(error: unknown): error is ModelLoadError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
+    return hasMarker(error, marker);
   }
 }

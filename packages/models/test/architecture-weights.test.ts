@@ -1,0 +1,59 @@
+// A checkpoint whose weights do not fit its config is refused with a ModelLoadError that names
+// the weights: unused (the architecture has no place for them) or missing. Made from the tiny
+// models by editing config.json only.
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MlxTsError } from '@mlx-ts/spec';
+import { describe, expect, it } from 'vitest';
+import { loadLanguageModel, ModelLoadError, supportedModelTypes } from '../src/index.js';
+import { requireModelData } from './helpers/model-data.js';
+
+function withConfig(model: string, edit: (config: Record<string, unknown>) => void): string {
+  const source = requireModelData(model);
+  const folder = mkdtempSync(join(tmpdir(), 'mlx-ts-arch-'));
+  copyFileSync(join(source, 'model.safetensors'), join(folder, 'model.safetensors'));
+  const config = JSON.parse(readFileSync(join(source, 'config.json'), 'utf8'));
+  edit(config);
+  writeFileSync(join(folder, 'config.json'), JSON.stringify(config));
+  return folder;
+}
+
+async function loadError(folder: string): Promise<ModelLoadError> {
+  const error = await loadLanguageModel(folder, { dtype: 'float32' }).then(() => undefined, (e: unknown) => e);
+  expect(ModelLoadError.isInstance(error), `expected a ModelLoadError, got ${String(error)}`).toBe(true);
+  expect(MlxTsError.isInstance(error)).toBe(true);
+  expect((error as ModelLoadError).code).toBe('model_load_error');
+  return error as ModelLoadError;
+}
+
+describe('weights that do not fit the architecture', () => {
+  it('lists every registered model type', () => {
+    expect(supportedModelTypes().sort()).toEqual(['gemma2', 'gemma3', 'gemma3_text', 'llama', 'mistral', 'phi3', 'qwen2', 'qwen3']);
+  });
+
+  it('biases the config does not ask for are named as unused', async () => {
+    const error = await loadError(withConfig('tiny-llama', (c) => (c.attention_bias = false)));
+    expect(error.problem).toMatch(/^12 weights not used by the llama architecture: "model\.layers\.\d\.self_attn\.[qkvo]_proj\.bias"/);
+  });
+
+  it('a Qwen 3 checkpoint declared as Qwen 2 misses the q/k/v biases', async () => {
+    const error = await loadError(withConfig('tiny-qwen3', (c) => (c.model_type = 'qwen2')));
+    expect(error.problem).toMatch(/the weight "model\.layers\.0\.self_attn\.q_proj\.bias" is missing/);
+  });
+
+  it('a missing weight is named', async () => {
+    const error = await loadError(withConfig('tiny-qwen2', (c) => (c.model_type = 'qwen3')));
+    expect(error.problem).toMatch(/the weight "model\.layers\.0\.self_attn\.q_norm\.weight" is missing/);
+  });
+
+  it('an untied config over tied weights misses lm_head', async () => {
+    const error = await loadError(withConfig('tiny-qwen2', (c) => (c.tie_word_embeddings = false)));
+    expect(error.problem).toMatch(/"lm_head\.weight" is missing/);
+  });
+
+  it('an unknown RoPE type is refused at config time', async () => {
+    const error = await loadError(withConfig('tiny-llama', (c) => (c.rope_scaling = { rope_type: 'mystery', factor: 2 })));
+    expect(error.problem).toMatch(/RoPE type "mystery" is not supported/);
+  });
+});
