@@ -29,7 +29,7 @@ async function loadError(folder: string): Promise<ModelLoadError> {
 
 describe('weights that do not fit the architecture', () => {
   it('lists every registered model type', () => {
-    expect(supportedModelTypes().sort()).toEqual(['gemma2', 'gemma3', 'gemma3_text', 'llama', 'mistral', 'phi3', 'qwen2', 'qwen3']);
+    expect(supportedModelTypes().sort()).toEqual(['gemma2', 'gemma3', 'gemma3_text', 'llama', 'mistral', 'mixtral', 'phi3', 'qwen2', 'qwen3', 'qwen3_moe']);
   });
 
   it('biases the config does not ask for are named as unused', async () => {

@@ -12,9 +12,13 @@ import { Linear } from './linear.js';
 import { attentionMask } from './mask.js';
 import { GatedMlp, type MlpSettings } from './mlp.js';
 import { RmsNorm } from './norm.js';
+import { SwitchMlp, type SwitchMlpSettings } from './switch-mlp.js';
 
 export interface DecoderLayerSettings {
   attention: AttentionSettings;
+  /** A mixture-of-experts layer instead of the dense MLP, under `mlpPrefix` (default "mlp"). */
+  moe?: SwitchMlpSettings;
+  mlpPrefix?: string;
   /** Sliding-window layers attend to this many positions (themselves included). */
   window?: number;
 }
@@ -37,7 +41,7 @@ export interface DecoderSettings {
 
 class Block {
   readonly attention: Attention;
-  readonly mlp: GatedMlp;
+  readonly mlp: GatedMlp | SwitchMlp;
   private readonly norms: RmsNorm[];
 
   constructor(
@@ -48,7 +52,8 @@ class Block {
   ) {
     const norm = (name: string) => RmsNorm.load(weights, `${prefix}.${name}.weight`, settings.hiddenSize, settings.rmsNormEps, { offsetOne: settings.normOffsetOne });
     this.attention = new Attention(weights, `${prefix}.self_attn`, layer.attention);
-    this.mlp = new GatedMlp(weights, `${prefix}.mlp`, settings.mlp);
+    const mlpPrefix = `${prefix}.${layer.mlpPrefix ?? 'mlp'}`;
+    this.mlp = layer.moe ? new SwitchMlp(weights, mlpPrefix, layer.moe) : new GatedMlp(weights, mlpPrefix, settings.mlp);
     this.norms = settings.sandwichNorms
       ? ['input_layernorm', 'post_attention_layernorm', 'pre_feedforward_layernorm', 'post_feedforward_layernorm'].map(norm)
       : ['input_layernorm', 'post_attention_layernorm'].map(norm);

@@ -11,6 +11,8 @@ export interface MlpSettings {
   activation: ActivationName;
   bias?: boolean;
   fusedGateUp?: boolean;
+  /** Projection names when not gate_proj / up_proj / down_proj (Mixtral's experts: w1, w3, w2). */
+  names?: { gate: string; up: string; down: string };
 }
 
 export class GatedMlp {
@@ -26,12 +28,13 @@ export class GatedMlp {
     private readonly settings: MlpSettings,
   ) {
     const { hiddenSize: h, intermediateSize: i, bias = false } = settings;
+    const names = settings.names ?? { gate: 'gate_proj', up: 'up_proj', down: 'down_proj' };
     if (settings.fusedGateUp) this.gateUp = Linear.load(weights, `${prefix}.gate_up_proj`, 2 * i, h, bias);
     else {
-      this.gate = Linear.load(weights, `${prefix}.gate_proj`, i, h, bias);
-      this.up = Linear.load(weights, `${prefix}.up_proj`, i, h, bias);
+      this.gate = Linear.load(weights, `${prefix}.${names.gate}`, i, h, bias);
+      this.up = Linear.load(weights, `${prefix}.${names.up}`, i, h, bias);
     }
-    this.down = Linear.load(weights, `${prefix}.down_proj`, h, i, bias);
+    this.down = Linear.load(weights, `${prefix}.${names.down}`, h, i, bias);
     this.act = activation(settings.activation);
   }
 
