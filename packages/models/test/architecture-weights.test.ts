@@ -32,6 +32,16 @@ describe('weights that do not fit the architecture', () => {
     expect(supportedModelTypes().sort()).toEqual(['gemma2', 'gemma3', 'gemma3_text', 'llama', 'mistral', 'mixtral', 'phi3', 'qwen2', 'qwen3', 'qwen3_moe']);
   });
 
+  it("merges generation_config.json's eos ids into config.json's", async () => {
+    const model = await loadLanguageModel(requireModelData('tiny-llama'), { dtype: 'float32' });
+    try {
+      expect(model.config.eosTokenIds).toEqual([1, 4]);
+      expect(model.config.bosTokenId).toBe(0);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('biases the config does not ask for are named as unused', async () => {
     const error = await loadError(withConfig('tiny-llama', (c) => (c.attention_bias = false)));
     expect(error.problem).toMatch(/^12 weights not used by the llama architecture: "model\.layers\.\d\.self_attn\.[qkvo]_proj\.bias"/);
