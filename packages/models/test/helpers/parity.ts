@@ -56,6 +56,37 @@ export function describeParity(c: ParityCase): void {
       });
     });
 
+    it('a batch of two rows gives every row the reference logits, prefill and decode', () => {
+      const cache = model.makeCache();
+      try {
+        const vocab = reference.prefillLogits.shape[1];
+        const expected = decodeFloat32(reference.prefillLogits.float32Base64);
+        mx.tidy(() => {
+          const logits = model.unembed(model.forward(mx.array([reference.promptIds, reference.promptIds], 'int32'), cache));
+          expect(logits.shape).toEqual([2, reference.promptIds.length, vocab]);
+          const values = logits.toTypedArray() as Float32Array;
+          for (let row = 0; row < 2; row++) {
+            const diff = maxAbsDiff(values.subarray(row * expected.length, (row + 1) * expected.length), expected);
+            record('prefill', diff);
+            expect(diff, `row ${row}`).toBeLessThan(c.tolerance);
+          }
+        });
+        for (const [step, decode] of reference.decode.slice(0, 4).entries()) {
+          mx.tidy(() => {
+            const values = model.unembed(model.forward(mx.array([[decode.inputId], [decode.inputId]], 'int32'), cache)).toTypedArray() as Float32Array;
+            const want = decodeFloat32(decode.logits);
+            for (let row = 0; row < 2; row++) {
+              const diff = maxAbsDiff(values.subarray(row * vocab, (row + 1) * vocab), want);
+              record('decode', diff);
+              expect(diff, `decode step ${step}, row ${row}`).toBeLessThan(c.tolerance);
+            }
+          });
+        }
+      } finally {
+        for (const cache_ of cache) cache_.dispose();
+      }
+    });
+
     it('prefill then 20 decode steps through the caches match, and the greedy 32 tokens are identical', () => {
       const cache = model.makeCache();
       try {
