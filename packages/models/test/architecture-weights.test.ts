@@ -4,6 +4,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as mx from '@mlx-ts/core';
 import { MlxTsError } from '@mlx-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { loadLanguageModel, ModelLoadError, supportedModelTypes } from '../src/index.js';
@@ -60,6 +61,17 @@ describe('weights that do not fit the architecture', () => {
   it('an untied config over tied weights misses lm_head', async () => {
     const error = await loadError(withConfig('tiny-qwen2', (c) => (c.tie_word_embeddings = false)));
     expect(error.problem).toMatch(/"lm_head\.weight" is missing/);
+  });
+
+  it('an extra tensor is named; stored RoPE inverse frequencies are not weights and are dropped', async () => {
+    const folder = withConfig('tiny-llama', () => {});
+    const extra = (name: string) => mx.tidy(() => mx.io.saveSafetensors(join(folder, 'extra.safetensors'), { [name]: mx.ones([16]) }));
+    extra('model.layers.0.self_attn.rotary_emb.inv_freq');
+    const model = await loadLanguageModel(folder, { dtype: 'float32' });
+    model.dispose();
+    extra('model.layers.0.mystery.weight');
+    const error = await loadError(folder);
+    expect(error.problem).toBe('1 weight not used by the llama architecture: "model.layers.0.mystery.weight"');
   });
 
   it('an unknown RoPE type is refused at config time', async () => {
