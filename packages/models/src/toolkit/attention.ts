@@ -69,9 +69,11 @@ export class Attention {
     const { numHeads: nq, numKvHeads: nkv, headDim: d, scale, rope } = this.settings;
     const [b, l] = x.shape;
     const [qFlat, kFlat, vFlat] = this.project(x);
+    // [B, L, n·d] → [B, n, L, d]; the norm runs on the transposed view, which leaves a contiguous
+    // array for RoPE and attention (measurably faster on CPU than norming first).
     const heads = (y: mx.Array, n: number, norm: RmsNorm | undefined) => {
-      const split = mx.reshape(y, [b, l, n, d]);
-      return mx.transpose(norm ? norm.apply(split) : split, [0, 2, 1, 3]);
+      const split = mx.transpose(mx.reshape(y, [b, l, n, d]), [0, 2, 1, 3]);
+      return norm ? norm.apply(split) : split;
     };
     let q = heads(qFlat, nq, this.qNorm);
     let k = heads(kFlat, nkv, this.kNorm);
