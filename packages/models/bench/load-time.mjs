@@ -15,8 +15,8 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const data = join(process.env.MLX_TS_DATA ?? join(root, '.cache'), 'models');
 const rounds = Number(process.argv[2] ?? 3);
 const models = process.argv[3]?.split(',') ?? [
-  'tiny-llama', 'tiny-mistral', 'tiny-qwen2', 'tiny-qwen3', 'tiny-gemma2', 'tiny-phi3', 'tiny-gemma3',
-  'tiny-llama-mlx-mixed-3-6', 'tiny-qwen3-mlx-4bit', 'tiny-llama.gguf', 'tiny-qwen3.gguf', 'gemma-3-270m-bf16',
+  'tiny-llama', 'tiny-mistral', 'tiny-qwen2', 'tiny-qwen3', 'tiny-gemma2', 'tiny-phi3', 'tiny-mixtral', 'tiny-qwen3_moe',
+  'tiny-llama-mlx-mixed-3-6', 'tiny-qwen3-mlx-4bit', 'tiny-llama.gguf', 'tiny-qwen2.gguf', 'tiny-qwen3.gguf', 'gemma-3-270m-bf16', 'gemma-3-270m-mlx-4bit',
 ];
 const python = process.env.MLX_LM_PYTHON ?? join(root, '.cache/data-venv/bin/python');
 const script = fileURLToPath(new URL('./mlx-lm-load.py', import.meta.url));
