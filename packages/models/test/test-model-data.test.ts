@@ -15,6 +15,16 @@ describe('test model data', () => {
     expect(JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'))).toEqual(expected.config);
   });
 
+  it.each(['llama', 'mistral', 'qwen2', 'qwen3', 'gemma2', 'phi3', 'mixtral', 'qwen3_moe', 'qwen2.gguf'])(
+    'tiny-%s holds the weights its transformers reference was computed from',
+    (name) => {
+      const gguf = name.endsWith('.gguf');
+      const { weightsSha256 } = readFixture<{ weightsSha256: string }>(`tiny-${name}-reference.json`);
+      const path = gguf ? requireModelData(`tiny-${name}`) : join(requireModelData(`tiny-${name}`), 'model.safetensors');
+      expect(createHash('sha256').update(readFileSync(path)).digest('hex')).toBe(weightsSha256);
+    },
+  );
+
   it('the derived Gemma 3 270M folders have the real hyperparameters', () => {
     for (const name of ['gemma-3-270m-bf16', 'gemma-3-270m-mlx-4bit']) {
       const config = JSON.parse(readFileSync(join(requireModelData(name), 'config.json'), 'utf8'));

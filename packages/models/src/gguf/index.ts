@@ -7,3 +7,4 @@ export { dequantizeAffine, requantizeQ4_0, requantizeQ4_1, requantizeQ8_0, type 
 export { dequantizeQ4_0, dequantizeQ4_1, dequantizeQ5_0, dequantizeQ5_1, dequantizeQ8_0 } from './dequantize-legacy.js';
 export { dequantizeQ4_K, dequantizeQ5_K, dequantizeQ6_K } from './dequantize-k-quants.js';
 export { bfloat16ToFloat32, float16ToFloat32 } from './half-float.js';
+export { huggingFaceName, configFromGguf, type GgufLoadProgress } from '../load/gguf-weights.js';

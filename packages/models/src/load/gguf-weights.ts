@@ -1,14 +1,16 @@
 // Weights and config of a GGUF file (llama.cpp's layout), read with our own bounds-checked
 // parser. Q4_0/Q4_1/Q8_0 become MLX affine quantization without loss; other block types are
-// dequantized; GGUF's Gemma 3 norms already hold 1 + w.
+// dequantized. Tensor names, Q/K row order and config keys are the architecture's (its `gguf`).
 import * as mx from '@mlx-ts/core';
 import { ModelLoadError } from '../errors.js';
 import type { DecodedTensor } from '../gguf/decode-tensor.js';
 import type { GgufFile } from '../gguf/gguf-file.js';
 import { transposeFloat32 } from './transpose.js';
 import { type WeightEntry, type WeightPolicy, Weights } from './weights.js';
+import { architectureForGguf } from '../registry.js';
 
-const blockNames: Record<string, string> = {
+/** llama.cpp's block tensor names → Hugging Face's, in the Llama convention (ffn_norm is the pre-MLP norm). */
+const llamaBlockNames: Record<string, string> = {
   attn_q: 'self_attn.q_proj',
   attn_k: 'self_attn.k_proj',
   attn_v: 'self_attn.v_proj',
@@ -16,63 +18,53 @@ const blockNames: Record<string, string> = {
   attn_q_norm: 'self_attn.q_norm',
   attn_k_norm: 'self_attn.k_norm',
   attn_norm: 'input_layernorm',
-  post_attention_norm: 'post_attention_layernorm',
-  ffn_norm: 'pre_feedforward_layernorm',
-  post_ffw_norm: 'post_feedforward_layernorm',
+  ffn_norm: 'post_attention_layernorm',
   ffn_gate: 'mlp.gate_proj',
   ffn_up: 'mlp.up_proj',
   ffn_down: 'mlp.down_proj',
 };
 
-/** llama.cpp tensor name → Hugging Face name. */
-export function huggingFaceName(ggufName: string): string | undefined {
+/** llama.cpp tensor name → Hugging Face name, with an architecture's own block names on top of Llama's. */
+export function huggingFaceName(ggufName: string, blockNames: Readonly<Record<string, string>> = {}): string | undefined {
   if (ggufName === 'token_embd.weight') return 'model.embed_tokens.weight';
   if (ggufName === 'output_norm.weight') return 'model.norm.weight';
   if (ggufName === 'output.weight') return 'lm_head.weight';
   const m = /^blk\.(\d+)\.([a-z_]+)\.(weight|bias)$/.exec(ggufName);
-  if (!m || !(m[2] in blockNames)) return undefined;
-  return `model.layers.${m[1]}.${blockNames[m[2]]}.${m[3]}`;
+  if (!m) return undefined;
+  const name = blockNames[m[2]] ?? llamaBlockNames[m[2]];
+  return name === undefined ? undefined : `model.layers.${m[1]}.${name}.${m[3]}`;
 }
 
-/** A Hugging Face style config.json built from GGUF metadata (Gemma 3's missing keys are its fixed values). */
+/** A Hugging Face style config.json built from GGUF metadata by the file's architecture. */
 export function configFromGguf(file: GgufFile): Record<string, unknown> {
-  const meta = file.metadata;
-  const arch = meta['general.architecture'];
-  if (arch !== 'gemma3') {
-    throw new ModelLoadError({ file: file.path, problem: `its architecture is ${JSON.stringify(arch)}`, fix: 'Only Gemma 3 GGUF files (general.architecture = gemma3) are supported' });
-  }
-  const get = (key: string) => {
-    const v = meta[`${arch}.${key}`];
+  const name = file.metadata['general.architecture'];
+  const { gguf } = architectureForGguf(name, file.path);
+  const read = (key: string) => {
+    const v = file.metadata[`${String(name)}.${key}`];
     return typeof v === 'bigint' ? Number(v) : v;
   };
-  const embedding = file.tensor('token_embd.weight');
-  const config: Record<string, unknown> = {
-    model_type: 'gemma3_text',
-    hidden_size: get('embedding_length'),
-    num_hidden_layers: get('block_count'),
-    intermediate_size: get('feed_forward_length'),
-    num_attention_heads: get('attention.head_count'),
-    num_key_value_heads: get('attention.head_count_kv'),
-    head_dim: get('attention.key_length'),
-    rms_norm_eps: get('attention.layer_norm_rms_epsilon'),
-    rope_theta: get('rope.freq_base') ?? 1_000_000,
-    sliding_window: get('attention.sliding_window'),
-    max_position_embeddings: get('context_length'),
-    vocab_size: embedding?.shape[0],
-    // Not stored in GGUF; fixed for Gemma 3 (as llama.cpp assumes).
-    rope_local_base_freq: 10_000,
-    sliding_window_pattern: 6,
-    query_pre_attn_scalar: get('attention.key_length'),
-    tie_word_embeddings: file.tensor('output.weight') === undefined,
-    eos_token_id: [1, 106],
-    bos_token_id: 2,
-  };
-  const scalingType = get('rope.scaling.type');
-  const factor = get('rope.scaling.factor');
-  if (scalingType === 'linear' && typeof factor === 'number') config.rope_scaling = { rope_type: 'linear', factor };
-  const eos = meta['tokenizer.ggml.eos_token_id'];
-  if (typeof eos === 'number') config.eos_token_id = [...new Set([eos, 1, 106])];
-  return config;
+  return gguf.config(read, file);
+}
+
+/** llama.cpp's row order of Q/K for its interleaved RoPE, undone: HF row h·r + j·r/2 + i is GGUF row h·r + 2i + j. */
+export function unpermuteRows(source: Float32Array, rows: number, cols: number, heads: number): Float32Array {
+  const perHead = rows / heads;
+  const half = perHead / 2;
+  const out = new Float32Array(source.length);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < half; i++) {
+      for (let j = 0; j < 2; j++) {
+        const from = (h * perHead + 2 * i + j) * cols;
+        out.set(source.subarray(from, from + cols), (h * perHead + j * half + i) * cols);
+      }
+    }
+  }
+  return out;
+}
+
+function unpermuteArray(a: mx.Array, heads: number): mx.Array {
+  const [rows, cols] = a.shape;
+  return mx.reshape(mx.swapaxes(mx.reshape(a, [heads, rows / heads / 2, 2, cols]), 1, 2), [rows, cols]);
 }
 
 function toMx(tensor: DecodedTensor): WeightEntry {
@@ -95,16 +87,27 @@ function toMx(tensor: DecodedTensor): WeightEntry {
  * model computes with, before MLX copies them. Otherwise: keep Q4_0/Q4_1/Q8_0 as MLX affine
  * quantization and everything else as decoded.
  */
-async function readEntry(file: GgufFile, name: string, shape: readonly number[], policy: WeightPolicy): Promise<WeightEntry> {
+async function readEntry(file: GgufFile, name: string, shape: readonly number[], policy: WeightPolicy, permutedHeads: number | undefined): Promise<WeightEntry> {
   if (policy.dtype === 'float32' && !policy.keepQuantized && shape.length === 2) {
     const decoded = await file.readTensor(name, { dequantize: true });
     if (decoded.kind === 'dense' && decoded.dtype === 'float32') {
       const [rows, cols] = decoded.shape;
-      return { kind: 'dense', array: mx.array(transposeFloat32(decoded.data, rows, cols), 'float32', [cols, rows]), transposed: true };
+      const data = permutedHeads ? unpermuteRows(decoded.data, rows, cols, permutedHeads) : decoded.data;
+      return { kind: 'dense', array: mx.array(transposeFloat32(data, rows, cols), 'float32', [cols, rows]), transposed: true };
     }
-    return toMx(decoded);
+    return unpermuted(toMx(decoded), permutedHeads);
   }
-  return toMx(await file.readTensor(name));
+  return unpermuted(toMx(await file.readTensor(name)), permutedHeads);
+}
+
+function unpermuted(entry: WeightEntry, heads: number | undefined): WeightEntry {
+  if (!heads) return entry;
+  if (entry.kind === 'dense') {
+    if (entry.array.ndim === 1) return { kind: 'dense', array: mx.reshape(unpermuteArray(mx.reshape(entry.array, [-1, 1]), heads), [-1]) };
+    return { kind: 'dense', array: unpermuteArray(entry.array, heads) };
+  }
+  // Rows are independent in affine quantization (groups run along a row): permute all three.
+  return { ...entry, weight: unpermuteArray(entry.weight, heads), scales: unpermuteArray(entry.scales, heads), biases: unpermuteArray(entry.biases, heads) };
 }
 
 export interface GgufLoadProgress {
@@ -112,16 +115,30 @@ export interface GgufLoadProgress {
   tensorsTotal: number;
 }
 
-export async function loadGgufWeights(file: GgufFile, policy: WeightPolicy, onProgress?: (p: GgufLoadProgress) => void, signal?: AbortSignal): Promise<Weights> {
-  const weights = new Weights(file.path, policy, true);
+export interface GgufLayout {
+  blockNames?: Readonly<Record<string, string>>;
+  /** Query and key heads when llama.cpp permuted Q/K rows (Llama family). */
+  permutedHeads?: { query: number; key: number };
+}
+
+/** Tensors llama.cpp adds that are not weights of a layer: read by the config step, not here. */
+const auxiliaryTensors = new Set(['rope_freqs.weight']);
+
+export async function loadGgufWeights(file: GgufFile, policy: WeightPolicy, layout: GgufLayout, onProgress?: (p: GgufLoadProgress) => void, signal?: AbortSignal): Promise<Weights> {
+  const weights = new Weights(file.path, policy, 'gguf');
   try {
     let done = 0;
     for (const info of file.tensors) {
       signal?.throwIfAborted();
-      const name = huggingFaceName(info.name);
       done++;
-      if (name === undefined) continue;
-      const entry = await readEntry(file, info.name, info.shape, policy);
+      if (auxiliaryTensors.has(info.name)) continue;
+      const name = huggingFaceName(info.name, layout.blockNames);
+      if (name === undefined) {
+        throw new ModelLoadError({ file: file.path, problem: `its tensor "${info.name}" has no place in the ${String(file.metadata['general.architecture'])} architecture`, fix: 'The file may come from a newer llama.cpp conversion; open an issue with the file name' });
+      }
+      const kind = /^blk\.\d+\.(attn_q|attn_k)\./.exec(info.name)?.[1];
+      const heads = kind === 'attn_q' ? layout.permutedHeads?.query : kind === 'attn_k' ? layout.permutedHeads?.key : undefined;
+      const entry = await readEntry(file, info.name, info.shape, policy, heads);
       // Materialize now: the host buffer can then be collected while the next tensor is read.
       mx.eval(entry.kind === 'dense' ? entry.array : [entry.weight, entry.scales, entry.biases]);
       weights.add(name, entry);

@@ -6,14 +6,13 @@ import { join } from 'node:path';
 import * as mx from '@mlx-ts/core';
 import { Tokenizer } from '@mlx-ts/tokenizer';
 import { ModelLoadError } from '../errors.js';
-import { openGguf } from '../gguf/gguf-file.js';
+import { type GgufFile, openGguf } from '../gguf/gguf-file.js';
 import { type ResolveModelOptions, resolveModelReference } from '../hub/resolve-model.js';
 import type { LanguageModel, LoadedModel, ModelConfig } from '../model-types.js';
-import { architectureFor } from '../registry.js';
+import { type Architecture, architectureFor, architectureForGguf } from '../registry.js';
 import { configFromGguf, type GgufLoadProgress, loadGgufWeights } from './gguf-weights.js';
 import { loadFolderWeights } from './safetensors-folder.js';
-import type { WeightPolicy } from './weights.js';
-import '../gemma3/index.js';
+import type { WeightPolicy, Weights } from './weights.js';
 
 export interface LoadModelOptions {
   /** Compute dtype. Default: float32 on CPU (MLX's fast BLAS path there), bfloat16 on GPU. */
@@ -57,8 +56,17 @@ function idList(value: unknown): number[] {
   return Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
 }
 
-function evaluateWeights(model: LanguageModel): void {
-  mx.eval([...model.parameters().values()]);
+/** Builds the model; a weight it did not take is a ModelLoadError (the checkpoint is of another shape). */
+function buildChecked(architecture: Architecture, config: ModelConfig, weights: Weights, dtype: mx.Dtype): LanguageModel {
+  const model = architecture.build(config, weights, dtype);
+  try {
+    weights.assertAllUsed(config.modelType);
+    mx.eval([...model.parameters().values()]);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
 }
 
 interface BuiltModel {
@@ -74,8 +82,7 @@ async function buildFromFolder(folder: string, options: LoadModelOptions): Promi
   const { weights, architecture } = loaded;
   try {
     const config = architecture.parseConfig(loaded.config, join(folder, 'config.json'), idList(loaded.generationConfig?.eos_token_id));
-    const model = architecture.build(config, weights, policy.dtype);
-    evaluateWeights(model);
+    const model = buildChecked(architecture, config, weights, policy.dtype);
     return {
       model,
       format: loaded.quantized ? 'mlx-quantized' : 'safetensors',
@@ -89,18 +96,31 @@ async function buildFromFolder(folder: string, options: LoadModelOptions): Promi
   }
 }
 
+/** llama.cpp stores Llama 3's RoPE scaling as per-frequency factors (rope_freqs.weight), not as config keys. */
+async function ropeFrequencyFactors(file: GgufFile): Promise<number[] | undefined> {
+  if (!file.tensor('rope_freqs.weight')) return undefined;
+  const tensor = await file.readTensor('rope_freqs.weight', { dequantize: true });
+  if (tensor.kind !== 'dense' || tensor.dtype !== 'float32') {
+    throw new ModelLoadError({ file: file.path, problem: 'its rope_freqs.weight is not float32', fix: 'Convert the model again with llama.cpp' });
+  }
+  return [...tensor.data];
+}
+
 async function buildFromGguf(path: string, options: LoadModelOptions): Promise<BuiltModel> {
   const policy = defaultPolicy(options);
   const file = await openGguf(path);
   try {
+    const architecture = architectureForGguf(file.metadata['general.architecture'], path);
     const rawConfig = configFromGguf(file);
-    const architecture = architectureFor(rawConfig.model_type, path);
-    const config = architecture.parseConfig(rawConfig, path, []);
+    const factors = await ropeFrequencyFactors(file);
+    if (factors) rawConfig.rope_scaling = { rope_type: 'frequency_factors', factors };
+    const config = architecture.parseConfig(rawConfig, path, []) as ModelConfig & { numAttentionHeads?: number; numKeyValueHeads?: number };
     const metadata = file.metadata;
-    const weights = await loadGgufWeights(file, policy, options.onProgress, options.signal);
+    const { gguf } = architecture;
+    const permutedHeads = gguf.permutedQueryKey && config.numAttentionHeads && config.numKeyValueHeads ? { query: config.numAttentionHeads, key: config.numKeyValueHeads } : undefined;
+    const weights = await loadGgufWeights(file, policy, { blockNames: gguf.blockNames, permutedHeads }, options.onProgress, options.signal);
     try {
-      const model = architecture.build(config, weights, policy.dtype);
-      evaluateWeights(model);
+      const model = buildChecked(architecture, config, weights, policy.dtype);
       return {
         model,
         format: 'gguf',

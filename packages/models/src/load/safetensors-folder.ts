@@ -68,7 +68,7 @@ export async function loadFolderWeights(folder: string, architecture: (config: R
   const quantization = parseQuantization(config, configPath);
   const files = await weightFiles(folder);
   const raw = new Map<string, mx.Array>();
-  const weights = new Weights(folder, policy, false);
+  const weights = new Weights(folder, policy, 'huggingface');
   try {
     for (const file of files) {
       await checkSafetensors(file);
@@ -79,7 +79,8 @@ export async function loadFolderWeights(folder: string, architecture: (config: R
         throw new ModelLoadError({ file, problem: `MLX could not read it (${(cause as Error).message})`, fix: 'The file is damaged: download or convert it again', cause });
       }
       for (const [name, array] of Object.entries(content.arrays)) {
-        const renamed = arch.sanitizeName ? arch.sanitizeName(name) : name;
+        // Older checkpoints store RoPE's inverse frequencies, which every model recomputes.
+        const renamed = name.endsWith('.rotary_emb.inv_freq') ? undefined : arch.sanitizeName ? arch.sanitizeName(name) : name;
         if (renamed === undefined) array.dispose();
         else raw.set(renamed, array);
       }

@@ -2,7 +2,7 @@
 // builder, already in the compute dtype policy.
 import * as mx from '@mlx-ts/core';
 import { ModelLoadError } from '../errors.js';
-import type { QuantizedWeight } from '../layers/linear.js';
+import type { QuantizedWeight } from '../toolkit/linear.js';
 
 /**
  * A weight as loaded. Dense matrices are in Hugging Face layout [out, in], or already transposed
@@ -24,8 +24,8 @@ export class Weights implements Disposable {
     /** The file or folder the weights come from (for error messages). */
     readonly source: string,
     private readonly policy: WeightPolicy,
-    /** True when norm weights already hold 1 + w (GGUF), false for HF checkpoints. */
-    readonly normsIncludeOne: boolean,
+    /** The checkpoint's layout: llama.cpp's conversions change some tensors (e.g. Gemma's norms hold 1 + w). */
+    readonly format: 'huggingface' | 'gguf',
   ) {}
 
   add(name: string, entry: WeightEntry): void {
@@ -100,13 +100,25 @@ export class Weights implements Disposable {
     return { kind: 'dense', ...this.denseEntry(name, expectedShape) };
   }
 
-  /** An RMSNorm scale as the model applies it: 1 + w for HF checkpoints. */
-  normScale(name: string, size: number): mx.Array {
-    const w = this.dense(name, [size]);
-    if (this.normsIncludeOne) return w;
-    const scale = mx.keep(mx.add(w, 1));
-    w.dispose();
-    return scale;
+  /** Drops a weight the architecture knowingly ignores (e.g. precomputed RoPE tables). */
+  discard(name: string): void {
+    const entry = this.entries.get(name);
+    if (!entry) return;
+    this.entries.delete(name);
+    if (entry.kind === 'dense') entry.array.dispose();
+    else mx.dispose([entry.weight, entry.scales, entry.biases]);
+  }
+
+  /** After a model is built every weight must have been taken: anything left is not part of the architecture. */
+  assertAllUsed(architecture: string): void {
+    const left = this.names();
+    if (left.length === 0) return;
+    const shown = left.slice(0, 8).map((n) => `"${n}"`).join(', ');
+    throw new ModelLoadError({
+      file: this.source,
+      problem: `${left.length} weight${left.length === 1 ? '' : 's'} not used by the ${architecture} architecture: ${shown}${left.length > 8 ? ', …' : ''}`,
+      fix: 'Check that config.json (model_type and its options such as attention_bias or tie_word_embeddings) belongs to these weights',
+    });
   }
 
   dispose(): void {

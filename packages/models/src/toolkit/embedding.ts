@@ -1,5 +1,6 @@
 // Token embedding that doubles as the tied output projection.
 import * as mx from '@mlx-ts/core';
+import type { Weights } from '../load/weights.js';
 import type { QuantizedWeight } from './linear.js';
 import { storesInOut } from './weight-layout.js';
 
@@ -23,6 +24,16 @@ export class Embedding implements Disposable {
     const stored = transposed === wantHiddenVocab ? mx.keep(table) : mx.keep(mx.contiguous(mx.transpose(table)));
     if (stored !== table) table.dispose();
     return wantHiddenVocab ? new Embedding(stored, undefined) : new Embedding(undefined, undefined, stored);
+  }
+
+  /** `name` of shape [vocab, hidden], dense or quantized as the weight policy decides. */
+  static load(weights: Weights, name: string, vocab: number, hidden: number): Embedding {
+    const table = weights.matrix(name, [vocab, hidden]);
+    return table.kind === 'dense' ? Embedding.dense(table.array, table.transposed) : Embedding.quantized(table);
+  }
+
+  get isQuantized(): boolean {
+    return this.quantized !== undefined;
   }
 
   static quantized(q: QuantizedWeight): Embedding {

@@ -21,3 +21,21 @@ export function geluApproximate(x: mx.Array): mx.Array {
   }
   return mx.tidy(() => geluGraph(x));
 }
+
+/** SiLU (swish): x · σ(x). */
+export function silu(x: mx.Array): mx.Array {
+  return mx.multiply(x, mx.sigmoid(x));
+}
+
+export type ActivationName = 'silu' | 'gelu_tanh';
+
+/** Hugging Face's `hidden_act` / `hidden_activation` names → ours; undefined when unsupported. */
+export function activationFromConfig(name: unknown): ActivationName | undefined {
+  if (name === 'silu' || name === 'swish') return 'silu';
+  if (name === 'gelu_pytorch_tanh' || name === 'gelu_new' || name === 'gelu_fast') return 'gelu_tanh';
+  return undefined;
+}
+
+export function activation(name: ActivationName): (x: mx.Array) => mx.Array {
+  return name === 'silu' ? silu : geluApproximate;
+}

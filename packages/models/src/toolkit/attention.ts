@@ -1,0 +1,109 @@
+// Grouped-query self-attention as the Llama family computes it, with the options the popular
+// architectures add: q/k/v and output biases (Qwen 2), per-head q/k RMSNorms (Qwen 3, Gemma 3),
+// a fused qkv projection (Phi-3), attention-logit soft-capping (Gemma 2).
+import * as mx from '@mlx-ts/core';
+import type { KVCache } from '@mlx-ts/cache';
+import type { Weights } from '../load/weights.js';
+import { Linear } from './linear.js';
+import { maskArray } from './mask.js';
+import { RmsNorm } from './norm.js';
+import type { Rope } from './rope.js';
+
+export interface AttentionSettings {
+  hiddenSize: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  /** Softmax temperature, usually headDim^-0.5. */
+  scale: number;
+  rope: Rope;
+  qkvBias?: boolean;
+  outputBias?: boolean;
+  /** Per-head RMSNorm of queries and keys before RoPE (`q_norm`, `k_norm`). */
+  qkNorm?: { eps: number; offsetOne?: boolean };
+  /** One `qkv_proj` instead of q_proj/k_proj/v_proj. */
+  fusedQkv?: boolean;
+  /** cap · tanh(scores / cap) before the mask. */
+  softcap?: number;
+}
+
+export class Attention {
+  private readonly q?: Linear;
+  private readonly k?: Linear;
+  private readonly v?: Linear;
+  private readonly qkv?: Linear;
+  private readonly o: Linear;
+  private readonly qNorm?: RmsNorm;
+  private readonly kNorm?: RmsNorm;
+
+  constructor(
+    weights: Weights,
+    prefix: string,
+    private readonly settings: AttentionSettings,
+  ) {
+    const { hiddenSize: h, numHeads: nq, numKvHeads: nkv, headDim: d, qkvBias = false } = settings;
+    if (settings.fusedQkv) {
+      this.qkv = Linear.load(weights, `${prefix}.qkv_proj`, (nq + 2 * nkv) * d, h, qkvBias);
+    } else {
+      this.q = Linear.load(weights, `${prefix}.q_proj`, nq * d, h, qkvBias);
+      this.k = Linear.load(weights, `${prefix}.k_proj`, nkv * d, h, qkvBias);
+      this.v = Linear.load(weights, `${prefix}.v_proj`, nkv * d, h, qkvBias);
+    }
+    this.o = Linear.load(weights, `${prefix}.o_proj`, h, nq * d, settings.outputBias ?? false);
+    if (settings.qkNorm) {
+      const { eps, offsetOne } = settings.qkNorm;
+      this.qNorm = RmsNorm.load(weights, `${prefix}.q_norm.weight`, d, eps, { offsetOne });
+      this.kNorm = RmsNorm.load(weights, `${prefix}.k_norm.weight`, d, eps, { offsetOne });
+    }
+  }
+
+  private project(x: mx.Array): [mx.Array, mx.Array, mx.Array] {
+    if (!this.qkv) return [this.q!.apply(x), this.k!.apply(x), this.v!.apply(x)];
+    const { numHeads: nq, numKvHeads: nkv, headDim: d } = this.settings;
+    const [q, k, v] = mx.split(this.qkv.apply(x), [nq * d, (nq + nkv) * d], -1);
+    return [q, k, v];
+  }
+
+  /** x [B, L, hidden] → [B, L, hidden]; updates the cache. */
+  apply(x: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined): mx.Array {
+    const { numHeads: nq, numKvHeads: nkv, headDim: d, scale, rope } = this.settings;
+    const [b, l] = x.shape;
+    const [qFlat, kFlat, vFlat] = this.project(x);
+    // [B, L, n·d] → [B, n, L, d]; the norm runs on the transposed view, which leaves a contiguous
+    // array for RoPE and attention (measurably faster on CPU than norming first).
+    const heads = (y: mx.Array, n: number, norm: RmsNorm | undefined) => {
+      const split = mx.transpose(mx.reshape(y, [b, l, n, d]), [0, 2, 1, 3]);
+      return norm ? norm.apply(split) : split;
+    };
+    let q = heads(qFlat, nq, this.qNorm);
+    let k = heads(kFlat, nkv, this.kNorm);
+    let v = heads(vFlat, nkv, undefined);
+    const position = { offset: cache?.rowOffsets ?? cache?.offset ?? 0, end: (cache?.offset ?? 0) + l };
+    q = rope.apply(q, position);
+    k = rope.apply(k, position);
+    if (cache) ({ keys: k, values: v } = cache.updateAndFetch(k, v));
+    const out = this.settings.softcap ? this.softcapped(q, k, v, mask) : mx.fast.scaledDotProductAttention(q, k, v, { scale, mask });
+    return this.o.apply(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [b, l, nq * d]));
+  }
+
+  /** Attention by hand: the fused kernel has no soft-cap. Softmax in float32 as transformers does. */
+  private softcapped(q: mx.Array, k: mx.Array, v: mx.Array, mask: mx.fast.AttentionMask): mx.Array {
+    const { numHeads: nq, numKvHeads: nkv, scale } = this.settings;
+    const cap = this.settings.softcap!;
+    if (nq !== nkv) {
+      k = mx.repeat(k, nq / nkv, 1);
+      v = mx.repeat(v, nq / nkv, 1);
+    }
+    let scores = mx.matmul(mx.multiply(q, scale), mx.swapaxes(k, -1, -2));
+    scores = mx.multiply(mx.tanh(mx.divide(scores, cap)), cap);
+    const m = maskArray(mask, q.shape[2], k.shape[2]);
+    if (m) scores = m.dtype === 'bool' ? mx.where(m, scores, -3.0e38) : mx.add(scores, m);
+    const weights = mx.astype(mx.softmax(mx.astype(scores, 'float32'), -1), v.dtype);
+    return mx.matmul(weights, v);
+  }
+
+  arrays(): mx.Array[] {
+    const linears = [this.q, this.k, this.v, this.qkv, this.o].filter((l): l is Linear => l !== undefined);
+    return [...linears.flatMap((l) => l.arrays()), ...(this.qNorm?.arrays() ?? []), ...(this.kNorm?.arrays() ?? [])];
+  }
+}

@@ -1,0 +1,149 @@
+// A decoder-only transformer assembled from the toolkit: embeddings (optionally scaled), blocks
+// of attention + gated MLP with pre-norms (Llama) or sandwich norms (Gemma), a final norm and a
+// tied or separate output head with optional logit soft-capping. Architecture files describe
+// their model in these terms; the tensor names are Hugging Face's.
+import * as mx from '@mlx-ts/core';
+import { type KVCache, RotatingKVCache, StandardKVCache } from '@mlx-ts/cache';
+import type { Weights } from '../load/weights.js';
+import type { LanguageModel, MakeCacheOptions, ModelConfig } from '../model-types.js';
+import { Attention, type AttentionSettings } from './attention.js';
+import { Embedding } from './embedding.js';
+import { Linear } from './linear.js';
+import { attentionMask } from './mask.js';
+import { GatedMlp, type MlpSettings } from './mlp.js';
+import { RmsNorm } from './norm.js';
+import { SwitchMlp, type SwitchMlpSettings } from './switch-mlp.js';
+
+export interface DecoderLayerSettings {
+  attention: AttentionSettings;
+  /** A mixture-of-experts layer instead of the dense MLP, under `mlpPrefix` (default "mlp"). */
+  moe?: SwitchMlpSettings;
+  mlpPrefix?: string;
+  /** Sliding-window layers attend to this many positions (themselves included). */
+  window?: number;
+}
+
+export interface DecoderSettings {
+  vocabSize: number;
+  hiddenSize: number;
+  rmsNormEps: number;
+  /** Gemma: norms scale by 1 + w. */
+  normOffsetOne?: boolean;
+  /** Gemma 2/3: norms after attention and MLP too (post_attention, pre/post_feedforward). */
+  sandwichNorms?: boolean;
+  /** Embeddings are multiplied by this (Gemma: √hidden). */
+  embedScale?: number | ((embedding: Embedding) => number);
+  tieWordEmbeddings: boolean;
+  finalLogitSoftcap?: number;
+  layers: readonly DecoderLayerSettings[];
+  mlp: MlpSettings;
+}
+
+class Block {
+  readonly attention: Attention;
+  readonly mlp: GatedMlp | SwitchMlp;
+  private readonly norms: RmsNorm[];
+
+  constructor(
+    weights: Weights,
+    prefix: string,
+    settings: DecoderSettings,
+    readonly layer: DecoderLayerSettings,
+  ) {
+    const norm = (name: string) => RmsNorm.load(weights, `${prefix}.${name}.weight`, settings.hiddenSize, settings.rmsNormEps, { offsetOne: settings.normOffsetOne });
+    this.attention = new Attention(weights, `${prefix}.self_attn`, layer.attention);
+    const mlpPrefix = `${prefix}.${layer.mlpPrefix ?? 'mlp'}`;
+    this.mlp = layer.moe ? new SwitchMlp(weights, mlpPrefix, layer.moe) : new GatedMlp(weights, mlpPrefix, settings.mlp);
+    this.norms = settings.sandwichNorms
+      ? ['input_layernorm', 'post_attention_layernorm', 'pre_feedforward_layernorm', 'post_feedforward_layernorm'].map(norm)
+      : ['input_layernorm', 'post_attention_layernorm'].map(norm);
+  }
+
+  apply(x: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined): mx.Array {
+    const n = this.norms;
+    if (n.length === 2) {
+      const h = mx.add(x, this.attention.apply(n[0].apply(x), mask, cache));
+      return mx.add(h, this.mlp.apply(n[1].apply(h)));
+    }
+    const h = mx.add(x, n[1].apply(this.attention.apply(n[0].apply(x), mask, cache)));
+    return mx.add(h, n[3].apply(this.mlp.apply(n[2].apply(h))));
+  }
+
+  arrays(): mx.Array[] {
+    return [...this.attention.arrays(), ...this.mlp.arrays(), ...this.norms.flatMap((n) => n.arrays())];
+  }
+}
+
+export class DecoderModel<C extends ModelConfig = ModelConfig> implements LanguageModel {
+  private readonly embedding: Embedding;
+  private readonly layers: Block[];
+  private readonly finalNorm: RmsNorm;
+  private readonly lmHead: Linear | undefined;
+  private readonly embedScale: number;
+
+  constructor(
+    readonly config: C,
+    private readonly settings: DecoderSettings,
+    weights: Weights,
+    readonly dtype: mx.Dtype,
+  ) {
+    const { vocabSize: v, hiddenSize: h } = settings;
+    this.embedding = Embedding.load(weights, 'model.embed_tokens.weight', v, h);
+    const scale = settings.embedScale;
+    this.embedScale = typeof scale === 'function' ? scale(this.embedding) : (scale ?? 1);
+    this.layers = settings.layers.map((layer, i) => new Block(weights, `model.layers.${i}`, settings, layer));
+    this.finalNorm = RmsNorm.load(weights, 'model.norm.weight', h, settings.rmsNormEps, { offsetOne: settings.normOffsetOne });
+    if (settings.tieWordEmbeddings) weights.discard('lm_head.weight');
+    this.lmHead = settings.tieWordEmbeddings ? undefined : Linear.load(weights, 'lm_head', v, h);
+  }
+
+  forward(inputIds: mx.Array, cache?: readonly KVCache[]): mx.Array {
+    return mx.tidy(() => {
+      const length = inputIds.shape[1];
+      let h = this.embedding.lookup(inputIds, this.dtype);
+      if (this.embedScale !== 1) h = mx.multiply(h, this.embedScale);
+      // One mask per distinct window, from the first layer that uses it (layers with the same
+      // window share their cache's positions).
+      const masks = new Map<number | undefined, mx.fast.AttentionMask>();
+      for (let i = 0; i < this.layers.length; i++) {
+        const layer = this.layers[i];
+        const window = layer.layer.window;
+        if (!masks.has(window)) masks.set(window, attentionMask(length, cache?.[i], window));
+        h = layer.apply(h, masks.get(window)!, cache?.[i]);
+      }
+      return this.finalNorm.apply(h);
+    });
+  }
+
+  unembed(hidden: mx.Array): mx.Array {
+    return mx.tidy(() => {
+      const logits = this.lmHead ? this.lmHead.apply(hidden) : this.embedding.asLinear(hidden);
+      const cap = this.settings.finalLogitSoftcap;
+      return cap ? mx.multiply(mx.tanh(mx.divide(logits, cap)), cap) : logits;
+    });
+  }
+
+  makeCache(options: MakeCacheOptions = {}): KVCache[] {
+    return this.settings.layers.map(({ window }) => {
+      const size = window ?? options.maxKvSize;
+      return size !== undefined ? new RotatingKVCache({ maxSize: size, keep: 0 }) : new StandardKVCache();
+    });
+  }
+
+  parameters(): Map<string, mx.Array> {
+    const out = new Map<string, mx.Array>();
+    this.embedding.arrays().forEach((a, i) => out.set(`embed.${i}`, a));
+    this.layers.forEach((layer, l) => layer.arrays().forEach((a, i) => out.set(`layers.${l}.${i}`, a)));
+    this.finalNorm.arrays().forEach((a, i) => out.set(`norm.${i}`, a));
+    this.lmHead?.arrays().forEach((a, i) => out.set(`lm_head.${i}`, a));
+    return out;
+  }
+
+  dispose(): void {
+    mx.dispose([...this.parameters().values()]);
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

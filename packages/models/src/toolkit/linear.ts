@@ -1,0 +1,79 @@
+// A linear map whose weight is dense or MLX-affine-quantized, with an optional bias.
+import * as mx from '@mlx-ts/core';
+import type { WeightEntry, Weights } from '../load/weights.js';
+import { storesInOut } from './weight-layout.js';
+
+export interface QuantizedWeight {
+  weight: mx.Array;
+  scales: mx.Array;
+  biases: mx.Array;
+  groupSize: number;
+  bits: number;
+}
+
+/**
+ * y = x @ Wᵀ (+ b). Dense weights are kept in the layout the device multiplies fastest
+ * (weight-layout.ts): [in, out] on the CPU (a plain x @ W for BLAS), [out, in] on the GPU
+ * (x @ Wᵀ through MLX's gemv).
+ */
+export class Linear implements Disposable {
+  private constructor(
+    private readonly dense: mx.Array | undefined,
+    private readonly quantized: QuantizedWeight | undefined,
+    private readonly bias: mx.Array | undefined,
+    /** True when `dense` is [out, in] and is multiplied through a transposed view. */
+    private readonly outIn = false,
+  ) {}
+
+  /** From an [out, in] weight, or an [in, out] one when `transposed`; the Linear takes ownership. */
+  static dense(weight: mx.Array, transposed = false, bias?: mx.Array): Linear {
+    if (bias) mx.keep(bias);
+    const wantInOut = storesInOut();
+    if (transposed === wantInOut) return new Linear(mx.keep(weight), undefined, bias, !wantInOut);
+    const flipped = mx.keep(mx.contiguous(mx.transpose(weight)));
+    weight.dispose();
+    return new Linear(flipped, undefined, bias, !wantInOut);
+  }
+
+  static quantized(q: QuantizedWeight, bias?: mx.Array): Linear {
+    mx.keep([q.weight, q.scales, q.biases]);
+    if (bias) mx.keep(bias);
+    return new Linear(undefined, q, bias);
+  }
+
+  static fromEntry(entry: WeightEntry, bias?: mx.Array): Linear {
+    return entry.kind === 'dense' ? Linear.dense(entry.array, entry.transposed, bias) : Linear.quantized(entry, bias);
+  }
+
+  /**
+   * `<prefix>.weight` of shape [outputs, inputs] and, when `bias` is set, `<prefix>.bias`;
+   * a bias the checkpoint has but the architecture does not use stays behind and is reported.
+   */
+  static load(weights: Weights, prefix: string, outputs: number, inputs: number, bias = false): Linear {
+    const entry = weights.matrix(`${prefix}.weight`, [outputs, inputs]);
+    return Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs]) : undefined);
+  }
+
+  apply(x: mx.Array): mx.Array {
+    let y: mx.Array;
+    if (this.dense) y = this.outIn ? mx.tidy(() => mx.matmul(x, mx.transpose(this.dense!))) : mx.matmul(x, this.dense);
+    else {
+      const q = this.quantized!;
+      y = mx.quantizedMatmul(x, q.weight, q.scales, q.biases, { transpose: true, groupSize: q.groupSize, bits: q.bits });
+    }
+    return this.bias ? mx.add(y, this.bias) : y;
+  }
+
+  arrays(): mx.Array[] {
+    const weights = this.dense ? [this.dense] : [this.quantized!.weight, this.quantized!.scales, this.quantized!.biases];
+    return this.bias ? [...weights, this.bias] : weights;
+  }
+
+  dispose(): void {
+    mx.dispose(this.arrays());
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

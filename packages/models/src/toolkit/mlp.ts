@@ -1,0 +1,52 @@
+// The gated feed-forward network of Llama-style models: down(act(gate(x)) · up(x)), with gate and
+// up as two matrices or one fused `gate_up_proj` (Phi-3, gate first).
+import * as mx from '@mlx-ts/core';
+import type { Weights } from '../load/weights.js';
+import { type ActivationName, activation } from './activations.js';
+import { Linear } from './linear.js';
+
+export interface MlpSettings {
+  hiddenSize: number;
+  intermediateSize: number;
+  activation: ActivationName;
+  bias?: boolean;
+  fusedGateUp?: boolean;
+  /** Projection names when not gate_proj / up_proj / down_proj (Mixtral's experts: w1, w3, w2). */
+  names?: { gate: string; up: string; down: string };
+}
+
+export class GatedMlp {
+  private readonly gate?: Linear;
+  private readonly up?: Linear;
+  private readonly gateUp?: Linear;
+  private readonly down: Linear;
+  private readonly act: (x: mx.Array) => mx.Array;
+
+  constructor(
+    weights: Weights,
+    prefix: string,
+    private readonly settings: MlpSettings,
+  ) {
+    const { hiddenSize: h, intermediateSize: i, bias = false } = settings;
+    const names = settings.names ?? { gate: 'gate_proj', up: 'up_proj', down: 'down_proj' };
+    if (settings.fusedGateUp) this.gateUp = Linear.load(weights, `${prefix}.gate_up_proj`, 2 * i, h, bias);
+    else {
+      this.gate = Linear.load(weights, `${prefix}.${names.gate}`, i, h, bias);
+      this.up = Linear.load(weights, `${prefix}.${names.up}`, i, h, bias);
+    }
+    this.down = Linear.load(weights, `${prefix}.${names.down}`, h, i, bias);
+    this.act = activation(settings.activation);
+  }
+
+  apply(x: mx.Array): mx.Array {
+    let gate: mx.Array;
+    let up: mx.Array;
+    if (this.gateUp) [gate, up] = mx.split(this.gateUp.apply(x), 2, -1);
+    else [gate, up] = [this.gate!.apply(x), this.up!.apply(x)];
+    return this.down.apply(mx.multiply(this.act(gate), up));
+  }
+
+  arrays(): mx.Array[] {
+    return [this.gate, this.up, this.gateUp, this.down].filter((l): l is Linear => l !== undefined).flatMap((l) => l.arrays());
+  }
+}

@@ -1,0 +1,11 @@
+// MLX-quantized tiny models (mlx_lm.convert -q, one with per-layer mixed 3/6-bit overrides) kept
+// quantized as mlx-lm runs them, against mlx-lm's own logits (tools/fixtures/models/make-tiny-mlx-reference.py).
+import { afterAll } from 'vitest';
+import { describeParity, type ParityCase, printReport } from './helpers/parity.js';
+
+const report: ParityCase['report'] = new Map();
+afterAll(() => printReport(report));
+
+for (const [model, modelType] of [['tiny-llama-mlx-mixed-3-6', 'llama'], ['tiny-qwen3-mlx-4bit', 'qwen3']]) {
+  describeParity({ model, fixture: `${model}-reference.json`, modelType, load: { dtype: 'float32', keepQuantized: true }, tolerance: 1e-4, report });
+}
