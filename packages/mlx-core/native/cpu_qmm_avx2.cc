@@ -72,9 +72,11 @@ MLXTS_AVX2 void VectorBlock(const Problem& p, const Prepared& prep, int64_t n) {
       for (int r = 0; r < NR; ++r) acc0[i][r] = acc1[i][r] = _mm256_setzero_ps();
     const int64_t k0 = g * group;
     for (int c = 0; c < group; c += 16) {
+#pragma GCC unroll 4
       for (int r = 0; r < NR; ++r) {
         __m256 lo, hi;
         Unpack16<BITS>(w + r * row_bytes + (k0 + c) * BITS / 8, lo, hi);
+#pragma GCC unroll 4
         for (int i = 0; i < MR; ++i) {
           const float* xp = prep.xp + i * k + k0 + c;
           acc0[i][r] = _mm256_fmadd_ps(lo, _mm256_loadu_ps(xp), acc0[i][r]);
@@ -158,26 +160,34 @@ template <int MR>
 MLXTS_AVX2 void MicroKernel(const float* x, int64_t k, const float* panel, float* out, int64_t ldo, int cols) {
   __m256 c0[MR];
   __m256 c1[MR];
+#pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) c0[i] = c1[i] = _mm256_setzero_ps();
   for (int64_t j = 0; j < k; ++j) {
     const __m256 b0 = _mm256_load_ps(panel + j * kPanel);
     const __m256 b1 = _mm256_load_ps(panel + j * kPanel + 8);
+#pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       const __m256 a = _mm256_broadcast_ss(x + i * k + j);
       c0[i] = _mm256_fmadd_ps(a, b0, c0[i]);
       c1[i] = _mm256_fmadd_ps(a, b1, c1[i]);
     }
   }
-  for (int i = 0; i < MR; ++i) {
-    if (cols == kPanel) {
+  if (cols == kPanel) {
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
       _mm256_storeu_ps(out + i * ldo, c0[i]);
       _mm256_storeu_ps(out + i * ldo + 8, c1[i]);
-    } else {
-      alignas(32) float tmp[16];
-      _mm256_store_ps(tmp, c0[i]);
-      _mm256_store_ps(tmp + 8, c1[i]);
-      for (int j = 0; j < cols; ++j) out[i * ldo + j] = tmp[j];
     }
+    return;
+  }
+  // A partial panel: masked stores of the first `cols` columns.
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i mask0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lane);
+  const __m256i mask1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8), lane);
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    _mm256_maskstore_ps(out + i * ldo, mask0, c0[i]);
+    _mm256_maskstore_ps(out + i * ldo + 8, mask1, c1[i]);
   }
 }
 
