@@ -1,4 +1,6 @@
 // Quantization: quantize, dequantize and matmul against quantized weights.
+#include <cstdlib>
+
 #include "common.h"
 #include "cpu_qmm.h"
 #include "cpu_quantized_matmul.h"
@@ -34,6 +36,15 @@ Napi::Value Dequantize(const Napi::CallbackInfo& info) {
 constexpr int kDefaultGroupSize = 64;
 constexpr int kDefaultBits = 4;
 
+// MLX_TS_CPU_KERNEL=mlx makes quantizedMatmul keep MLX's own CPU kernel everywhere (for comparisons).
+bool CpuKernelByDefault() {
+  static const bool enabled = [] {
+    const char* env = std::getenv("MLX_TS_CPU_KERNEL");
+    return env == nullptr || std::string(env) != "mlx";
+  }();
+  return enabled;
+}
+
 // quantizedMatmul(x, w, scales, biases | undefined, transpose, groupSize, bits, mode, stream?, cpuKernel = true)
 // On a CPU stream, the cases the addon's kernel covers go to it unless cpuKernel is false.
 Napi::Value QuantizedMatmul(const Napi::CallbackInfo& info) {
@@ -46,7 +57,7 @@ Napi::Value QuantizedMatmul(const Napi::CallbackInfo& info) {
   const std::optional<int> bits = OptionalInt(info, 6);
   const std::string mode = ModeArg(info, 7);
   const mx::StreamOrDevice s = StreamArg(info, 8);
-  if (BoolArg(info, 9, true)) {
+  if (BoolArg(info, 9, true) && CpuKernelByDefault()) {
     const mx::Stream stream = mx::to_stream(s);
     const int g = group.value_or(kDefaultGroupSize);
     const int b = bits.value_or(kDefaultBits);

@@ -156,9 +156,10 @@ export class Gemma3Model implements LanguageModel {
     const table = weights.matrix('model.embed_tokens.weight', [v, h]);
     this.embedding = table.kind === 'dense' ? Embedding.dense(table.array, table.transposed) : Embedding.quantized(table);
     // √hidden is rounded in the weights' dtype (HF); MLX-quantized checkpoints come from bf16
-    // weights, and mlx-lm rounds to bf16 there, so do the same to reproduce its outputs.
+    // weights, and mlx-lm rounds to bf16 there, so do the same to reproduce its outputs. GGUF
+    // tables (norms already hold 1 + w) follow llama.cpp and HF: unrounded, quantized or not.
     const scale = Math.sqrt(h);
-    this.embedScale = table.kind === 'quantized' ? roundToBfloat16(scale) : scale;
+    this.embedScale = table.kind === 'quantized' && !weights.normsIncludeOne ? roundToBfloat16(scale) : scale;
     this.layers = Array.from({ length: n }, (_, i) => new Block(config, weights, i));
     this.finalNorm = weights.normScale('model.norm.weight', h);
     this.lmHead = !config.tieWordEmbeddings && weights.has('lm_head.weight') ? linear(weights.matrix('lm_head.weight', [v, h])) : undefined;
