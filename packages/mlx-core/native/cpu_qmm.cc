@@ -64,8 +64,9 @@ bool CpuHasAvx2() {
 
 std::atomic<Isa> active_isa{BestIsa()};
 
-// Below this many multiply-adds a product runs on the calling thread: waking workers costs more.
-constexpr int64_t kMinParallelWork = 1 << 16;
+// Below this many multiply-adds (~50 µs of one core) a product runs on the calling thread:
+// handing half of it to a worker saves less than waking one can cost on a busy machine.
+constexpr int64_t kMinParallelWork = 1 << 20;
 
 }  // namespace
 
@@ -158,10 +159,11 @@ void Run(const Problem& p) {
     slice(0, p.n);
     return;
   }
-  // A few slices per thread keep the split even when another process takes a core; slices
-  // are whole 16-column panels so that no two threads share an output cache line.
+  // Many slices per thread keep the split even when another process takes a core (a thread
+  // descheduled mid-slice holds back only its slice); slices are whole 16-column panels so that
+  // no two threads share an output cache line.
   const int64_t panels = (p.n + kPanel - 1) / kPanel;
-  const int64_t tasks = std::min<int64_t>(panels, static_cast<int64_t>(threads) * 4);
+  const int64_t tasks = std::min<int64_t>(panels, static_cast<int64_t>(threads) * 16);
   const int64_t per_task = (panels + tasks - 1) / tasks;
   const int64_t used = (panels + per_task - 1) / per_task;
   pool.ParallelFor(static_cast<int>(used), [&](int t) {

@@ -20,9 +20,10 @@ namespace mlxts {
 
 namespace {
 
-// Spin this many pause loops waiting for the next job before sleeping (~50 µs): long enough to
-// bridge the gap between the matmuls of one decode step, short enough to leave an idle machine.
-constexpr int kSpinIterations = 20000;
+// Spin this many pause loops waiting for the next job before sleeping (a few tens of µs): long
+// enough to bridge back-to-back matmuls, short enough not to take a core from other work
+// between them.
+constexpr int kSpinIterations = 2000;
 
 int InitialThreads() {
   if (const char* env = std::getenv("MLX_TS_CPU_THREADS")) {
