@@ -1,5 +1,10 @@
 // Quantization: quantize, dequantize and matmul against quantized weights.
+#include <cstdlib>
+
 #include "common.h"
+#include "cpu_qmm.h"
+#include "cpu_quantized_matmul.h"
+#include "cpu_thread_pool.h"
 
 namespace mlxts {
 namespace {
@@ -27,11 +32,85 @@ Napi::Value Dequantize(const Napi::CallbackInfo& info) {
                                            OptionalInt(info, 4), ModeArg(info, 5), std::nullopt, dtype, StreamArg(info, 7)));
 }
 
-// quantizedMatmul(x, w, scales, biases | undefined, transpose, groupSize, bits, mode, stream?)
+// MLX's defaults for affine quantization.
+constexpr int kDefaultGroupSize = 64;
+constexpr int kDefaultBits = 4;
+
+// MLX_TS_CPU_KERNEL=mlx makes quantizedMatmul keep MLX's own CPU kernel everywhere (for comparisons).
+bool CpuKernelByDefault() {
+  static const bool enabled = [] {
+    const char* env = std::getenv("MLX_TS_CPU_KERNEL");
+    return env == nullptr || std::string(env) != "mlx";
+  }();
+  return enabled;
+}
+
+// quantizedMatmul(x, w, scales, biases | undefined, transpose, groupSize, bits, mode, stream?, cpuKernel = true)
+// On a CPU stream, the cases the addon's kernel covers go to it unless cpuKernel is false.
 Napi::Value QuantizedMatmul(const Napi::CallbackInfo& info) {
-  return Result(info.Env(), mx::quantized_matmul(ArrayArg(info, 0), ArrayArg(info, 1), ArrayArg(info, 2), OptionalArrayArg(info, 3),
-                                                 BoolArg(info, 4, true), OptionalInt(info, 5), OptionalInt(info, 6), ModeArg(info, 7),
-                                                 StreamArg(info, 8)));
+  const mx::array& x = ArrayArg(info, 0);
+  const mx::array& w = ArrayArg(info, 1);
+  const mx::array& scales = ArrayArg(info, 2);
+  const std::optional<mx::array> biases = OptionalArrayArg(info, 3);
+  const bool transpose = BoolArg(info, 4, true);
+  const std::optional<int> group = OptionalInt(info, 5);
+  const std::optional<int> bits = OptionalInt(info, 6);
+  const std::string mode = ModeArg(info, 7);
+  const mx::StreamOrDevice s = StreamArg(info, 8);
+  if (BoolArg(info, 9, true) && CpuKernelByDefault()) {
+    const mx::Stream stream = mx::to_stream(s);
+    const int g = group.value_or(kDefaultGroupSize);
+    const int b = bits.value_or(kDefaultBits);
+    if (CpuQuantizedMatmulUnsupported(x, w, scales, biases, transpose, g, b, mode, stream).empty()) {
+      return Result(info.Env(), CpuQuantizedMatmul(x, w, scales, *biases, g, b, stream));
+    }
+  }
+  return Result(info.Env(), mx::quantized_matmul(x, w, scales, biases, transpose, group, bits, mode, s));
+}
+
+// cpuQuantizedMatmul(x, w, scales, biases, groupSize, bits, stream?): the addon's kernel or an error saying why not.
+Napi::Value CpuQuantizedMatmulOp(const Napi::CallbackInfo& info) {
+  const mx::array& x = ArrayArg(info, 0);
+  const mx::array& w = ArrayArg(info, 1);
+  const mx::array& scales = ArrayArg(info, 2);
+  const std::optional<mx::array> biases = OptionalArrayArg(info, 3);
+  const int g = IntArgOr(info, 4, kDefaultGroupSize);
+  const int b = IntArgOr(info, 5, kDefaultBits);
+  const mx::Stream stream = mx::to_stream(StreamArg(info, 6));
+  const std::string why = CpuQuantizedMatmulUnsupported(x, w, scales, biases, true, g, b, "affine", stream);
+  if (!why.empty()) throw std::invalid_argument("[cpuQuantizedMatmul] " + why);
+  return Result(info.Env(), CpuQuantizedMatmul(x, w, scales, *biases, g, b, stream));
+}
+
+// cpuKernelInfo() -> { isa, bestIsa, threads }
+Napi::Value CpuKernelInfo(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("isa", qmm::IsaName(qmm::ActiveIsa()));
+  out.Set("bestIsa", qmm::IsaName(qmm::BestIsa()));
+  out.Set("threads", CpuThreadPool::Shared().threads());
+  return out;
+}
+
+// setCpuKernelThreads(n): threads per kernel call, the calling one included.
+Napi::Value SetCpuKernelThreads(const Napi::CallbackInfo& info) {
+  const int n = IntArg(info, 0);
+  if (n < 1 || n > 1024) throw ArgumentError("setCpuKernelThreads: expected an integer in 1..1024");
+  CpuThreadPool::Shared().SetThreads(n);
+  return info.Env().Undefined();
+}
+
+// setCpuKernelIsa('scalar' | 'avx2') -> whether the CPU has it (and it is now used).
+Napi::Value SetCpuKernelIsa(const Napi::CallbackInfo& info) {
+  const std::string name = StringArg(info, 0);
+  qmm::Isa isa;
+  if (name == "scalar") {
+    isa = qmm::Isa::Scalar;
+  } else if (name == "avx2") {
+    isa = qmm::Isa::Avx2;
+  } else {
+    throw ArgumentError("setCpuKernelIsa: expected 'scalar' or 'avx2'");
+  }
+  return Napi::Boolean::New(info.Env(), qmm::SetIsa(isa));
 }
 
 }  // namespace
@@ -40,6 +119,10 @@ void InitQuantized(Napi::Env env, Napi::Object exports) {
   Export<Quantize>(env, exports, "quantize");
   Export<Dequantize>(env, exports, "dequantize");
   Export<QuantizedMatmul>(env, exports, "quantizedMatmul");
+  Export<CpuQuantizedMatmulOp>(env, exports, "cpuQuantizedMatmul");
+  Export<CpuKernelInfo>(env, exports, "cpuKernelInfo");
+  Export<SetCpuKernelThreads>(env, exports, "setCpuKernelThreads");
+  Export<SetCpuKernelIsa>(env, exports, "setCpuKernelIsa");
 }
 
 }  // namespace mlxts

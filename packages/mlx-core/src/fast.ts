@@ -62,3 +62,13 @@ export function scaledDotProductAttention(q: Array, k: Array, v: Array, options:
   if (mask !== undefined && mask !== null) throw new TypeError(`scaledDotProductAttention: mask must be 'causal', an mx.Array or null`);
   return wrap(n.scaledDotProductAttention(...args, scale, '', undefined, hs));
 }
+
+export {
+  cpuQuantizedMatmul,
+  cpuKernelInfo,
+  setCpuKernelThreads,
+  setCpuKernelIsa,
+  type CpuQuantizedMatmulOptions,
+  type CpuKernelInfo,
+  type CpuKernelIsa,
+} from './cpu-kernel.js';

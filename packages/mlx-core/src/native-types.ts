@@ -89,7 +89,11 @@ export interface NativeAddon {
   // quantized
   quantize(w: Handle, groupSize: number | undefined, bits: number | undefined, mode: string, stream?: StreamTriple): Uint32Array;
   dequantize(w: Handle, scales: Handle, biases: Handle | undefined, groupSize: number | undefined, bits: number | undefined, mode: string, dtype?: number, stream?: StreamTriple): Handle;
-  quantizedMatmul(x: Handle, w: Handle, scales: Handle, biases: Handle | undefined, transpose: boolean, groupSize: number | undefined, bits: number | undefined, mode: string, stream?: StreamTriple): Handle;
+  quantizedMatmul(x: Handle, w: Handle, scales: Handle, biases: Handle | undefined, transpose: boolean, groupSize: number | undefined, bits: number | undefined, mode: string, stream?: StreamTriple, cpuKernel?: boolean): Handle;
+  cpuQuantizedMatmul(x: Handle, w: Handle, scales: Handle, biases: Handle | undefined, groupSize: number | undefined, bits: number | undefined, stream?: StreamTriple): Handle;
+  cpuKernelInfo(): { isa: 'scalar' | 'avx2'; bestIsa: 'scalar' | 'avx2'; threads: number };
+  setCpuKernelThreads(n: number): void;
+  setCpuKernelIsa(isa: 'scalar' | 'avx2'): boolean;
 
   // random
   randomSeed(seed: number): void;

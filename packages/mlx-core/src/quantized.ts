@@ -41,6 +41,12 @@ export function dequantize(wq: Array, scales: Array, biases: Array | null | unde
 export interface QuantizedMatmulOptions extends QuantizeOptions {
   /** x @ wᵀ when true (weights stored [out, in], the default), x @ w otherwise. */
   transpose?: boolean;
+  /**
+   * On the CPU, products the addon's vectorized multi-threaded kernel covers (affine, 4 or 8
+   * bits, groups of 32/64/128, transpose, float32 x; see `fast.cpuQuantizedMatmul`) run there.
+   * false keeps MLX's own implementation. Default true.
+   */
+  cpuKernel?: boolean;
 }
 
 export function quantizedMatmul(x: Array, wq: Array, scales: Array, biases: Array | null | undefined, options: QuantizedMatmulOptions = {}): Array {
@@ -54,6 +60,8 @@ export function quantizedMatmul(x: Array, wq: Array, scales: Array, biases: Arra
       options.groupSize,
       options.bits,
       options.mode ?? 'affine',
+      undefined,
+      options.cpuKernel ?? true,
     ),
   );
 }

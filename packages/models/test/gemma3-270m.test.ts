@@ -24,6 +24,8 @@ const reference = readFixture<{ prompts: PromptReference[] }>('gemma3-270m-refer
 
 const sources = [
   { key: 'gguf', path: () => requireModelData('gemma-3-270m-q4_k_m.gguf'), keepQuantized: false },
+  // Q8_0, Q5_0 and Q4_K re-encoded without loss as MLX affine quantization, computed quantized.
+  { key: 'gguf', path: () => requireModelData('gemma-3-270m-q4_k_m.gguf'), keepQuantized: true },
   { key: 'bf16', path: () => requireModelData('gemma-3-270m-bf16'), keepQuantized: false },
   // Kept quantized, as mlx-lm runs it: quantized matmuls with float32 activations.
   { key: 'mlx4bit', path: () => requireModelData('gemma-3-270m-mlx-4bit'), keepQuantized: true },
@@ -50,7 +52,7 @@ afterAll(() => {
   console.log(`Gemma 3 270M parity (max |logit diff| over the reference top-5, greedy 32-token matches): ${JSON.stringify(report)}`);
 });
 
-describe.each(sources)('Gemma 3 270M from $key', ({ key, path, keepQuantized }) => {
+describe.each(sources)('Gemma 3 270M from $key (keepQuantized $keepQuantized)', ({ key, path, keepQuantized }) => {
   it('tokenizes the prompts like the reference, agrees on top-1 and repeats the greedy continuation', async () => {
     const loaded = await loadModel(path(), { dtype: 'float32', keepQuantized });
     try {
@@ -77,7 +79,7 @@ describe.each(sources)('Gemma 3 270M from $key', ({ key, path, keepQuantized }) 
           for (const c of cache) c.dispose();
         }
       }
-      report[key] = { maxTopLogitDiff, greedyMatches };
+      report[keepQuantized ? `${key} quantized` : key] = { maxTopLogitDiff, greedyMatches };
       // float32 compute on the same weights: logits agree to well within a top-1 margin.
       expect(maxTopLogitDiff).toBeLessThan(0.01);
     } finally {

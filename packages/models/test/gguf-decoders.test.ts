@@ -85,6 +85,26 @@ describe('Q4_0 / Q4_1 / Q8_0 re-encode losslessly as MLX affine group-32 quantiz
   }
 });
 
+describe('Q5_0 and Q4_K re-encode losslessly as MLX affine group-32 quantization', () => {
+  for (const [type, bits] of [
+    ['Q5_0', 8],
+    ['Q4_K', 4],
+  ] as const) {
+    it(`${type} → ${bits}-bit: dequantizes to gguf's values`, () => {
+      const entry = fixture.types[type]!;
+      const tensor = decodeTensor(type, entry.shape, base64Bytes(entry.raw));
+      if (tensor.kind !== 'affine-quantized') throw new Error(`expected affine, got ${tensor.kind}`);
+      expect(tensor.bits).toBe(bits);
+      expect(tensor.groupSize).toBe(32);
+      expect(tensor.shape).toEqual(entry.shape);
+      const [rows, cols] = entry.shape;
+      expect(tensor.weight.length).toBe((rows * cols * bits) / 32);
+      expect(tensor.scales.length).toBe((rows * cols) / 32);
+      expect(firstValueDifference(dequantizeAffine(tensor), base64Float32(entry.dequantized))).toBe(-1);
+    });
+  }
+});
+
 describe('plain types', () => {
   it('float16 widening matches numpy for special and random bit patterns', () => {
     const bits = base64Uint16(fixture.float16.bits);

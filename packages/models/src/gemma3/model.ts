@@ -16,8 +16,11 @@ function roundToBfloat16(value: number): number {
 }
 
 /** √hidden is rounded in the weights' dtype (HF); MLX-quantized checkpoints come from bf16 weights and mlx-lm rounds to bf16 there. */
-function embedScale(hidden: number): (embedding: Embedding) => number {
-  return (embedding) => (embedding.isQuantized ? roundToBfloat16(Math.sqrt(hidden)) : Math.sqrt(hidden));
+// √hidden is rounded in the weights' dtype (HF); MLX-quantized checkpoints come from bf16 weights,
+// and mlx-lm rounds to bf16 there, so do the same to reproduce its outputs. GGUF tables (whose
+// norms already hold 1 + w) follow llama.cpp and HF: unrounded, quantized or not.
+function embedScale(hidden: number, fromGguf: boolean): (embedding: Embedding) => number {
+  return (embedding) => (embedding.isQuantized && !fromGguf ? roundToBfloat16(Math.sqrt(hidden)) : Math.sqrt(hidden));
 }
 
 export function buildGemma3(config: Gemma3Config, weights: Weights, dtype: mx.Dtype): DecoderModel<Gemma3Config> {
@@ -33,7 +36,7 @@ export function buildGemma3(config: Gemma3Config, weights: Weights, dtype: mx.Dt
       rmsNormEps: config.rmsNormEps,
       normOffsetOne: true,
       sandwichNorms: true,
-      embedScale: embedScale(config.hiddenSize),
+      embedScale: embedScale(config.hiddenSize, weights.format === 'gguf'),
       tieWordEmbeddings: config.tieWordEmbeddings,
       finalLogitSoftcap: config.finalLogitSoftcapping,
       mlp: { hiddenSize: config.hiddenSize, intermediateSize: config.intermediateSize, activation: 'gelu_tanh' },

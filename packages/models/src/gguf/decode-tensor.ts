@@ -2,7 +2,7 @@ import { dequantizeQ4_K, dequantizeQ5_K, dequantizeQ6_K } from './dequantize-k-q
 import { dequantizeQ4_0, dequantizeQ4_1, dequantizeQ5_0, dequantizeQ5_1, dequantizeQ8_0 } from './dequantize-legacy.js';
 import type { GgmlTypeName } from './ggml-types.js';
 import { bfloat16ToFloat32, float16ToFloat32 } from './half-float.js';
-import { dequantizeAffine, requantizeQ4_0, requantizeQ4_1, requantizeQ8_0, type AffineQuantized } from './requantize-affine.js';
+import { dequantizeAffine, requantizeQ4_0, requantizeQ4_1, requantizeQ4_K, requantizeQ5_0, requantizeQ8_0, type AffineQuantized } from './requantize-affine.js';
 
 /** A tensor held as plain host values. float16 and bfloat16 stay raw bits in a Uint16Array. */
 export type DenseTensor =
@@ -24,6 +24,9 @@ const affine: Partial<Record<GgmlTypeName, (bytes: Uint8Array, count: number) =>
   Q4_0: requantizeQ4_0,
   Q4_1: requantizeQ4_1,
   Q8_0: requantizeQ8_0,
+  // Re-encoded at a width MLX has: Q5_0 as 8-bit, Q4_K's 32-value sub-blocks as groups of 32.
+  Q5_0: requantizeQ5_0,
+  Q4_K: requantizeQ4_K,
 };
 
 /** GGML block types that dequantize to float32. */
@@ -50,9 +53,9 @@ function view<T>(make: new (buffer: ArrayBuffer, offset: number, length: number)
 }
 
 /**
- * Decodes a tensor's raw bytes. Plain types become typed arrays; Q4_0, Q4_1 and Q8_0 are
- * re-encoded without loss as MLX affine quantization (group 32) unless `dequantize` asks for
- * float32; K-quants and Q5_0/Q5_1 are dequantized to float32.
+ * Decodes a tensor's raw bytes. Plain types become typed arrays; Q4_0, Q4_1, Q8_0, Q5_0 and
+ * Q4_K are re-encoded without loss as MLX affine quantization (group 32) unless `dequantize`
+ * asks for float32; the other K-quants and Q5_1 are dequantized to float32.
  */
 export function decodeTensor(
   type: GgmlTypeName,

@@ -83,6 +83,77 @@ export function requantizeQ8_0(bytes: Uint8Array, elementCount: number): AffineQ
   return { bits: 8, groupSize: group, weight: new Uint32Array(packed.buffer), scales, biases };
 }
 
+/**
+ * Q5_0 as 8-bit affine: x = d * (q - 16) with a 5-bit q → scale d, bias -16d, one byte per value
+ * (d * q and -16d are exact in float32, so dequantizing gives ggml's values).
+ */
+export function requantizeQ5_0(bytes: Uint8Array, elementCount: number): AffineQuantized {
+  const lookup = halfToFloatTable();
+  const groups = elementCount / group;
+  const packed = new Uint8Array(elementCount);
+  const scales = new Float32Array(groups);
+  const biases = new Float32Array(groups);
+  for (let g = 0, o = 0, p = 0; g < groups; g++, o += 22, p += 32) {
+    const d = lookup[bytes[o]! | (bytes[o + 1]! << 8)]!;
+    scales[g] = d;
+    biases[g] = -16 * d;
+    // The 32 fifth bits, little-endian after the scale: element j's is bit j.
+    const qh = (bytes[o + 2]! | (bytes[o + 3]! << 8) | (bytes[o + 4]! << 16) | (bytes[o + 5]! << 24)) >>> 0;
+    for (let j = 0; j < 16; j++) {
+      const q = bytes[o + 6 + j]!;
+      packed[p + j] = (q & 0x0f) | (((qh >>> j) & 1) << 4);
+      packed[p + 16 + j] = (q >> 4) | (((qh >>> (j + 16)) & 1) << 4);
+    }
+  }
+  return { bits: 8, groupSize: group, weight: new Uint32Array(packed.buffer), scales, biases };
+}
+
+/**
+ * Q4_K as 4-bit affine with group 32: each 256-value super-block holds eight 32-value
+ * sub-blocks with x = (d · sc) q − (dmin · m) → scale d · sc, bias −dmin · m (both formed in
+ * float32 as ggml does), the nibbles repacked in MLX's order.
+ */
+export function requantizeQ4_K(bytes: Uint8Array, elementCount: number): AffineQuantized {
+  const lookup = halfToFloatTable();
+  const groups = elementCount / group;
+  const packed = new Uint8Array(elementCount / 2);
+  const scales = new Float32Array(groups);
+  const biases = new Float32Array(groups);
+  const sm = new Uint8Array(2);
+  for (let o = 0, g = 0; g < groups; o += 144) {
+    const d = lookup[bytes[o]! | (bytes[o + 1]! << 8)]!;
+    const dmin = lookup[bytes[o + 2]! | (bytes[o + 3]! << 8)]!;
+    let q = o + 16;
+    // 32 bytes serve two sub-blocks: low nibbles the first, high nibbles the second.
+    for (let j = 0; j < 8; j += 2, q += 32, g += 2) {
+      for (let half = 0; half < 2; half++) {
+        q4kScaleAndMin(bytes, o + 4, j + half, sm);
+        scales[g + half] = Math.fround(d * sm[0]!);
+        biases[g + half] = -Math.fround(dmin * sm[1]!);
+        const shift = half * 4;
+        const out = (g + half) * 16;
+        for (let i = 0; i < 16; i++) {
+          const a = (bytes[q + 2 * i]! >> shift) & 0x0f;
+          const b = (bytes[q + 2 * i + 1]! >> shift) & 0x0f;
+          packed[out + i] = a | (b << 4);
+        }
+      }
+    }
+  }
+  return { bits: 4, groupSize: group, weight: new Uint32Array(packed.buffer), scales, biases };
+}
+
+/** ggml's get_scale_min_k4: the 6-bit scale and minimum of sub-block j of a Q4_K super-block. */
+function q4kScaleAndMin(bytes: Uint8Array, offset: number, j: number, into: Uint8Array): void {
+  if (j < 4) {
+    into[0] = bytes[offset + j]! & 63;
+    into[1] = bytes[offset + j + 4]! & 63;
+  } else {
+    into[0] = (bytes[offset + j + 4]! & 0x0f) | ((bytes[offset + j - 4]! >> 6) << 4);
+    into[1] = (bytes[offset + j + 4]! >> 4) | ((bytes[offset + j]! >> 6) << 4);
+  }
+}
+
 /** value = scale * q + bias for every element, in float32 (MLX's dequantize), for checks and fallbacks. */
 export function dequantizeAffine(quantized: AffineQuantized): Float32Array {
   const { bits, weight, scales, biases } = quantized;

@@ -1,5 +1,5 @@
 // Weights and config of a GGUF file (llama.cpp's layout), read with our own bounds-checked
-// parser. Q4_0/Q4_1/Q8_0 become MLX affine quantization without loss; other block types are
+// parser. Q4_0/Q4_1/Q8_0/Q5_0/Q4_K become MLX affine quantization without loss; other block types are
 // dequantized. Tensor names, Q/K row order and config keys are the architecture's (its `gguf`).
 import * as mx from '@mlx-ts/core';
 import { ModelLoadError } from '../errors.js';
@@ -84,7 +84,7 @@ function toMx(tensor: DecodedTensor): WeightEntry {
 
 /**
  * float32 on the host (CPU): decode and transpose matrices in JS, into the [in, out] layout the
- * model computes with, before MLX copies them. Otherwise: keep Q4_0/Q4_1/Q8_0 as MLX affine
+ * model computes with, before MLX copies them. Otherwise: keep Q4_0/Q4_1/Q8_0/Q5_0/Q4_K as MLX affine
  * quantization and everything else as decoded.
  */
 async function readEntry(file: GgufFile, name: string, shape: readonly number[], policy: WeightPolicy, permutedHeads: number | undefined): Promise<WeightEntry> {

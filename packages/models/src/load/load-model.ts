@@ -17,7 +17,11 @@ import type { WeightPolicy, Weights } from './weights.js';
 export interface LoadModelOptions {
   /** Compute dtype. Default: float32 on CPU (MLX's fast BLAS path there), bfloat16 on GPU. */
   dtype?: mx.Dtype;
-  /** Keep affine-quantized weights quantized. Default: true on GPU, false on CPU (dequantized to `dtype`). */
+  /**
+   * Keep affine-quantized weights quantized. Default: true on GPU, and on CPUs where
+   * @mlx-ts/core's vectorized quantized matmul runs (x86-64 with AVX2); otherwise dequantized
+   * to `dtype`.
+   */
   keepQuantized?: boolean;
   onProgress?: (progress: GgufLoadProgress) => void;
   signal?: AbortSignal;
@@ -27,7 +31,8 @@ export interface LoadModelOptions {
 
 function defaultPolicy(options: LoadModelOptions): WeightPolicy {
   const onGpu = mx.defaultDevice().type === 'gpu';
-  return { dtype: options.dtype ?? (onGpu ? 'bfloat16' : 'float32'), keepQuantized: options.keepQuantized ?? onGpu };
+  const fastCpuKernel = !onGpu && mx.fast.cpuKernelInfo().bestIsa !== 'scalar';
+  return { dtype: options.dtype ?? (onGpu ? 'bfloat16' : 'float32'), keepQuantized: options.keepQuantized ?? (onGpu || fastCpuKernel) };
 }
 
 class Loaded implements LoadedModel {

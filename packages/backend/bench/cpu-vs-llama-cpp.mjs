@@ -1,0 +1,105 @@
+// CPU decode against llama.cpp on the same GGUF, in one run: MlxBackend (quantized weights kept
+// quantized through @mlx-ts/core's CPU kernel, and the float32 path for reference) against
+// node-llama-cpp's prebuilt CPU binary. Greedy, seeded prompt ids, prompt 512, 64 new tokens.
+// Reports prompt and decode tok/s, time to first token and the resident set after generation
+// (each side runs in its own child process so RSS is its own). Prints JSON.
+//
+//   NODE_LLAMA_CPP=<folder whose node_modules holds node-llama-cpp> node bench/cpu-vs-llama-cpp.mjs [model.gguf]
+//
+// Options (env): BENCH_PROMPT (512), BENCH_GENERATION (64), BENCH_THREADS (hardware threads),
+// BENCH_SIDES (ours-quantized,ours-float32,llama-cpp).
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const promptTokens = Number(process.env.BENCH_PROMPT ?? 512);
+const generationTokens = Number(process.env.BENCH_GENERATION ?? 64);
+const threads = Number(process.env.BENCH_THREADS ?? availableParallelism());
+
+function promptIds(vocab, length, seed = 7) {
+  let state = seed >>> 0;
+  const ids = [2];
+  while (ids.length < length) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    ids.push(3 + (state % (vocab - 3)));
+  }
+  return ids;
+}
+
+async function ours(path, keepQuantized) {
+  const mx = await import('@mlx-ts/core');
+  const { MlxBackend } = await import('@mlx-ts/backend');
+  mx.fast.setCpuKernelThreads(threads);
+  const backend = await MlxBackend.load(path, { dtype: 'float32', keepQuantized, reusePromptPrefix: false });
+  const ids = promptIds(262144, promptTokens);
+  await backend.generate(ids.slice(0, 32), { maxTokens: 4, ignoreEos: true });
+  const r = await backend.generate(ids, { maxTokens: generationTokens, ignoreEos: true });
+  const out = {
+    prompt_tps: r.timings.promptTokensPerSecond,
+    decode_tps: r.timings.generationTokensPerSecond,
+    ttft_ms: r.timings.ttftMs,
+    rss_mb: process.memoryUsage().rss / 1e6,
+  };
+  await backend.dispose();
+  return out;
+}
+
+async function llamaCpp(path) {
+  const root = process.env.NODE_LLAMA_CPP;
+  if (!root) throw new Error('set NODE_LLAMA_CPP to a folder where `npm install node-llama-cpp` ran');
+  const entry = join(root, 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
+  const { getLlama } = await import(pathToFileURL(entry).href);
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+  const model = await llama.loadModel({ modelPath: path });
+  const context = await model.createContext({ contextSize: promptTokens + generationTokens + 64, threads, batchSize: promptTokens });
+  const run = async (ids, maxTokens) => {
+    const sequence = context.getSequence();
+    const start = performance.now();
+    let first = 0;
+    let count = 0;
+    for await (const _ of sequence.evaluate(ids, { temperature: 0 })) {
+      if (count === 0) first = performance.now();
+      if (++count >= maxTokens) break;
+    }
+    const end = performance.now();
+    sequence.dispose();
+    return { ttft: first - start, decode: end - first, count };
+  };
+  const ids = promptIds(model.tokens.bos === null ? 262144 : 262144, promptTokens);
+  await run(ids.slice(0, 32), 4);
+  const r = await run(ids, generationTokens);
+  const out = { prompt_tps: promptTokens / (r.ttft / 1e3), decode_tps: (r.count - 1) / (r.decode / 1e3), ttft_ms: r.ttft, rss_mb: process.memoryUsage().rss / 1e6 };
+  await context.dispose();
+  await model.dispose();
+  await llama.dispose();
+  return out;
+}
+
+const [, , modeArg, pathArg] = process.argv;
+if (modeArg === '--side') {
+  const side = pathArg;
+  const path = process.argv[4];
+  const result = side === 'llama-cpp' ? await llamaCpp(path) : await ours(path, side === 'ours-quantized');
+  process.stdout.write(JSON.stringify(result));
+} else {
+  const path = resolve(modeArg ?? join(here, '../../../.cache/models/gemma-3-270m-q4_k_m.gguf'));
+  const sides = (process.env.BENCH_SIDES ?? 'ours-quantized,ours-float32,llama-cpp').split(',');
+  const results = {};
+  for (const side of sides) {
+    const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--side', side, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    results[side] = Object.fromEntries(Object.entries(JSON.parse(out)).map(([k, v]) => [k, Number(v.toFixed(2))]));
+  }
+  const fileMb = statSync(path).size / 1e6;
+  const ratios = {};
+  if (results['llama-cpp'] && results['ours-quantized']) {
+    const a = results['ours-quantized'];
+    const b = results['llama-cpp'];
+    ratios.decode_vs_llama_cpp = Number((a.decode_tps / b.decode_tps).toFixed(2));
+    ratios.ttft_vs_llama_cpp = Number((a.ttft_ms / b.ttft_ms).toFixed(2));
+    ratios.rss_vs_file = Number((a.rss_mb / fileMb).toFixed(2));
+  }
+  console.log(JSON.stringify({ bench: 'cpu-vs-llama-cpp', model: path.split('/').pop(), file_mb: Number(fileMb.toFixed(1)), prompt: promptTokens, generation: generationTokens, threads, results, ratios }, null, 2));
+}

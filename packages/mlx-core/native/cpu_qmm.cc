@@ -1,0 +1,176 @@
+// Dispatch, threading and the portable kernel of cpu_qmm.h.
+#include "cpu_qmm.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+#include "cpu_thread_pool.h"
+
+namespace mlxts::qmm {
+namespace {
+
+float HalfToFloat(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu;
+  uint32_t mant = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: renormalize
+      exp = 127 - 15 + 1;
+      while ((mant & 0x400u) == 0) {
+        mant <<= 1;
+        --exp;
+      }
+      bits = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
+    }
+  } else if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+float LoadScale(ScaleType t, const void* p, int64_t i) {
+  switch (t) {
+    case ScaleType::Float32:
+      return static_cast<const float*>(p)[i];
+    case ScaleType::BFloat16: {
+      const uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(p)[i]) << 16;
+      float f;
+      std::memcpy(&f, &bits, 4);
+      return f;
+    }
+    case ScaleType::Float16:
+      return HalfToFloat(static_cast<const uint16_t*>(p)[i]);
+  }
+  return 0.0f;
+}
+
+bool CpuHasAvx2() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();  // may run from a static initializer, before libgcc's own
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+#else
+  return false;
+#endif
+}
+
+std::atomic<Isa> active_isa{BestIsa()};
+
+// Below this many multiply-adds (~50 µs of one core) a product runs on the calling thread:
+// handing half of it to a worker saves less than waking one can cost on a busy machine.
+constexpr int64_t kMinParallelWork = 1 << 20;
+
+}  // namespace
+
+Isa BestIsa() { return CpuHasAvx2() ? Isa::Avx2 : Isa::Scalar; }
+Isa ActiveIsa() { return active_isa.load(); }
+
+bool SetIsa(Isa isa) {
+  if (isa == Isa::Avx2 && !CpuHasAvx2()) return false;
+  active_isa.store(isa);
+  return true;
+}
+
+const char* IsaName(Isa isa) { return isa == Isa::Avx2 ? "avx2" : "scalar"; }
+
+void ScalarSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1) {
+  const int64_t k = p.k;
+  const int64_t groups = k / p.group;
+  const int per_word = 32 / p.bits;
+  const uint32_t mask = (1u << p.bits) - 1;
+  const int64_t words_per_row = k / per_word;
+  for (int64_t n = n0; n < n1; ++n) {
+    const uint32_t* row = p.w + n * words_per_row;
+    for (int64_t m = 0; m < p.m; ++m) {
+      const float* x = p.x + m * k;
+      float acc = 0.0f;
+      for (int64_t g = 0; g < groups; ++g) {
+        float dot = 0.0f;
+        for (int64_t j = g * p.group; j < (g + 1) * p.group; ++j) {
+          const uint32_t q = (row[j / per_word] >> ((j % per_word) * p.bits)) & mask;
+          dot += x[j] * static_cast<float>(q);
+        }
+        acc += LoadScale(p.scale_type, p.scales, n * groups + g) * dot +
+               LoadScale(p.scale_type, p.biases, n * groups + g) * prep.xsum[m * groups + g];
+      }
+      p.out[m * p.n + n] = acc;
+    }
+  }
+}
+
+void Run(const Problem& p) {
+  const Isa isa = ActiveIsa();
+  const int64_t groups = p.k / p.group;
+  const bool vector_path = isa == Isa::Scalar || p.m <= kMaxVectorRows;
+
+  // Group sums of x, and for the 4-bit vector kernel x reordered the way nibbles unpack:
+  // within each run of 16, the even positions then the odd ones.
+  std::vector<float> xsum;
+  std::vector<float> xperm;
+  Prepared prep{p.x, nullptr};
+  if (vector_path) {
+    xsum.resize(static_cast<size_t>(p.m * groups));
+    for (int64_t m = 0; m < p.m; ++m) {
+      const float* x = p.x + m * p.k;
+      for (int64_t g = 0; g < groups; ++g) {
+        float s = 0.0f;
+        for (int64_t j = g * p.group; j < (g + 1) * p.group; ++j) s += x[j];
+        xsum[m * groups + g] = s;
+      }
+    }
+    prep.xsum = xsum.data();
+    if (isa == Isa::Avx2 && p.bits == 4) {
+      xperm.resize(static_cast<size_t>(p.m * p.k));
+      for (int64_t i = 0; i < p.m * p.k; i += 16) {
+        for (int j = 0; j < 8; ++j) {
+          xperm[i + j] = p.x[i + 2 * j];
+          xperm[i + 8 + j] = p.x[i + 2 * j + 1];
+        }
+      }
+      prep.xp = xperm.data();
+    }
+  }
+
+  auto slice = [&](int64_t n0, int64_t n1) {
+#if defined(__x86_64__)
+    if (isa == Isa::Avx2) {
+      if (vector_path) {
+        Avx2VectorSlice(p, prep, n0, n1);
+      } else {
+        Avx2MatrixSlice(p, n0, n1);
+      }
+      return;
+    }
+#endif
+    ScalarSlice(p, prep, n0, n1);
+  };
+
+  CpuThreadPool& pool = CpuThreadPool::Shared();
+  const int threads = pool.threads();
+  if (threads == 1 || p.m * p.n * p.k < kMinParallelWork) {
+    slice(0, p.n);
+    return;
+  }
+  // Many slices per thread keep the split even when another process takes a core (a thread
+  // descheduled mid-slice holds back only its slice); slices are whole 16-column panels so that
+  // no two threads share an output cache line.
+  const int64_t panels = (p.n + kPanel - 1) / kPanel;
+  const int64_t tasks = std::min<int64_t>(panels, static_cast<int64_t>(threads) * 16);
+  const int64_t per_task = (panels + tasks - 1) / tasks;
+  const int64_t used = (panels + per_task - 1) / per_task;
+  pool.ParallelFor(static_cast<int>(used), [&](int t) {
+    const int64_t n0 = t * per_task * kPanel;
+    const int64_t n1 = std::min<int64_t>(p.n, (t + 1) * per_task * kPanel);
+    if (n0 < n1) slice(n0, n1);
+  });
+}
+
+}  // namespace mlxts::qmm

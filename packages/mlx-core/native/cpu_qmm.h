@@ -1,0 +1,61 @@
+// CPU kernels for out = x @ dequantize(w, scales, biases)ᵀ with MLX's affine quantization:
+// w [N, K·bits/32] uint32, each word holding 32/bits values, lowest bits first; every group of
+// `group` consecutive values of a row k shares scale s and bias b, value = s·q + b. x is float32
+// [M, K] row-major, out float32 [M, N].
+//
+// Per group the kernels compute s·Σ x·q + b·Σ x, so the weights are never materialized in float
+// for matrix-vector products; matrix-matrix products dequantize a panel of 16 weight rows at a
+// time into a small buffer and run a register-blocked FMA kernel over all rows of x.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace mlxts::qmm {
+
+enum class ScaleType { Float32, BFloat16, Float16 };
+
+struct Problem {
+  const float* x;
+  int64_t m;
+  int64_t k;
+  const uint32_t* w;
+  const void* scales;
+  const void* biases;
+  ScaleType scale_type;
+  int64_t n;
+  int bits;   // 4 or 8
+  int group;  // 32, 64 or 128
+  float* out;
+};
+
+// The instruction sets a kernel can use: chosen once from the running CPU.
+enum class Isa { Scalar, Avx2 };
+
+Isa BestIsa();
+Isa ActiveIsa();
+// Chooses the kernel family (tests compare them); asking for one the CPU lacks returns false.
+bool SetIsa(Isa isa);
+const char* IsaName(Isa isa);
+
+// Runs the product on the shared thread pool, splitting the N output columns.
+void Run(const Problem& p);
+
+// Kernel families; `n0..n1` is the slice of output columns this call computes.
+// Matrix-vector-like products (m <= kMaxVectorRows) and the blocked matrix-matrix path.
+constexpr int64_t kMaxVectorRows = 4;
+constexpr int64_t kPanel = 16;
+
+// Per-call scratch shared by all slices: x rearranged for the matvec kernel and its group sums.
+struct Prepared {
+  const float* xp;    // [m, k], 4-bit: each run of 16 reordered as the nibbles unpack
+  const float* xsum;  // [m, k / group]
+};
+
+void ScalarSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1);
+#if defined(__x86_64__)
+void Avx2VectorSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1);
+void Avx2MatrixSlice(const Problem& p, int64_t n0, int64_t n1);
+#endif
+
+}  // namespace mlxts::qmm

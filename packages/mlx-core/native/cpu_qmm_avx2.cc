@@ -1,0 +1,265 @@
+// AVX2 + FMA kernels of cpu_qmm.h. Only the functions below carry the target attribute, so the
+// rest of the addon (and every inline function it shares with this file) stays loadable on
+// CPUs without AVX2; cpu_qmm.cc calls these only after checking the running CPU.
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "cpu_qmm.h"
+
+#define MLXTS_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+namespace mlxts::qmm {
+namespace {
+
+template <ScaleType S>
+MLXTS_AVX2 inline float LoadScale(const void* p, int64_t i) {
+  if constexpr (S == ScaleType::Float32) {
+    return static_cast<const float*>(p)[i];
+  } else if constexpr (S == ScaleType::BFloat16) {
+    const uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(p)[i]) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  } else {
+    return _cvtsh_ss(static_cast<const uint16_t*>(p)[i]);
+  }
+}
+
+// 16 consecutive quantized values as two float vectors. 8-bit: values 0-7 and 8-15.
+// 4-bit: byte j holds values 2j (low nibble) and 2j+1 (high), so the vectors hold the even
+// and the odd values; the matvec kernel reorders x to match, the panel packer un-interleaves.
+template <int BITS>
+MLXTS_AVX2 inline void Unpack16(const uint8_t* p, __m256& lo, __m256& hi) {
+  if constexpr (BITS == 4) {
+    const __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+    lo = _mm256_cvtepi32_ps(_mm256_and_si256(bytes, _mm256_set1_epi32(0xf)));
+    hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(bytes, 4));
+  } else {
+    lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+    hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8))));
+  }
+}
+
+MLXTS_AVX2 inline float HorizontalSum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// MR rows of x against NR consecutive weight rows starting at n: per group, Σ x·q in vector
+// accumulators (two chains per pair), scaled once per group; the bias term b·Σx at the end.
+template <int BITS, int MR, int NR, ScaleType S>
+MLXTS_AVX2 void VectorBlock(const Problem& p, const Prepared& prep, int64_t n) {
+  const int64_t k = p.k;
+  const int group = p.group;
+  const int64_t groups = k / group;
+  const int64_t row_bytes = k * BITS / 8;
+  const uint8_t* w = reinterpret_cast<const uint8_t*>(p.w) + n * row_bytes;
+  __m256 total[MR][NR];
+  for (int i = 0; i < MR; ++i)
+    for (int r = 0; r < NR; ++r) total[i][r] = _mm256_setzero_ps();
+
+  for (int64_t g = 0; g < groups; ++g) {
+    __m256 acc0[MR][NR];
+    __m256 acc1[MR][NR];
+    for (int i = 0; i < MR; ++i)
+      for (int r = 0; r < NR; ++r) acc0[i][r] = acc1[i][r] = _mm256_setzero_ps();
+    const int64_t k0 = g * group;
+    for (int c = 0; c < group; c += 16) {
+#pragma GCC unroll 4
+      for (int r = 0; r < NR; ++r) {
+        __m256 lo, hi;
+        Unpack16<BITS>(w + r * row_bytes + (k0 + c) * BITS / 8, lo, hi);
+#pragma GCC unroll 4
+        for (int i = 0; i < MR; ++i) {
+          const float* xp = prep.xp + i * k + k0 + c;
+          acc0[i][r] = _mm256_fmadd_ps(lo, _mm256_loadu_ps(xp), acc0[i][r]);
+          acc1[i][r] = _mm256_fmadd_ps(hi, _mm256_loadu_ps(xp + 8), acc1[i][r]);
+        }
+      }
+    }
+    for (int r = 0; r < NR; ++r) {
+      const __m256 s = _mm256_set1_ps(LoadScale<S>(p.scales, (n + r) * groups + g));
+      for (int i = 0; i < MR; ++i) total[i][r] = _mm256_fmadd_ps(_mm256_add_ps(acc0[i][r], acc1[i][r]), s, total[i][r]);
+    }
+  }
+  for (int r = 0; r < NR; ++r) {
+    for (int i = 0; i < MR; ++i) {
+      float bias = 0.0f;
+      const float* xs = prep.xsum + i * groups;
+      for (int64_t g = 0; g < groups; ++g) bias += LoadScale<S>(p.biases, (n + r) * groups + g) * xs[g];
+      p.out[i * p.n + n + r] = HorizontalSum(total[i][r]) + bias;
+    }
+  }
+}
+
+template <int BITS, int MR, ScaleType S>
+MLXTS_AVX2 void VectorRows(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1) {
+  // Fewer x rows leave registers for more weight rows at once (more independent chains).
+  constexpr int NR = MR == 1 ? 4 : MR == 2 ? 2 : 1;
+  int64_t n = n0;
+  for (; n + NR <= n1; n += NR) VectorBlock<BITS, MR, NR, S>(p, prep, n);
+  for (; n < n1; ++n) VectorBlock<BITS, MR, 1, S>(p, prep, n);
+}
+
+template <int BITS, ScaleType S>
+MLXTS_AVX2 void VectorSliceTyped(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1) {
+  switch (p.m) {
+    case 1: return VectorRows<BITS, 1, S>(p, prep, n0, n1);
+    case 2: return VectorRows<BITS, 2, S>(p, prep, n0, n1);
+    case 3: return VectorRows<BITS, 3, S>(p, prep, n0, n1);
+    default: return VectorRows<BITS, 4, S>(p, prep, n0, n1);
+  }
+}
+
+// Dequantizes weight rows n .. n+15 into panel[k][16] (rows past N are zero), the layout the
+// matrix kernel streams: one aligned 16-float load per k.
+template <int BITS, ScaleType S>
+MLXTS_AVX2 void PackPanel(const Problem& p, int64_t n, float* panel) {
+  const int64_t k = p.k;
+  const int group = p.group;
+  const int64_t groups = k / group;
+  const int64_t row_bytes = k * BITS / 8;
+  alignas(32) float tmp[16];
+  for (int r = 0; r < kPanel; ++r) {
+    if (n + r >= p.n) {
+      for (int64_t j = 0; j < k; ++j) panel[j * kPanel + r] = 0.0f;
+      continue;
+    }
+    const uint8_t* w = reinterpret_cast<const uint8_t*>(p.w) + (n + r) * row_bytes;
+    for (int64_t g = 0; g < groups; ++g) {
+      const __m256 s = _mm256_set1_ps(LoadScale<S>(p.scales, (n + r) * groups + g));
+      const __m256 b = _mm256_set1_ps(LoadScale<S>(p.biases, (n + r) * groups + g));
+      for (int64_t c = g * group; c < (g + 1) * group; c += 16) {
+        __m256 lo, hi;
+        Unpack16<BITS>(w + c * BITS / 8, lo, hi);
+        _mm256_store_ps(tmp, _mm256_fmadd_ps(lo, s, b));
+        _mm256_store_ps(tmp + 8, _mm256_fmadd_ps(hi, s, b));
+        float* dst = panel + c * kPanel + r;
+        if constexpr (BITS == 4) {
+          for (int j = 0; j < 8; ++j) {
+            dst[(2 * j) * kPanel] = tmp[j];
+            dst[(2 * j + 1) * kPanel] = tmp[8 + j];
+          }
+        } else {
+          for (int j = 0; j < 16; ++j) dst[j * kPanel] = tmp[j];
+        }
+      }
+    }
+  }
+}
+
+// out[MR, 16] = x[MR, K] · panel[K, 16]: 2·MR accumulators, one broadcast of x per row and k.
+template <int MR>
+MLXTS_AVX2 void MicroKernel(const float* x, int64_t k, const float* panel, float* out, int64_t ldo, int cols) {
+  __m256 c0[MR];
+  __m256 c1[MR];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) c0[i] = c1[i] = _mm256_setzero_ps();
+  for (int64_t j = 0; j < k; ++j) {
+    const __m256 b0 = _mm256_load_ps(panel + j * kPanel);
+    const __m256 b1 = _mm256_load_ps(panel + j * kPanel + 8);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      const __m256 a = _mm256_broadcast_ss(x + i * k + j);
+      c0[i] = _mm256_fmadd_ps(a, b0, c0[i]);
+      c1[i] = _mm256_fmadd_ps(a, b1, c1[i]);
+    }
+  }
+  if (cols == kPanel) {
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      _mm256_storeu_ps(out + i * ldo, c0[i]);
+      _mm256_storeu_ps(out + i * ldo + 8, c1[i]);
+    }
+    return;
+  }
+  // A partial panel: masked stores of the first `cols` columns.
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i mask0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lane);
+  const __m256i mask1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8), lane);
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    _mm256_maskstore_ps(out + i * ldo, mask0, c0[i]);
+    _mm256_maskstore_ps(out + i * ldo + 8, mask1, c1[i]);
+  }
+}
+
+constexpr int kMicroRows = 6;
+
+template <int BITS, ScaleType S>
+MLXTS_AVX2 void MatrixSliceTyped(const Problem& p, int64_t n0, int64_t n1, float* panel) {
+  for (int64_t n = n0; n < n1; n += kPanel) {
+    PackPanel<BITS, S>(p, n, panel);
+    const int cols = static_cast<int>(std::min<int64_t>(kPanel, n1 - n));
+    int64_t m = 0;
+    for (; m + kMicroRows <= p.m; m += kMicroRows) MicroKernel<kMicroRows>(p.x + m * p.k, p.k, panel, p.out + m * p.n + n, p.n, cols);
+    const float* x = p.x + m * p.k;
+    float* out = p.out + m * p.n + n;
+    switch (p.m - m) {
+      case 1: MicroKernel<1>(x, p.k, panel, out, p.n, cols); break;
+      case 2: MicroKernel<2>(x, p.k, panel, out, p.n, cols); break;
+      case 3: MicroKernel<3>(x, p.k, panel, out, p.n, cols); break;
+      case 4: MicroKernel<4>(x, p.k, panel, out, p.n, cols); break;
+      case 5: MicroKernel<5>(x, p.k, panel, out, p.n, cols); break;
+      default: break;
+    }
+  }
+}
+
+template <int BITS>
+MLXTS_AVX2 void VectorSliceBits(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1) {
+  switch (p.scale_type) {
+    case ScaleType::Float32: return VectorSliceTyped<BITS, ScaleType::Float32>(p, prep, n0, n1);
+    case ScaleType::BFloat16: return VectorSliceTyped<BITS, ScaleType::BFloat16>(p, prep, n0, n1);
+    case ScaleType::Float16: return VectorSliceTyped<BITS, ScaleType::Float16>(p, prep, n0, n1);
+  }
+}
+
+template <int BITS>
+MLXTS_AVX2 void MatrixSliceBits(const Problem& p, int64_t n0, int64_t n1, float* panel) {
+  switch (p.scale_type) {
+    case ScaleType::Float32: return MatrixSliceTyped<BITS, ScaleType::Float32>(p, n0, n1, panel);
+    case ScaleType::BFloat16: return MatrixSliceTyped<BITS, ScaleType::BFloat16>(p, n0, n1, panel);
+    case ScaleType::Float16: return MatrixSliceTyped<BITS, ScaleType::Float16>(p, n0, n1, panel);
+  }
+}
+
+// The panel buffer of the calling thread, grown on demand and 32-byte aligned (no target
+// attribute: plain library code).
+float* PanelBuffer(int64_t k) {
+  thread_local std::vector<float> storage;
+  const size_t need = static_cast<size_t>(k * kPanel + 8);
+  if (storage.size() < need) storage.resize(need);
+  const auto addr = reinterpret_cast<uintptr_t>(storage.data());
+  return reinterpret_cast<float*>((addr + 31) & ~static_cast<uintptr_t>(31));
+}
+
+}  // namespace
+
+void Avx2VectorSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1) {
+  if (p.bits == 4) {
+    VectorSliceBits<4>(p, prep, n0, n1);
+  } else {
+    VectorSliceBits<8>(p, prep, n0, n1);
+  }
+}
+
+void Avx2MatrixSlice(const Problem& p, int64_t n0, int64_t n1) {
+  float* panel = PanelBuffer(p.k);
+  if (p.bits == 4) {
+    MatrixSliceBits<4>(p, n0, n1, panel);
+  } else {
+    MatrixSliceBits<8>(p, n0, n1, panel);
+  }
+}
+
+}  // namespace mlxts::qmm
+
+#endif  // __x86_64__

@@ -1,0 +1,60 @@
+// The addon's own CPU kernel for affine-quantized matmul. MLX's x86-64 CPU backend runs
+// quantized matmul as a scalar single-threaded loop; this one is vectorized (AVX2 + FMA when the
+// CPU has them, chosen at run time) and splits the output over a thread pool. quantizedMatmul
+// uses it automatically on the CPU; these functions call it directly and tune it.
+import { Array, wrap } from './array.js';
+import { native } from './native.js';
+import { handleOf } from './ops.js';
+
+export interface CpuQuantizedMatmulOptions {
+  /** 32, 64 or 128 (default 64). */
+  groupSize?: number;
+  /** 4 or 8 (default 4). */
+  bits?: number;
+}
+
+/**
+ * x @ dequantize(w, scales, biases)ᵀ for MLX affine-quantized w [out, in·bits/32] (uint32),
+ * scales and biases [out, in/groupSize] (float32, bfloat16 or float16) and float32 x [..., in];
+ * float32 result [..., out]. Lazy like every op. Throws an MlxError naming the unsupported
+ * argument; quantizedMatmul falls back to MLX's own kernel in those cases instead.
+ */
+export function cpuQuantizedMatmul(x: Array, w: Array, scales: Array, biases: Array, options: CpuQuantizedMatmulOptions = {}): Array {
+  return wrap(
+    native().cpuQuantizedMatmul(
+      handleOf(x, 'cpuQuantizedMatmul'),
+      handleOf(w, 'cpuQuantizedMatmul weights'),
+      handleOf(scales, 'cpuQuantizedMatmul scales'),
+      handleOf(biases, 'cpuQuantizedMatmul biases'),
+      options.groupSize,
+      options.bits,
+    ),
+  );
+}
+
+export type CpuKernelIsa = 'scalar' | 'avx2';
+
+export interface CpuKernelInfo {
+  /** The instruction set the kernel uses now. */
+  isa: CpuKernelIsa;
+  /** The best one this CPU has. */
+  bestIsa: CpuKernelIsa;
+  /** Threads per call, the calling one included (MLX_TS_CPU_THREADS, default: hardware threads). */
+  threads: number;
+}
+
+export function cpuKernelInfo(): CpuKernelInfo {
+  return native().cpuKernelInfo();
+}
+
+/** Threads per kernel call (>= 1), the calling one included. */
+export function setCpuKernelThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) throw new TypeError(`setCpuKernelThreads: expected a positive integer, got ${threads}`);
+  native().setCpuKernelThreads(threads);
+}
+
+/** Selects the kernel's instruction set; false (and no change) when the CPU lacks it. */
+export function setCpuKernelIsa(isa: CpuKernelIsa): boolean {
+  if (isa !== 'scalar' && isa !== 'avx2') throw new TypeError(`setCpuKernelIsa: expected 'scalar' or 'avx2', got ${String(isa)}`);
+  return native().setCpuKernelIsa(isa);
+}
