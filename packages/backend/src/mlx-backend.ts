@@ -3,7 +3,7 @@
 // reused when the next prompt continues it.
 import * as mx from '@mlx-ts/core';
 import { type LoadedModel, type LoadModelOptions, loadModel } from '@mlx-ts/models';
-import { makeLogitsProcessors, makeSampler } from '@mlx-ts/sample';
+import { type LogitsProcessor, makeLogitsProcessors, makeSampler } from '@mlx-ts/sample';
 import type { Tokenizer } from '@mlx-ts/tokenizer';
 import { BackendClosedError, InvalidRequestError } from './errors.js';
 import { messageText } from './message-text.js';
@@ -11,7 +11,8 @@ import { PrefixCache } from './prefix-cache.js';
 import { RequestQueue } from './request-queue.js';
 import { StopMatcher } from './stop-matcher.js';
 import { type GeneratedToken, generateTokens } from './token-generator.js';
-import type { Backend, FinishReason, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message, TokenLogprob } from './types.js';
+import { StructuredOutput, type ToolPlan, ToolCallStream, type ToolStreamPiece, requestConstraint, templateInput, toolCallId, toolPlan } from './tools/index.js';
+import type { Backend, FinishReason, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message, TokenLogprob, ToolCall } from './types.js';
 import { type ResolvedOptions, resolveOptions } from './validate-options.js';
 
 export interface MlxBackendOptions extends LoadModelOptions {
@@ -27,13 +28,20 @@ export interface MlxBackendOptions extends LoadModelOptions {
   reusePromptPrefix?: boolean;
 }
 
-const roles = new Set(['system', 'user', 'assistant']);
+const roles = new Set(['system', 'user', 'assistant', 'tool']);
+
+function validContent(message: Message): boolean {
+  const content = message.content;
+  if (typeof content === 'string') return true;
+  if (content === null) return message.role === 'assistant' && (message.toolCalls?.length ?? 0) > 0;
+  return Array.isArray(content) && content.every((part) => part?.type === 'text' && typeof part.text === 'string');
+}
 
 function checkMessages(messages: unknown): asserts messages is readonly Message[] {
   if (!Array.isArray(messages) || messages.length === 0) throw new InvalidRequestError('messages must be a non-empty list', 'messages');
   messages.forEach((m, i) => {
-    if (typeof m !== 'object' || m === null || !roles.has((m as Message).role) || typeof (m as Message).content !== 'string') {
-      throw new InvalidRequestError(`messages[${i}] must be { role: 'system' | 'user' | 'assistant', content: string }`, 'messages');
+    if (typeof m !== 'object' || m === null || !roles.has((m as Message).role) || !validContent(m as Message)) {
+      throw new InvalidRequestError(`messages[${i}] must be { role: 'system' | 'user' | 'assistant' | 'tool', content: string | text parts } (null only beside toolCalls)`, 'messages');
     }
   });
 }
@@ -43,6 +51,7 @@ export class MlxBackend implements Backend {
   readonly name: string;
   private readonly queue: RequestQueue;
   private readonly prefix: PrefixCache;
+  private readonly structured: StructuredOutput;
   private closed = false;
 
   private constructor(
@@ -52,6 +61,7 @@ export class MlxBackend implements Backend {
     this.name = options.name ?? loaded.source;
     this.queue = new RequestQueue(options.maxQueue ?? 16);
     this.prefix = new PrefixCache(loaded.model.makeCache());
+    this.structured = new StructuredOutput(loaded.tokenizer, loaded.config.vocabSize, loaded.config.eosTokenIds);
   }
 
   /** Loads a model folder or .gguf file (see @mlx-ts/models' loadModel). */
@@ -102,11 +112,10 @@ export class MlxBackend implements Backend {
     const tokenizer = this.loaded.tokenizer;
     if ('messages' in request && request.messages !== undefined) {
       checkMessages(request.messages);
+      const plan = toolPlan(request);
+      const input = templateInput(request.messages, plan?.tools, this.structured.format);
       try {
-        return tokenizer.encodeChat(
-          request.messages.map((m) => ({ role: m.role, content: messageText(m.content) })),
-          { addGenerationPrompt: true },
-        );
+        return tokenizer.encodeChat(input.messages, { addGenerationPrompt: true, ...(input.tools ? { tools: input.tools } : {}) });
       } catch (error) {
         // The model's own template refused the conversation (e.g. roles out of order).
         throw new InvalidRequestError(`the chat template rejected these messages: ${(error as Error).message}`, 'messages');
@@ -120,7 +129,7 @@ export class MlxBackend implements Backend {
 
   async *stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult> {
     if (this.closed) throw new BackendClosedError();
-    const { prompt: _p, messages: _m, ...rest } = request as GenerateRequest & { prompt?: unknown; messages?: unknown };
+    const { prompt: _p, messages: _m, responseFormat, grammar, tools, toolChoice, parallelToolCalls, ...rest } = request as GenerateRequest & { prompt?: unknown; messages?: unknown };
     const config = this.loaded.config;
     const options = resolveOptions(rest, { maxTokens: this.options.defaultMaxTokens ?? 512, vocabSize: config.vocabSize });
     const promptIds = this.promptIds(request);
@@ -134,16 +143,34 @@ export class MlxBackend implements Backend {
         'maxTokens',
       );
     }
+    // Structured output: the constraint is compiled before the request queues, so a bad schema
+    // fails fast and compiling never holds the model.
+    const plan = toolPlan(request);
+    const constraint = requestConstraint(request, plan, this.structured.format);
+    const param = plan?.mode === 'required' || (constraint?.type === 'structural_tag') ? 'tools' : grammar !== undefined ? 'grammar' : 'responseFormat';
+    const constrained = constraint ? await this.structured.processor(constraint, param) : undefined;
     const queuedAt = performance.now();
-    await this.queue.acquire(signal);
     try {
-      return yield* this.run(promptIds, options, signal, performance.now() - queuedAt);
+      await this.queue.acquire(signal);
+    } catch (error) {
+      constrained?.dispose();
+      throw error;
+    }
+    try {
+      return yield* this.run(promptIds, options, signal, performance.now() - queuedAt, { processor: constrained, tools: plan });
     } finally {
+      constrained?.dispose();
       this.queue.release();
     }
   }
 
-  private async *run(promptIds: number[], options: ResolvedOptions, signal: AbortSignal | undefined, queueMs: number): AsyncGenerator<GenerateEvent, GenerateResult> {
+  private async *run(
+    promptIds: number[],
+    options: ResolvedOptions,
+    signal: AbortSignal | undefined,
+    queueMs: number,
+    structured: { processor?: LogitsProcessor; tools?: ToolPlan },
+  ): AsyncGenerator<GenerateEvent, GenerateResult> {
     const { model, tokenizer, config } = this.loaded;
     const start = performance.now();
     mx.memory.resetPeakMemory();
@@ -158,6 +185,11 @@ export class MlxBackend implements Backend {
       logitBias: options.logitBias,
     });
     for (const p of processors) p.prompt?.(promptIds);
+    // The constraint runs after the penalties, so its -inf mask is final.
+    if (structured.processor) processors.push(structured.processor);
+    // Tool calls are parsed out of the text unless the request said toolChoice 'none'.
+    const toolStream = structured.tools && structured.tools.mode !== 'none' ? new ToolCallStream(this.structured.format) : undefined;
+    const toolCalls: ToolCall[] = [];
     const detokenizer = tokenizer.createStreamingDetokenizer({ skipSpecialTokens: true });
     const stopper = new StopMatcher(options.stop);
     const eos = new Set(options.ignoreEos ? [] : config.eosTokenIds);
@@ -169,6 +201,23 @@ export class MlxBackend implements Backend {
     let matchedStop = false;
     let pendingIds: number[] = [];
     let pendingLogprobs: TokenLogprob[] = [];
+    // Text and tool calls as stream events; token ids and logprobs ride on the next text event.
+    const pieceEvents = function* (pieces: readonly ToolStreamPiece[]): Generator<GenerateEvent> {
+      for (const piece of pieces) {
+        if (piece.type === 'text') {
+          text += piece.text;
+          yield { type: 'text', text: piece.text, tokenIds: pendingIds, ...(options.logprobs ? { logprobs: pendingLogprobs } : {}) };
+          pendingIds = [];
+          pendingLogprobs = [];
+        } else {
+          const index = toolCalls.length;
+          const call: ToolCall = { id: toolCallId(index), type: 'function', function: { name: piece.call.name, arguments: piece.call.arguments } };
+          toolCalls.push(call);
+          yield { type: 'tool-call-delta', index, id: call.id, name: call.function.name, argumentsDelta: '' };
+          yield { type: 'tool-call-delta', index, argumentsDelta: call.function.arguments };
+        }
+      }
+    };
     const tokens = generateTokens(lease.suffix, {
       model,
       cache: this.prefix.caches,
@@ -197,15 +246,11 @@ export class MlxBackend implements Backend {
           pendingLogprobs.push(entry);
           logprobs.push(entry);
         }
-        // An id beyond the tokenizer's vocabulary (a model whose embedding has spare rows) has no text.
-        const delta = token.id < tokenizer.vocabSize ? detokenizer.push(token.id) : '';
+        // An id beyond the tokenizer's vocabulary (a model whose embedding has spare rows) has no
+        // text; a tool-call marker token is text for the tool-call parser although it is special.
+        const delta = this.structured.markerIds.get(token.id) ?? (token.id < tokenizer.vocabSize ? detokenizer.push(token.id) : '');
         const { emit, stopped } = stopper.push(delta);
-        if (emit) {
-          text += emit;
-          yield { type: 'text', text: emit, tokenIds: pendingIds, ...(options.logprobs ? { logprobs: pendingLogprobs } : {}) };
-          pendingIds = [];
-          pendingLogprobs = [];
-        }
+        for (const event of pieceEvents(emit ? (toolStream ? toolStream.push(emit) : [{ type: 'text', text: emit }]) : [])) yield event;
         if (stopped) {
           finishReason = 'stop';
           matchedStop = true;
@@ -232,10 +277,9 @@ export class MlxBackend implements Backend {
     }
     // Text held back for a possible stop string (or an unfinished character) is released at the end.
     const tail = matchedStop ? '' : stopper.push(detokenizer.flush()).emit + stopper.flush();
-    if (tail) {
-      text += tail;
-      yield { type: 'text', text: tail, tokenIds: pendingIds, ...(options.logprobs ? { logprobs: pendingLogprobs } : {}) };
-    }
+    const tailPieces: ToolStreamPiece[] = toolStream ? [...(tail ? toolStream.push(tail) : []), ...toolStream.flush()] : tail ? [{ type: 'text', text: tail }] : [];
+    for (const event of pieceEvents(tailPieces)) yield event;
+    if (toolCalls.length > 0 && finishReason === 'stop') finishReason = 'tool_calls';
     const end = performance.now();
     const promptSeconds = ((firstTokenAt || end) - start) / 1000;
     const generationSeconds = (end - (firstTokenAt || end)) / 1000;
@@ -253,8 +297,9 @@ export class MlxBackend implements Backend {
         queueMs,
       },
       ...(options.logprobs ? { logprobs } : {}),
+      ...(toolCalls.length ? { toolCalls } : {}),
     };
-    yield { type: 'done', finishReason: result.finishReason, usage: result.usage, timings: result.timings };
+    yield { type: 'done', finishReason: result.finishReason, usage: result.usage, timings: result.timings, ...(toolCalls.length ? { toolCalls } : {}) };
     return result;
   }
 
@@ -273,6 +318,7 @@ export class MlxBackend implements Backend {
     this.queue.close();
     await this.queue.drained();
     this.prefix.dispose();
+    this.structured.dispose();
     this.loaded.dispose();
   }
 

@@ -17,9 +17,12 @@ export interface GrammarEngineOptions {
 /** JSON is generated on one line with Python's default separators: no runaway whitespace. */
 const jsonLayout = { anyWhitespace: false, indent: -1, separators: [', ', ': '] as [string, string] };
 
-function describeEngineError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+/** xgrammar's own diagnostic (`[FATAL] file:line: message`) without its source location. */
+function describeEngineError(module: XGrammar, error: unknown): string {
+  const printed = module.lastMessage;
+  module.lastMessage = undefined;
+  if (printed) return printed.replace(/^\[FATAL\]\s*\S+:\d+:\s*/, '');
+  return error instanceof Error ? error.message : String(error);
 }
 
 export class GrammarEngine implements Disposable {
@@ -87,20 +90,20 @@ export class GrammarEngine implements Disposable {
         try {
           return await this.compiler.compileJSONSchema(JSON.stringify(constraint.schema), anyWhitespace, indent, separators, true);
         } catch (error) {
-          throw new StructuredOutputError(`The JSON schema cannot be used for constrained decoding: ${describeEngineError(error)}`, 'unsupported', undefined, { cause: error });
+          throw new StructuredOutputError(`The JSON schema cannot be used for constrained decoding: ${describeEngineError(this.module, error)}`, 'unsupported', undefined, { cause: error });
         }
       }
       case 'grammar':
         try {
           return await this.compiler.compileGrammar(constraint.grammar);
         } catch (error) {
-          throw new StructuredOutputError(`The grammar does not parse: ${describeEngineError(error)}`, 'invalid', undefined, { cause: error });
+          throw new StructuredOutputError(`The grammar does not parse: ${describeEngineError(this.module, error)}`, 'invalid', undefined, { cause: error });
         }
       case 'structural_tag':
         try {
           return await this.compiler.compileStructuralTag({ type: 'structural_tag', format: constraint.format });
         } catch (error) {
-          throw new StructuredOutputError(`The tool-call format cannot be compiled: ${describeEngineError(error)}`, 'unsupported', undefined, { cause: error });
+          throw new StructuredOutputError(`The tool-call format cannot be compiled: ${describeEngineError(this.module, error)}`, 'unsupported', undefined, { cause: error });
         }
     }
   }

@@ -36,7 +36,7 @@ export class GrammarLogitsProcessor implements Disposable {
 
   /** Advances the grammar by a token the engine knows on the host. False if the grammar refuses it. */
   acceptToken(tokenId: number): boolean {
-    return this.matcher.acceptToken(tokenId);
+    return !this.matcher.isTerminated() && this.matcher.acceptToken(tokenId);
   }
 
   /** Records the token just sampled ([1]); it is read when the next mask is needed. */
@@ -55,11 +55,15 @@ export class GrammarLogitsProcessor implements Disposable {
       this.pending.dispose();
       this.pending = undefined;
       const start = performance.now();
+      // After a stop token the row is ending; the engine may still build one step past it.
+      if (this.matcher.isTerminated()) return logits;
       if (!this.matcher.acceptToken(token)) {
         throw new StructuredOutputError(`The grammar refused token ${token}, which its own mask should have excluded.`, 'invalid');
       }
       this.maskMilliseconds += performance.now() - start;
     }
+    // xgrammar aborts its WebAssembly module when asked for a mask after the end.
+    if (this.matcher.isTerminated()) return logits;
     const start = performance.now();
     this.module.fillNextTokenBitmask(this.matcher, this.bitmask);
     let everyToken = true;

@@ -86,4 +86,12 @@ export function checkJsonSchema(schema: unknown): asserts schema is Record<strin
     throw new StructuredOutputError(`The JSON schema is invalid at ${where}: ${error?.message ?? 'it does not match the JSON Schema meta-schema'}.`, 'invalid');
   }
   findUnsupported(body, '');
+  // Compiling resolves references and regular expressions, which the meta-schema cannot check.
+  try {
+    ajv.compile(body);
+  } catch (error) {
+    throw new StructuredOutputError(`The JSON schema is invalid: ${(error as Error).message}.`, 'invalid', undefined, { cause: error });
+  } finally {
+    ajv.removeSchema();
+  }
 }

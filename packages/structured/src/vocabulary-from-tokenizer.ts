@@ -21,9 +21,19 @@ function kindOf(tokenizer: TokenizerLike): VocabularyKind {
  * The vocabulary of `tokenizer` for logits of width `size`. Special tokens become '' so no
  * constraint lets them through; `stopTokenIds` are allowed once the grammar is complete.
  */
-export function vocabularyFromTokenizer(tokenizer: TokenizerLike, size: number, stopTokenIds: readonly number[]): TokenVocabulary {
+export function vocabularyFromTokenizer(
+  tokenizer: TokenizerLike,
+  size: number,
+  stopTokenIds: readonly number[],
+  /** Special tokens a constraint may produce all the same (tool-call markers such as `[TOOL_CALLS]`). */
+  keepSpecialTokens: readonly string[] = [],
+): TokenVocabulary {
   const count = Math.min(tokenizer.vocabSize, size);
+  const keep = new Set(keepSpecialTokens);
   const tokens: string[] = new Array(count);
-  for (let id = 0; id < count; id++) tokens[id] = tokenizer.isSpecialToken(id) ? '' : (tokenizer.idToToken(id) ?? '');
+  for (let id = 0; id < count; id++) {
+    const token = tokenizer.idToToken(id) ?? '';
+    tokens[id] = tokenizer.isSpecialToken(id) && !keep.has(token) ? '' : token;
+  }
   return { tokens, kind: kindOf(tokenizer), size, stopTokenIds: [...stopTokenIds] };
 }

@@ -13,7 +13,16 @@ export type XGrammarModule = typeof import('@mlc-ai/web-xgrammar');
 export interface XGrammar extends XGrammarModule {
   /** Writes the matcher's next-token bitmask into `out` (length ceil(vocabulary / 32)). */
   fillNextTokenBitmask(matcher: GrammarMatcher, out: Int32Array): void;
+  /**
+   * The engine's last diagnostic. xgrammar reports a bad grammar or schema by printing it and
+   * throwing a bare "Aborted()"; we keep the printed line to put it in our error instead.
+   */
+  lastMessage?: string;
 }
+
+/** The WebAssembly module is started with its diagnostics captured rather than printed. */
+const startup = 'binding = await Module();';
+const capturedStartup = "binding = await Module({ printErr: (text) => { if (!text.startsWith('Aborted')) exports.lastMessage = text; } });";
 
 /** The bundle's last statement; our helper is inserted before it, inside the bundle's scope. */
 const anchor = 'exports.default = index;';
@@ -33,7 +42,8 @@ function load(): XGrammar {
   const module = { exports: {} as Record<string, unknown> };
   // The bundle is a pinned dependency, run with CommonJS's module variables; its one dynamic
   // import (Node's 'module') becomes a require, since code run by Function cannot import.
-  const patched = source.replace(anchor, helper + anchor).replace("await import('module')", "require('module')");
+  if (!source.includes(startup)) throw new Error(`@mlc-ai/web-xgrammar at ${file} is not the build this package was written for (0.1.27).`);
+  const patched = source.replace(anchor, helper + anchor).replace("await import('module')", "require('module')").replace(startup, capturedStartup);
   new Function('exports', 'module', 'require', '__filename', '__dirname', patched)(module.exports, module, require, file, dirname(file));
   return module.exports as unknown as XGrammar;
 }
