@@ -54,9 +54,9 @@ describe('response_format', () => {
   it('json_object gives a JSON object', async () => {
     const completion = await client.chat.completions.create({
       model: modelId,
-      messages: [{ role: 'user', content: 'Give the colour and size of an apple as a JSON object.' }],
+      messages: [{ role: 'user', content: 'A JSON object with the keys "a" and "b".' }],
       response_format: { type: 'json_object' },
-      max_tokens: 80,
+      max_tokens: 64,
     });
     expect(completion.choices[0].finish_reason).toBe('stop');
     const value = JSON.parse(completion.choices[0].message.content!);

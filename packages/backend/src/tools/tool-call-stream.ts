@@ -34,6 +34,8 @@ function jsonObjectEnd(text: string, from: number): number {
 export class ToolCallStream {
   private buffer = '';
   private inCall = false;
+  /** Whitespace (and Llama's `;`) between a call and what follows is dropped, however it arrives. */
+  private afterCall = false;
 
   constructor(private readonly format: ToolCallFormat) {}
 
@@ -41,6 +43,11 @@ export class ToolCallStream {
     this.buffer += text;
     const pieces: ToolStreamPiece[] = [];
     for (;;) {
+      if (this.afterCall) {
+        this.buffer = this.buffer.replace(/^[\s;]+/, '');
+        if (this.buffer === '') return pieces;
+        this.afterCall = false;
+      }
       if (!this.inCall) {
         const at = this.buffer.indexOf(this.format.syntax.trigger);
         if (at < 0) {
@@ -58,8 +65,9 @@ export class ToolCallStream {
       if (end < 0) return pieces;
       const call = this.format.parseCall(this.buffer.slice(0, end));
       pieces.push(call ? { type: 'call', call } : { type: 'text', text: this.buffer.slice(0, end) });
-      this.buffer = this.buffer.slice(end).replace(/^\s*(;\s*)?/, '');
+      this.buffer = this.buffer.slice(end);
       this.inCall = false;
+      this.afterCall = true;
     }
   }
 
@@ -68,6 +76,7 @@ export class ToolCallStream {
     const rest = this.buffer;
     this.buffer = '';
     this.inCall = false;
+    this.afterCall = false;
     return rest ? [{ type: 'text', text: rest }] : [];
   }
 
