@@ -76,7 +76,7 @@ describe('wrong values name the parameter', () => {
     ['logit_bias with a non-numeric key', { logit_bias: { abc: 1 } }, 'logit_bias'],
     ['logit_bias beyond the vocabulary', { logit_bias: { '999999999': 1 } }, 'logit_bias'],
     ['response_format of an unknown type', { response_format: { type: 'xml' } }, 'response_format'],
-    ['response_format json_schema without a name', { response_format: { type: 'json_schema', json_schema: { schema: { type: 'object' } } } }, 'response_format'],
+    ['response_format json_schema without a name', { response_format: { type: 'json_schema', json_schema: { schema: { type: 'object' } } } }, 'response_format.json_schema'],
     ['an empty tools list', { tools: [] }, 'tools'],
     ['tool_choice without tools', { tool_choice: 'required' }, 'tool_choice'],
     ['tool_choice naming an unknown function', { tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'g' } } }, 'tool_choice'],

@@ -48,11 +48,14 @@ export function promptedToolInstructions(tools: readonly ToolDefinition[], forma
 
 function promptedMessages(messages: readonly Message[], tools: readonly ToolDefinition[] | undefined, format: ToolCallFormat): ChatMessage[] {
   const out: ChatMessage[] = [];
-  const push = (role: string, content: string) => {
+  // Consecutive tool results become one user turn (templates like Gemma's need roles to
+  // alternate); other messages are passed as they are, so the template still checks them.
+  let lastWasToolResult = false;
+  const push = (role: string, content: string, toolResult = false) => {
     const last = out[out.length - 1];
-    // Tool results become user turns; templates like Gemma's need roles to alternate.
-    if (last && last.role === role && role !== 'system') last.content = `${last.content as string}\n\n${content}`;
+    if (toolResult && lastWasToolResult && last) last.content = `${last.content as string}\n${content}`;
     else out.push({ role, content });
+    lastWasToolResult = toolResult;
   };
   if (tools?.length) {
     const instructions = promptedToolInstructions(tools, format);
@@ -62,7 +65,7 @@ function promptedMessages(messages: readonly Message[], tools: readonly ToolDefi
   messages.forEach((message, i) => {
     if (i === 0 && message.role === 'system' && tools?.length) return;
     if (message.role === 'tool') {
-      push('user', `<tool_response>${JSON.stringify({ name: message.name ?? '', content: messageText(message.content) })}</tool_response>`);
+      push('user', `<tool_response>${JSON.stringify({ name: message.name ?? '', content: messageText(message.content) })}</tool_response>`, true);
     } else if (message.role === 'assistant' && message.toolCalls?.length) {
       const calls = message.toolCalls.map((call) => `${format.syntax.begin(call.function.name)}${call.function.arguments.trim() || '{}'}${format.syntax.end}`);
       const text = messageText(message.content);
