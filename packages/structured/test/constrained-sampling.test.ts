@@ -4,7 +4,7 @@ import * as mx from '@mlx-ts/core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tokenizer } from '@mlx-ts/tokenizer';
-import { type Constraint, GrammarEngine, vocabularyFromTokenizer } from '../src/index.js';
+import { type Constraint, GrammarEngine, type ToolCallSyntax, toolCallConstraint, vocabularyFromTokenizer } from '../src/index.js';
 import { gemma, gemmaTokenizer } from './helpers.js';
 
 let tokenizer: Tokenizer;
@@ -84,6 +84,24 @@ describe('constrained sampling on random logits', () => {
       const { text, stopped } = await sample({ type: 'grammar', grammar }, seed);
       expect(stopped).toBe(true);
       expect(text).toMatch(/^(yes|no|maybe [0-9])$/);
+    }
+  });
+
+  it('tool calls, required: only calls, each naming a function and matching its parameters', async () => {
+    const syntax: ToolCallSyntax = { trigger: '<tool_call>', begin: (name) => `<tool_call>{"name": "${name}", "arguments": `, end: '}</tool_call>', separator: '\n' };
+    const functions = [
+      { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 8 } }, required: ['city'], additionalProperties: false } },
+      { name: 'get_time', parameters: { type: 'object', properties: { zone: { enum: ['utc', 'cet'] } }, required: ['zone'], additionalProperties: false } },
+    ];
+    const validators = Object.fromEntries(functions.map((fn) => [fn.name, new Ajv2020({ strict: false }).compile(fn.parameters)]));
+    for (let seed = 30; seed < 33; seed++) {
+      const { text, stopped } = await sample(toolCallConstraint(functions, syntax, { mode: 'required', parallel: false }), seed);
+      expect(stopped, text).toBe(true);
+      const match = /^<tool_call>(.*)<\/tool_call>$/s.exec(text);
+      expect(match, text).not.toBeNull();
+      const call = JSON.parse(match![1]!) as { name: string; arguments: unknown };
+      expect(Object.keys(validators)).toContain(call.name);
+      expect(validators[call.name]!(call.arguments), text).toBe(true);
     }
   });
 });
