@@ -6,7 +6,6 @@ import { type LoadedModel, type LoadModelOptions, loadModel } from '@mlx-ts/mode
 import { type LogitsProcessor, makeLogitsProcessors, makeSampler } from '@mlx-ts/sample';
 import type { Tokenizer } from '@mlx-ts/tokenizer';
 import { BackendClosedError, InvalidRequestError } from './errors.js';
-import { messageText } from './message-text.js';
 import { PrefixCache } from './prefix-cache.js';
 import { RequestQueue } from './request-queue.js';
 import { StopMatcher } from './stop-matcher.js';
@@ -129,7 +128,8 @@ export class MlxBackend implements Backend {
 
   async *stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult> {
     if (this.closed) throw new BackendClosedError();
-    const { prompt: _p, messages: _m, responseFormat, grammar, tools, toolChoice, parallelToolCalls, ...rest } = request as GenerateRequest & { prompt?: unknown; messages?: unknown };
+    // Structured-output and tool options are checked by toolPlan / requestConstraint below.
+    const { prompt: _p, messages: _m, responseFormat: _f, grammar, tools: _t, toolChoice: _c, parallelToolCalls: _l, ...rest } = request as GenerateRequest & { prompt?: unknown; messages?: unknown };
     const config = this.loaded.config;
     const options = resolveOptions(rest, { maxTokens: this.options.defaultMaxTokens ?? 512, vocabSize: config.vocabSize });
     const promptIds = this.promptIds(request);
@@ -147,7 +147,7 @@ export class MlxBackend implements Backend {
     // fails fast and compiling never holds the model.
     const plan = toolPlan(request);
     const constraint = requestConstraint(request, plan, this.structured.format);
-    const param = plan?.mode === 'required' || (constraint?.type === 'structural_tag') ? 'tools' : grammar !== undefined ? 'grammar' : 'responseFormat';
+    const param = constraint?.type === 'structural_tag' ? 'tools' : grammar !== undefined ? 'grammar' : 'responseFormat';
     const constrained = constraint ? await this.structured.processor(constraint, param) : undefined;
     const queuedAt = performance.now();
     try {
