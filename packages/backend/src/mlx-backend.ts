@@ -9,9 +9,9 @@ import { BatchScheduler, type SchedulerCounters, type SubmittedRequest } from '.
 import type { Sequence } from './engine/sequence.js';
 import type { GeneratedToken } from './engine/token-channel.js';
 import { BackendClosedError, InvalidRequestError } from './errors.js';
-import { messageText } from './message-text.js';
 import { StopMatcher } from './stop-matcher.js';
-import type { Backend, FinishReason, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message, TokenLogprob } from './types.js';
+import { StructuredOutput, type ToolPlan, ToolCallStream, type ToolStreamPiece, requestConstraint, templateInput, toolCallId, toolPlan } from './tools/index.js';
+import type { Backend, FinishReason, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message, TokenLogprob, ToolCall } from './types.js';
 import { type ResolvedOptions, resolveOptions } from './validate-options.js';
 
 export interface MlxBackendOptions extends LoadModelOptions {
@@ -49,13 +49,20 @@ export interface EngineStats extends SchedulerCounters {
 /** Called once per finished row (for latency metrics). */
 export type RequestObserver = (timing: { ttftMs: number; interTokenMs: number[]; promptTokens: number; completionTokens: number }) => void;
 
-const roles = new Set(['system', 'user', 'assistant']);
+const roles = new Set(['system', 'user', 'assistant', 'tool']);
+
+function validContent(message: Message): boolean {
+  const content = message.content;
+  if (typeof content === 'string') return true;
+  if (content === null) return message.role === 'assistant' && (message.toolCalls?.length ?? 0) > 0;
+  return Array.isArray(content) && content.every((part) => part?.type === 'text' && typeof part.text === 'string');
+}
 
 function checkMessages(messages: unknown): asserts messages is readonly Message[] {
   if (!Array.isArray(messages) || messages.length === 0) throw new InvalidRequestError('messages must be a non-empty list', 'messages');
   messages.forEach((m, i) => {
-    if (typeof m !== 'object' || m === null || !roles.has((m as Message).role) || typeof (m as Message).content !== 'string') {
-      throw new InvalidRequestError(`messages[${i}] must be { role: 'system' | 'user' | 'assistant', content: string }`, 'messages');
+    if (typeof m !== 'object' || m === null || !roles.has((m as Message).role) || !validContent(m as Message)) {
+      throw new InvalidRequestError(`messages[${i}] must be { role: 'system' | 'user' | 'assistant' | 'tool', content: string | text parts } (null only beside toolCalls)`, 'messages');
     }
   });
 }
@@ -64,6 +71,7 @@ export class MlxBackend implements Backend {
   readonly specificationVersion = 'v1' as const;
   readonly name: string;
   private readonly scheduler: BatchScheduler;
+  private readonly structured: StructuredOutput;
   private readonly observers = new Set<RequestObserver>();
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
@@ -73,6 +81,7 @@ export class MlxBackend implements Backend {
     private readonly options: MlxBackendOptions,
   ) {
     this.name = options.name ?? loaded.source;
+    this.structured = new StructuredOutput(loaded.tokenizer, loaded.config.vocabSize, loaded.config.eosTokenIds);
     this.scheduler = new BatchScheduler(loaded.model, {
       maxBatch: options.maxBatch,
       maxQueue: options.maxQueue,
@@ -139,11 +148,10 @@ export class MlxBackend implements Backend {
     const tokenizer = this.loaded.tokenizer;
     if ('messages' in request && request.messages !== undefined) {
       checkMessages(request.messages);
+      const plan = toolPlan(request);
+      const input = templateInput(request.messages, plan?.tools, this.structured.format);
       try {
-        return tokenizer.encodeChat(
-          request.messages.map((m) => ({ role: m.role, content: messageText(m.content) })),
-          { addGenerationPrompt: true },
-        );
+        return tokenizer.encodeChat(input.messages, { addGenerationPrompt: true, ...(input.tools ? { tools: input.tools } : {}) });
       } catch (error) {
         // The model's own template refused the conversation (e.g. roles out of order).
         throw new InvalidRequestError(`the chat template rejected these messages: ${(error as Error).message}`, 'messages');
@@ -156,8 +164,19 @@ export class MlxBackend implements Backend {
   }
 
   async *stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult> {
-    const [choice] = this.streamChoices(request, 1, signal);
-    return yield* choice;
+    if (this.closed) throw new BackendClosedError();
+    // Structured output: the constraint is compiled before the request joins the batch, so a bad
+    // schema fails fast and compiling never holds the model.
+    const plan = toolPlan(request);
+    const constraint = requestConstraint(request, plan, this.structured.format);
+    const param = constraint?.type === 'structural_tag' ? 'tools' : request.grammar !== undefined ? 'grammar' : 'responseFormat';
+    const constrained = constraint ? await this.structured.processor(constraint, param) : undefined;
+    try {
+      const [choice] = this.startChoices(request, 1, signal, { processor: constrained, tools: plan });
+      return yield* choice;
+    } finally {
+      constrained?.dispose();
+    }
   }
 
   /**
@@ -166,9 +185,26 @@ export class MlxBackend implements Backend {
    * `signal` stops them all.
    */
   streamChoices(request: GenerateRequest, n: number, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult>[] {
+    const plan = toolPlan(request);
+    if (n > 1 && (plan || requestConstraint(request, plan, this.structured.format))) {
+      throw new InvalidRequestError('n > 1 is not supported with responseFormat, grammar or tools; make n requests instead', 'n');
+    }
+    return this.startChoices(request, n, signal, { tools: plan });
+  }
+
+  private startChoices(
+    request: GenerateRequest,
+    n: number,
+    signal: AbortSignal | undefined,
+    structured: { processor?: LogitsProcessor; tools?: ToolPlan },
+  ): AsyncGenerator<GenerateEvent, GenerateResult>[] {
     if (this.closed) throw new BackendClosedError();
     if (!Number.isInteger(n) || n < 1 || n > this.scheduler.maxBatch) throw new InvalidRequestError(`n must be an integer from 1 to ${this.scheduler.maxBatch} (the batch size)`, 'n');
-    const { prompt: _p, messages: _m, ...rest } = request as GenerateRequest & { prompt?: unknown; messages?: unknown };
+    // Structured-output and tool options were checked by toolPlan / requestConstraint.
+    const { prompt: _p, messages: _m, responseFormat: _f, grammar: _g, tools: _t, toolChoice: _c, parallelToolCalls: _l, ...rest } = request as GenerateRequest & {
+      prompt?: unknown;
+      messages?: unknown;
+    };
     const config = this.loaded.config;
     const options = resolveOptions(rest, { maxTokens: this.options.defaultMaxTokens ?? 512, vocabSize: config.vocabSize });
     const promptIds = this.promptIds(request);
@@ -195,6 +231,8 @@ export class MlxBackend implements Backend {
           logitBias: options.logitBias,
         }),
         ...(this.options.logitsProcessors?.(rest, promptIds) ?? []),
+        // The constraint runs after the penalties, so its -inf mask is final.
+        ...(structured.processor ? [structured.processor] : []),
       ],
       maxTokens,
       eos,
@@ -209,7 +247,7 @@ export class MlxBackend implements Backend {
     const closeOne = () => {
       if (--open === 0) signal?.removeEventListener('abort', onAbort);
     };
-    return submitted.sequences.map((sequence) => this.consume(sequence, submitted, promptIds, options, start, signal, closeOne));
+    return submitted.sequences.map((sequence) => this.consume(sequence, submitted, promptIds, options, start, signal, closeOne, structured.tools));
   }
 
   private async *consume(
@@ -220,8 +258,12 @@ export class MlxBackend implements Backend {
     start: number,
     signal: AbortSignal | undefined,
     closeOne: () => void,
+    tools: ToolPlan | undefined,
   ): AsyncGenerator<GenerateEvent, GenerateResult> {
     const { tokenizer } = this.loaded;
+    // Tool calls are parsed out of the text unless the request said toolChoice 'none'.
+    const toolStream = tools && tools.mode !== 'none' ? new ToolCallStream(this.structured.format) : undefined;
+    const toolCalls: ToolCall[] = [];
     const detokenizer = tokenizer.createStreamingDetokenizer({ skipSpecialTokens: true });
     const stopper = new StopMatcher(options.stop);
     const completion: number[] = [];
@@ -233,6 +275,23 @@ export class MlxBackend implements Backend {
     let pendingIds: number[] = [];
     let pendingLogprobs: TokenLogprob[] = [];
     let finished = false;
+    // Text and tool calls as stream events; token ids and logprobs ride on the next text event.
+    const pieceEvents = function* (pieces: readonly ToolStreamPiece[]): Generator<GenerateEvent> {
+      for (const piece of pieces) {
+        if (piece.type === 'text') {
+          text += piece.text;
+          yield { type: 'text', text: piece.text, tokenIds: pendingIds, ...(options.logprobs ? { logprobs: pendingLogprobs } : {}) };
+          pendingIds = [];
+          pendingLogprobs = [];
+        } else {
+          const index = toolCalls.length;
+          const call: ToolCall = { id: toolCallId(index), type: 'function', function: { name: piece.call.name, arguments: piece.call.arguments } };
+          toolCalls.push(call);
+          yield { type: 'tool-call-delta', index, id: call.id, name: call.function.name, argumentsDelta: '' };
+          yield { type: 'tool-call-delta', index, argumentsDelta: call.function.arguments };
+        }
+      }
+    };
     try {
       for await (const token of sequence.channel) {
         tokenTimes.push(performance.now());
@@ -243,15 +302,11 @@ export class MlxBackend implements Backend {
           pendingLogprobs.push(entry);
           logprobs.push(entry);
         }
-        // An id beyond the tokenizer's vocabulary (a model whose embedding has spare rows) has no text.
-        const delta = token.id < tokenizer.vocabSize ? detokenizer.push(token.id) : '';
+        // An id beyond the tokenizer's vocabulary (a model whose embedding has spare rows) has no
+        // text; a tool-call marker token is text for the tool-call parser although it is special.
+        const delta = this.structured.markerIds.get(token.id) ?? (token.id < tokenizer.vocabSize ? detokenizer.push(token.id) : '');
         const { emit, stopped } = stopper.push(delta);
-        if (emit) {
-          text += emit;
-          yield { type: 'text', text: emit, tokenIds: pendingIds, ...(options.logprobs ? { logprobs: pendingLogprobs } : {}) };
-          pendingIds = [];
-          pendingLogprobs = [];
-        }
+        for (const event of pieceEvents(emit ? (toolStream ? toolStream.push(emit) : [{ type: 'text', text: emit }]) : [])) yield event;
         if (stopped) {
           finishReason = 'stop';
           matchedStop = true;
@@ -274,10 +329,9 @@ export class MlxBackend implements Backend {
     const { cachedTokens, queueMs } = await submitted.started;
     // Text held back for a possible stop string (or an unfinished character) is released at the end.
     const tail = matchedStop ? '' : stopper.push(detokenizer.flush()).emit + stopper.flush();
-    if (tail) {
-      text += tail;
-      yield { type: 'text', text: tail, tokenIds: pendingIds, ...(options.logprobs ? { logprobs: pendingLogprobs } : {}) };
-    }
+    const tailPieces: ToolStreamPiece[] = toolStream ? [...(tail ? toolStream.push(tail) : []), ...toolStream.flush()] : tail ? [{ type: 'text', text: tail }] : [];
+    for (const event of pieceEvents(tailPieces)) yield event;
+    if (toolCalls.length > 0 && finishReason === 'stop') finishReason = 'tool_calls';
     const end = performance.now();
     const firstTokenAt = tokenTimes[0] ?? end;
     const promptSeconds = (firstTokenAt - start - queueMs) / 1000;
@@ -298,8 +352,9 @@ export class MlxBackend implements Backend {
         queueMs,
       },
       ...(options.logprobs ? { logprobs } : {}),
+      ...(toolCalls.length ? { toolCalls } : {}),
     };
-    yield { type: 'done', finishReason: result.finishReason, usage: result.usage, timings: result.timings };
+    yield { type: 'done', finishReason: result.finishReason, usage: result.usage, timings: result.timings, ...(toolCalls.length ? { toolCalls } : {}) };
     return result;
   }
 
@@ -316,6 +371,7 @@ export class MlxBackend implements Backend {
     if (this.closed) return;
     this.closed = true;
     await this.scheduler.close();
+    this.structured.dispose();
     this.loaded.dispose();
   }
 

@@ -31,7 +31,7 @@ async function run(id: number, request: Parameters<MlxBackend['stream']>[0]): Pr
         break;
       }
       // The final result arrives with 'end'; the 'done' event would only repeat it.
-      if (next.value.type === 'text') send({ type: 'event', id, event: next.value });
+      if (next.value.type !== 'done') send({ type: 'event', id, event: next.value });
     }
   } catch (error) {
     send({ type: 'error', id, error: serialize(error) });

@@ -6,7 +6,12 @@ import type { Backend, GenerateOptions, GenerateRequest, GenerateResult, Message
 export type GenerationInput = { messages: readonly Message[] } | { prompt: string | readonly number[] };
 
 /** A backend stream event of one choice; the last one of each choice carries the whole result. */
-export type ChoiceEvent = { index: number; choiceOfPrompt: number } & (TextEvent | ToolCallDeltaEvent | ({ type: 'done' } & GenerateResult));
+export type ChoiceEvent = { index: number; choiceOfPrompt: number } & (
+  | TextEvent
+  // The call's own index (within the choice) moves to callIndex; `index` is the choice's.
+  | (Omit<ToolCallDeltaEvent, 'index'> & { callIndex: number })
+  | ({ type: 'done' } & GenerateResult)
+);
 
 export async function* generateChoices(
   backend: Backend,
@@ -29,7 +34,8 @@ export async function* generateChoices(
           yield { index, choiceOfPrompt: choice, type: 'done', ...next.value };
           break;
         }
-        if (next.value.type !== 'done') yield { index, choiceOfPrompt: choice, ...next.value };
+        if (next.value.type === 'tool-call-delta') yield { ...next.value, callIndex: next.value.index, index, choiceOfPrompt: choice };
+        else if (next.value.type !== 'done') yield { index, choiceOfPrompt: choice, ...next.value };
       }
     }
   }

@@ -92,7 +92,7 @@ async function collect(
     results[event.index] = event;
     addUsage(usage, event, event.choiceOfPrompt);
   }
-  const choices = results.map((result, index) => format.fullChoice(index, result.text, job.options.logprobs ? (result.logprobs ?? []) : undefined, result.finishReason));
+  const choices = results.map((result, index) => format.fullChoice(index, result.text, job.options.logprobs ? (result.logprobs ?? []) : undefined, result.finishReason, result.toolCalls));
   return { ...response, object: format.object, choices, usage: usageObject(usage) };
 }
 
@@ -125,6 +125,8 @@ async function stream(
         const offset = offsets.get(event.index) ?? 0;
         if (event.text || event.logprobs?.length) await send(format.deltaChoice(event.index, event.text, event.logprobs, offset));
         offsets.set(event.index, offset + event.text.length);
+      } else if (event.type === 'tool-call-delta') {
+        if (format.toolCallDelta) await send(format.toolCallDelta(event.index, event));
       } else if (event.type === 'done') {
         checkNotStopped(event, signal);
         addUsage(usage, event, event.choiceOfPrompt);

@@ -1,7 +1,7 @@
 // Validates an OpenAI request body against its schema and maps it to the backend's camelCase
 // GenerateOptions. Every rejection is an OpenAIError(400) whose `param` names the culprit.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { GenerateOptions, Message } from '@mlx-ts/spec';
+import type { GenerateOptions, Message, ToolCall, ToolChoice, ToolDefinition } from '@mlx-ts/spec';
 import { OpenAIError } from './openai-error.js';
 import { chatCompletionSchema, completionSchema, defaultLimits, parameterRules, type RequestLimits } from './schemas.js';
 
@@ -48,6 +48,7 @@ export class RequestParser {
       options.logprobs = true;
       options.topLogprobs = (request.top_logprobs as number | null | undefined) ?? 0;
     }
+    Object.assign(options, structuredOptions(request), toolOptions(request));
     const messages = (request.messages as RawMessage[]).map(toMessage);
     return { ...common(request), messages, options };
   }
@@ -59,6 +60,7 @@ export class RequestParser {
       throw OpenAIError.invalidRequest(`best_of must equal n (${n}): this server returns every candidate it generates.`, 'best_of');
     }
     const options = samplingOptions(request, (request.max_tokens as number | null | undefined) ?? completionDefaultMaxTokens);
+    Object.assign(options, structuredOptions(request));
     if (request.logprobs != null) {
       options.logprobs = true;
       options.topLogprobs = request.logprobs as number;
@@ -75,15 +77,61 @@ export class RequestParser {
 type RawRequest = Record<string, unknown>;
 
 interface RawMessage {
-  role: 'system' | 'developer' | 'user' | 'assistant';
-  content: string | { type: 'text'; text: string }[];
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+  content?: string | { type: 'text'; text: string }[] | null;
+  name?: string;
+  tool_calls?: ToolCall[];
+  tool_call_id?: string;
 }
 
-function toMessage(message: RawMessage): Message {
+function toMessage(message: RawMessage, index: number): Message {
   // OpenAI's newer "developer" role plays the part the system role plays in chat templates.
   const role = message.role === 'developer' ? 'system' : message.role;
-  const content = typeof message.content === 'string' ? message.content : message.content.map((part) => part.text).join('\n');
-  return { role, content };
+  const at = `messages[${index}]`;
+  if (message.tool_calls !== undefined && role !== 'assistant') {
+    throw OpenAIError.invalidRequest(`Invalid parameter: '${at}.tool_calls' is only allowed on assistant messages.`, `${at}.tool_calls`);
+  }
+  if (role === 'tool' && message.tool_call_id === undefined) {
+    throw OpenAIError.invalidRequest(`Missing required parameter: '${at}.tool_call_id'; a tool message answers the call with that id.`, `${at}.tool_call_id`, 'missing_required_parameter');
+  }
+  if ((message.content === undefined || message.content === null) && !(role === 'assistant' && message.tool_calls)) {
+    throw OpenAIError.invalidRequest(`Missing required parameter: '${at}.content'; only an assistant message with tool_calls may leave it null.`, `${at}.content`, 'missing_required_parameter');
+  }
+  const content = message.content == null ? null : typeof message.content === 'string' ? message.content : message.content.map((part) => part.text).join('\n');
+  const out: Message = { role, content };
+  if (message.tool_calls) out.toolCalls = message.tool_calls;
+  if (message.tool_call_id !== undefined) out.toolCallId = message.tool_call_id;
+  if (message.name !== undefined && role === 'tool') out.name = message.name;
+  return out;
+}
+
+type RawResponseFormat = { type: 'text' } | { type: 'json_object' } | { type: 'json_schema'; json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean | null } };
+
+/** response_format → responseFormat; the schema itself is checked by the backend's engine. */
+function structuredOptions(request: RawRequest): Partial<GenerateOptions> {
+  const format = request.response_format as RawResponseFormat | null | undefined;
+  if (format == null || format.type === 'text') return {};
+  if (format.type === 'json_object') return { responseFormat: { type: 'json_object' } };
+  const { name, schema, strict } = format.json_schema;
+  // OpenAI allows a json_schema without a schema: any JSON object then.
+  return { responseFormat: { type: 'json_schema', schema: schema ?? { type: 'object' }, name, ...(strict == null ? {} : { strict }) } };
+}
+
+function toolOptions(request: RawRequest): Partial<GenerateOptions> {
+  const options: Partial<GenerateOptions> = {};
+  if (request.tools != null) options.tools = request.tools as ToolDefinition[];
+  if (request.tool_choice != null) {
+    if (request.tools == null && request.tool_choice !== 'none') {
+      throw OpenAIError.invalidRequest("Invalid value for 'tool_choice': it is only allowed when 'tools' are given.", 'tool_choice');
+    }
+    const choice = request.tool_choice as ToolChoice;
+    if (typeof choice === 'object' && !(request.tools as ToolDefinition[]).some((tool) => tool.function.name === choice.function.name)) {
+      throw OpenAIError.invalidRequest(`Invalid value for 'tool_choice': the function '${choice.function.name}' is not in 'tools'.`, 'tool_choice');
+    }
+    options.toolChoice = choice;
+  }
+  if (request.parallel_tool_calls != null) options.parallelToolCalls = request.parallel_tool_calls as boolean;
+  return options;
 }
 
 function common(request: RawRequest): CommonRequest & { options: GenerateOptions } {

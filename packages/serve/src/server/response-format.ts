@@ -1,6 +1,9 @@
 // The two OpenAI response dialects: chat.completion(.chunk) and text_completion. A route drives
 // generation once; a ResponseFormat turns its events into the endpoint's exact JSON shapes.
-import type { FinishReason, TokenLogprob, Usage } from '@mlx-ts/spec';
+import type { FinishReason, TokenLogprob, ToolCall, ToolCallDeltaEvent, Usage } from '@mlx-ts/spec';
+
+/** A tool-call delta of one choice; `callIndex` is the call's index within the choice. */
+export type ChoiceToolCallDelta = Omit<ToolCallDeltaEvent, 'index'> & { callIndex: number };
 
 export interface OpenAIUsage {
   prompt_tokens: number;
@@ -19,8 +22,8 @@ export function usageObject(usage: Usage): OpenAIUsage {
 }
 
 /** 'abort' only reaches a client when the server stops a request while draining; OpenAI has no such reason. */
-export function openAIFinishReason(reason: FinishReason): 'stop' | 'length' {
-  return reason === 'length' ? 'length' : 'stop';
+export function openAIFinishReason(reason: FinishReason): 'stop' | 'length' | 'tool_calls' {
+  return reason === 'length' || reason === 'tool_calls' ? reason : 'stop';
 }
 
 export interface ResponseFormat {
@@ -32,7 +35,9 @@ export interface ResponseFormat {
   /** A streamed piece of text; `offset` is the character position of `text` within the choice. */
   deltaChoice(index: number, text: string, logprobs: TokenLogprob[] | undefined, offset: number): Record<string, unknown>;
   finishDelta(index: number, reason: FinishReason): Record<string, unknown>;
-  fullChoice(index: number, text: string, logprobs: TokenLogprob[] | undefined, reason: FinishReason): Record<string, unknown>;
+  /** A streamed piece of a tool call (chat only). */
+  toolCallDelta?(index: number, event: ChoiceToolCallDelta): Record<string, unknown>;
+  fullChoice(index: number, text: string, logprobs: TokenLogprob[] | undefined, reason: FinishReason, toolCalls?: ToolCall[]): Record<string, unknown>;
 }
 
 function bytes(token: string): number[] {
@@ -59,9 +64,28 @@ export const chatFormat: ResponseFormat = {
   openingDelta: (index) => ({ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }),
   deltaChoice: (index, text, logprobs) => ({ index, delta: { content: text }, logprobs: chatLogprobs(logprobs), finish_reason: null }),
   finishDelta: (index, reason) => ({ index, delta: {}, logprobs: null, finish_reason: openAIFinishReason(reason) }),
-  fullChoice: (index, text, logprobs, reason) => ({
+  // OpenAI's shape: the first delta of a call has its id, type and name with empty arguments; later ones only argument text.
+  toolCallDelta: (index, event) => ({
     index,
-    message: { role: 'assistant', content: text, refusal: null },
+    delta: {
+      tool_calls: [
+        event.id !== undefined
+          ? { index: event.callIndex, id: event.id, type: 'function', function: { name: event.name ?? '', arguments: event.argumentsDelta } }
+          : { index: event.callIndex, function: { arguments: event.argumentsDelta } },
+      ],
+    },
+    logprobs: null,
+    finish_reason: null,
+  }),
+  fullChoice: (index, text, logprobs, reason, toolCalls) => ({
+    index,
+    message: {
+      role: 'assistant',
+      // With tool calls and no other text, content is null as in OpenAI's responses.
+      content: toolCalls?.length && text.trim() === '' ? null : text,
+      refusal: null,
+      ...(toolCalls?.length ? { tool_calls: toolCalls } : {}),
+    },
     logprobs: chatLogprobs(logprobs),
     finish_reason: openAIFinishReason(reason),
   }),

@@ -65,15 +65,99 @@ const textPart: Schema = {
   properties: { type: { const: 'text' }, text: { type: 'string' } },
 };
 
-const message: Schema = {
+const toolCall: Schema = {
   type: 'object',
-  required: ['role', 'content'],
+  required: ['id', 'type', 'function'],
   additionalProperties: false,
   properties: {
-    role: { enum: ['system', 'developer', 'user', 'assistant'] },
-    content: { anyOf: [{ type: 'string' }, { type: 'array', minItems: 1, items: textPart }] },
-    name: { type: 'string', maxLength: 256 },
+    id: { type: 'string', minLength: 1, maxLength: 256 },
+    type: { const: 'function' },
+    function: {
+      type: 'object',
+      required: ['name', 'arguments'],
+      additionalProperties: false,
+      properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, arguments: { type: 'string' } },
+    },
   },
+};
+
+// Which fields go with which role (tool_calls on assistants, tool_call_id on tool results) is
+// checked when the message is mapped, so the error can name the field.
+const message: Schema = {
+  type: 'object',
+  required: ['role'],
+  additionalProperties: false,
+  properties: {
+    role: { enum: ['system', 'developer', 'user', 'assistant', 'tool'] },
+    content: { anyOf: [{ type: 'string' }, { type: 'array', minItems: 1, items: textPart }, { type: 'null' }] },
+    name: { type: 'string', maxLength: 256 },
+    tool_calls: { type: 'array', minItems: 1, maxItems: 128, items: toolCall },
+    tool_call_id: { type: 'string', minLength: 1, maxLength: 256 },
+    // Sent back by clients that echo an assistant message as they received it.
+    refusal: { type: 'null' },
+  },
+};
+
+/** JSON Schema itself is checked by the structured-output engine, which names what is wrong. */
+const responseFormat: Schema = {
+  oneOf: [
+    { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'text' } } },
+    { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'json_object' } } },
+    {
+      type: 'object',
+      required: ['type', 'json_schema'],
+      additionalProperties: false,
+      properties: {
+        type: { const: 'json_schema' },
+        json_schema: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' },
+            description: { type: 'string' },
+            schema: { type: 'object' },
+            strict: nullable({ type: 'boolean' }),
+          },
+        },
+      },
+    },
+  ],
+};
+
+const tool: Schema = {
+  type: 'object',
+  required: ['type', 'function'],
+  additionalProperties: false,
+  properties: {
+    type: { const: 'function' },
+    function: {
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' },
+        description: { type: 'string' },
+        parameters: { type: 'object' },
+        strict: nullable({ type: 'boolean' }),
+      },
+    },
+  },
+};
+
+const toolChoice: Schema = {
+  anyOf: [
+    { enum: ['none', 'auto', 'required'] },
+    {
+      type: 'object',
+      required: ['type', 'function'],
+      additionalProperties: false,
+      properties: {
+        type: { const: 'function' },
+        function: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1 } } },
+      },
+    },
+  ],
 };
 
 export function chatCompletionSchema(limits: RequestLimits): Schema {
@@ -87,8 +171,10 @@ export function chatCompletionSchema(limits: RequestLimits): Schema {
       max_completion_tokens: nullable({ type: 'integer', minimum: 1, maximum: limits.maxTokens }),
       logprobs: nullable({ type: 'boolean' }),
       top_logprobs: nullable({ type: 'integer', minimum: 0, maximum: 20 }),
-      // Plain text is the only format this server produces; asking for it explicitly is fine.
-      response_format: nullable({ type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'text' } } }),
+      response_format: nullable(responseFormat),
+      tools: nullable({ type: 'array', minItems: 1, maxItems: 128, items: tool }),
+      tool_choice: nullable(toolChoice),
+      parallel_tool_calls: nullable({ type: 'boolean' }),
     },
   };
 }
@@ -113,6 +199,7 @@ export function completionSchema(limits: RequestLimits): Schema {
       echo: nullable({ const: false }),
       best_of: nullable({ type: 'integer', minimum: 1, maximum: limits.maxChoices }),
       suffix: { type: 'null' },
+      response_format: nullable(responseFormat),
     },
   };
 }
@@ -120,7 +207,7 @@ export function completionSchema(limits: RequestLimits): Schema {
 /** What each parameter must be, in words, for error messages. */
 export const parameterRules: Record<string, string> = {
   model: 'a non-empty string naming a model from GET /v1/models',
-  messages: "a non-empty list of { role: 'system' | 'developer' | 'user' | 'assistant', content: string | [{ type: 'text', text }] }",
+  messages: "a non-empty list of { role: 'system' | 'developer' | 'user' | 'assistant' | 'tool', content: string | [{ type: 'text', text }] } (assistants may add tool_calls, tool results need tool_call_id)",
   prompt: 'a non-empty string, a list of strings, a list of token ids, or a list of token-id lists',
   temperature: 'a number from 0 to 2',
   top_p: 'a number greater than 0 and at most 1',
@@ -140,7 +227,10 @@ export const parameterRules: Record<string, string> = {
   repetition_penalty: 'a number greater than 0 and at most 10',
   logprobs: 'a boolean on /v1/chat/completions, an integer from 0 to 20 on /v1/completions',
   top_logprobs: 'an integer from 0 to 20, sent with logprobs: true',
-  response_format: "{ type: 'text' } (structured output is not supported)",
+  response_format: "{ type: 'text' }, { type: 'json_object' } or { type: 'json_schema', json_schema: { name, schema, strict? } }",
+  tools: "a non-empty list of { type: 'function', function: { name, description?, parameters? } } (names of letters, digits, _ or -)",
+  tool_choice: "'none', 'auto', 'required' or { type: 'function', function: { name } }",
+  parallel_tool_calls: 'a boolean',
   echo: 'false (echoing the prompt is not supported)',
   best_of: 'equal to n (extra candidates are not supported)',
   suffix: 'null (suffix insertion is not supported)',

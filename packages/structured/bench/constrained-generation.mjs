@@ -1,0 +1,95 @@
+// Constrained decoding cost, printed as JSON: the grammar engine's start-up on the model's
+// vocabulary, schema compile times, the host time per token to advance the grammar and fill the
+// mask, and generation tokens/s of Gemma 3 270M with and without a schema, alternated in one run.
+// Usage: node bench/constrained-generation.mjs [model folder] [tokens] (tokens 0: engine numbers only)
+// (the backend is imported from its build folder: it depends on this package, not the reverse).
+import { resolve } from 'node:path';
+import * as mx from '@mlx-ts/core';
+import { GrammarEngine, vocabularyFromTokenizer } from '../dist/index.js';
+import { MlxBackend } from '../../backend/dist/index.js';
+
+const modelPath = resolve(process.argv[2] || new URL('../../../.cache/models/gemma-3-270m-bf16', import.meta.url).pathname);
+const tokens = Number(process.argv[3] ?? 32);
+const rounds = 3;
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+const backend = await MlxBackend.load(modelPath, { dtype: 'float32' });
+const { tokenizer, config } = backend.loaded;
+
+let start = performance.now();
+const engine = await GrammarEngine.create(vocabularyFromTokenizer(tokenizer, config.vocabSize, config.eosTokenIds));
+const engineCreateMs = performance.now() - start;
+
+const schemas = {
+  small: { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer', minimum: 0, maximum: 120 } }, required: ['name', 'age'], additionalProperties: false },
+  nested: {
+    type: 'object',
+    properties: {
+      user: { type: 'object', properties: { id: { type: 'integer' }, tags: { type: 'array', items: { enum: ['a', 'b', 'c'] }, maxItems: 5 } }, required: ['id', 'tags'], additionalProperties: false },
+      note: { type: 'string', pattern: '^[a-z ]{1,40}$' },
+      score: { anyOf: [{ type: 'integer' }, { type: 'null' }] },
+    },
+    required: ['user', 'note', 'score'],
+    additionalProperties: false,
+  },
+  // Never complete before `tokens`: the long list keeps every run the same length.
+  longList: { type: 'array', items: { type: 'string', maxLength: 12 }, minItems: 1000 },
+};
+const compileMs = {};
+for (const [name, schema] of Object.entries(schemas)) {
+  start = performance.now();
+  await engine.compile({ type: 'json_schema', schema });
+  compileMs[name] = performance.now() - start;
+}
+start = performance.now();
+await engine.compile({ type: 'json_object' });
+compileMs.json_object = performance.now() - start;
+start = performance.now();
+await engine.compile({ type: 'json_schema', schema: schemas.nested });
+compileMs.nestedCached = performance.now() - start;
+
+// Host time per token: advance the grammar by one token of a valid document, fill the next mask.
+const document = '{"user": {"id": 4217, "tags": ["a", "c", "b"]}, "note": "a short note about the user", "score": null}';
+const ids = tokenizer.encode(document).filter((id) => id !== tokenizer.bosTokenId);
+const processor = await engine.createProcessor({ type: 'json_schema', schema: schemas.nested });
+const logits = mx.keep(mx.zeros([1, config.vocabSize], 'float32'));
+const stepMs = [];
+for (const id of ids) {
+  const before = processor.maskMilliseconds;
+  mx.tidy(() => mx.eval(processor.process(logits)));
+  stepMs.push(processor.maskMilliseconds - before);
+  if (!processor.acceptToken(id)) throw new Error(`the grammar refused token ${id} of the document`);
+}
+const maskPerToken = { tokens: ids.length, medianMs: median(stepMs), meanMs: stepMs.reduce((a, b) => a + b, 0) / stepMs.length, maxMs: Math.max(...stepMs) };
+processor.dispose();
+logits.dispose();
+engine.dispose();
+
+const prompt = 'A list of fruit names as JSON:\n';
+const runs = { free: [], constrained: [] };
+for (let round = 0; tokens > 0 && round < rounds; round++) {
+  const free = await backend.generate(prompt, { maxTokens: tokens, ignoreEos: true });
+  runs.free.push(free.timings.generationTokensPerSecond);
+  const constrained = await backend.generate(prompt, { maxTokens: tokens, responseFormat: { type: 'json_schema', schema: schemas.longList } });
+  if (constrained.usage.completionTokens !== tokens) throw new Error(`the constrained run stopped after ${constrained.usage.completionTokens} tokens`);
+  runs.constrained.push(constrained.timings.generationTokensPerSecond);
+}
+const free = tokens > 0 ? median(runs.free) : null;
+const constrained = tokens > 0 ? median(runs.constrained) : null;
+await backend.dispose();
+
+console.log(
+  JSON.stringify(
+    {
+      model: modelPath,
+      vocabularySize: config.vocabSize,
+      engine: '@mlc-ai/web-xgrammar 0.1.27 (WebAssembly)',
+      engineCreateMs,
+      compileMs,
+      maskPerToken,
+      generation: tokens > 0 ? { tokens, rounds, freeTokensPerSecond: free, constrainedTokensPerSecond: constrained, overheadPercent: (100 * (free - constrained)) / free, runs } : null,
+    },
+    null,
+    2,
+  ),
+);
