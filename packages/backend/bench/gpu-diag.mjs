@@ -31,7 +31,7 @@ mx.keep(token);
 await mx.asyncEval(token);
 const step = (t) => mx.tidy(() => mx.keep(mx.argmax(model.unembed(model.forward(mx.reshape(t, [1, 1]), cache)), -1)));
 for (let i = 0; i < 8; i++) { const next = step(token); await mx.asyncEval(next); token.dispose(); token = next; }
-let t = performance.now();
+const t = performance.now();
 let pending = mx.asyncEval(token);
 for (let i = 0; i < 100; i++) {
   const next = step(token);

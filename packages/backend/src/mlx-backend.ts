@@ -73,7 +73,6 @@ export class MlxBackend implements Backend {
   private readonly scheduler: BatchScheduler;
   private readonly structured: StructuredOutput;
   private readonly observers = new Set<RequestObserver>();
-  private readonly running = new Set<Promise<unknown>>();
   private closed = false;
 
   private constructor(

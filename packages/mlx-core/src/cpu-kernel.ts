@@ -2,7 +2,7 @@
 // quantized matmul as a scalar single-threaded loop; this one is vectorized (AVX2 + FMA when the
 // CPU has them, chosen at run time) and splits the output over a thread pool. quantizedMatmul
 // uses it automatically on the CPU; these functions call it directly and tune it.
-import { Array, wrap } from './array.js';
+import { type Array, wrap } from './array.js';
 import { native } from './native.js';
 import { handleOf } from './ops.js';
 

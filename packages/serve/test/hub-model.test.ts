@@ -73,7 +73,7 @@ describe('mlx-ts with a Hugging Face id', () => {
     const fresh = mkdtempSync(join(tmpdir(), 'mlx-ts-cli-hub-'));
     const { stdout } = await mlxTs(['generate', '--model', repo, ...prompt], { HF_HUB_CACHE: fresh, HF_ENDPOINT: hub.url, HF_HUB_OFFLINE: '0' });
     expect(stdout).toBe(fromFolder);
-    expect(hub.requests.some((request) => request.path.endsWith('/resolve/' + hub.commitOf(repo) + '/model.safetensors'))).toBe(true);
+    expect(hub.requests.some((request) => request.path.endsWith(`/resolve/${hub.commitOf(repo)}/model.safetensors`))).toBe(true);
   });
 
   it('offline and not cached: exit code 1 and a message that names the fix', async () => {

@@ -97,7 +97,7 @@ export class PrefixTrie implements Disposable {
     let node: Node | undefined = entry.node;
     node.entry = undefined;
     // Prune the branch up to the nearest node still in use.
-    while (node && node.parent && !node.entry && node.children.size === 0) {
+    while (node?.parent && !node.entry && node.children.size === 0) {
       node.parent.children.delete(node.token);
       node = node.parent;
     }

@@ -43,9 +43,15 @@ export class Sequence {
   /** Hands over a sampled token; ends the row on end-of-sequence or at max tokens. */
   deliver(token: GeneratedToken): void {
     if (this.finished) return;
-    if (this.cancelled) return this.end('cancel');
+    if (this.cancelled) {
+      this.end('cancel');
+      return;
+    }
     this.generated++;
-    if (this.settings.eos.has(token.id)) return this.end('stop');
+    if (this.settings.eos.has(token.id)) {
+      this.end('stop');
+      return;
+    }
     this.channel.push(token);
     if (this.generated >= this.settings.maxTokens) this.end('length');
   }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { resolveModelReference } from '@mlx-ts/models';
-import { BackendBusyError, BackendClosedError, InvalidRequestError } from '../errors.js';
+import { BackendClosedError, } from '../errors.js';
 import type { EngineStats, MlxBackendOptions } from '../mlx-backend.js';
 import type { Backend, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message } from '../types.js';
 import { deserializeError as deserialize, serializeError } from './error-transfer.js';

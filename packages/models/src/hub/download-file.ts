@@ -38,7 +38,7 @@ export async function downloadRepoFile(context: HubContext, download: FileDownlo
     download.onBytes(download.listed.size);
     return cache.linkSnapshotFile(commit, path, listedEtag);
   }
-  let info;
+  let info: FileDownloadInfoOutput | null;
   try {
     info = await fileDownloadInfo({ ...params, repo, path, revision: commit });
   } catch (error) {

@@ -1,6 +1,6 @@
 // The attention mask of one forward pass: from the layer's cache when there is one (it knows
 // the positions it holds and, batched, each row's), else causal over the L new tokens.
-import * as mx from '@mlx-ts/core';
+import type * as mx from '@mlx-ts/core';
 import { createCausalMask, type KVCache } from '@mlx-ts/cache';
 
 /** `window`: the layer attends to that many positions, itself included (sliding-window layers). */

@@ -24,8 +24,7 @@ export class GatedMlp {
 
   constructor(
     weights: Weights,
-    prefix: string,
-    private readonly settings: MlpSettings,
+    prefix: string,readonly settings: MlpSettings,
   ) {
     const { hiddenSize: h, intermediateSize: i, bias = false } = settings;
     const names = settings.names ?? { gate: 'gate_proj', up: 'up_proj', down: 'down_proj' };

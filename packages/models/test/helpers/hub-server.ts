@@ -141,15 +141,30 @@ export class HubServer {
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
     const repoId = api?.[1] ?? resolve?.[1];
     const repo = repoId === undefined ? undefined : this.repos.get(repoId);
-    if (repoId === undefined) return this.error(response, 404, 'NotFound', 'Sorry, we can\'t find the page you are looking for.');
-    if (repo === undefined) return this.error(response, 404, 'RepoNotFound', 'Repository not found');
+    if (repoId === undefined) {
+      this.error(response, 404, 'NotFound', 'Sorry, we can\'t find the page you are looking for.');
+      return;
+    }
+    if (repo === undefined) {
+      this.error(response, 404, 'RepoNotFound', 'Repository not found');
+      return;
+    }
     if (!this.authorized(request, response, repo)) return;
     const revision = (api?.[3] ?? resolve?.[2])!;
     const commit = this.commitFor(repo, revision);
-    if (commit === undefined) return this.error(response, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
-    if (api?.[2] === 'revision') return this.repoInfo(response, repo);
-    if (api?.[2] === 'tree') return this.tree(response, repo, api[4]);
-    return this.file(request, response, repo, resolve![3]!);
+    if (commit === undefined) {
+      this.error(response, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+      return;
+    }
+    if (api?.[2] === 'revision') {
+      this.repoInfo(response, repo);
+      return;
+    }
+    if (api?.[2] === 'tree') {
+      this.tree(response, repo, api[4]);
+      return;
+    }
+    this.file(request, response, repo, resolve![3]!);
   }
 
   private repoInfo(response: ServerResponse, repo: HostedRepo): void {
@@ -190,7 +205,10 @@ export class HubServer {
 
   private file(request: IncomingMessage, response: ServerResponse, repo: HostedRepo, path: string): void {
     const file = repo.files.get(path);
-    if (file === undefined) return this.error(response, 404, 'EntryNotFound', `Entry not found`);
+    if (file === undefined) {
+      this.error(response, 404, 'EntryNotFound', `Entry not found`);
+      return;
+    }
     const size = file.bytes.length;
     const etag = `"${file.lfsSha256 ?? file.gitOid}"`;
     const headers: Record<string, string | number> = {

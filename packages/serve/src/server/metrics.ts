@@ -28,7 +28,7 @@ export class ServerMetrics {
   private readonly interToken: Histogram;
   private readonly requests: Counter<'finish_reason'>;
 
-  constructor(private readonly backend: () => Backend | undefined) {
+  constructor(readonly backend: () => Backend | undefined) {
     const registry = this.registry;
     const prefix = 'mlx_ts_';
     const gauge = (name: string, help: string, read: (s: EngineStats) => number) =>
