@@ -3,11 +3,14 @@ import { basename } from 'node:path';
 import { MlxBackend, WorkerBackend } from '@mlx-ts/backend';
 import { defaultModel, ensureDefaultModel } from './default-model.js';
 import { downloadProgressBar, loadProgressBar } from './progress.js';
+import { userPath } from './user-path.js';
 
 export interface ModelChoice {
   /** A model folder or .gguf file; undefined = the default model. */
   model?: string;
   maxQueue?: number;
+  /** The name to show and report (default: from the path). */
+  modelId?: string;
 }
 
 /** The id clients use for the model: the default model's name, or the file/folder name. */
@@ -17,14 +20,15 @@ export function modelIdFor(model: string | undefined): string {
 }
 
 export async function resolveModelPath(model: string | undefined): Promise<string> {
-  return model ?? ensureDefaultModel({ onProgress: downloadProgressBar() });
+  return model === undefined ? ensureDefaultModel({ onProgress: downloadProgressBar() }) : userPath(model);
 }
 
 export async function loadBackend(choice: ModelChoice): Promise<MlxBackend> {
   const path = await resolveModelPath(choice.model);
-  const progress = loadProgressBar(modelIdFor(choice.model));
+  const progress = loadProgressBar((choice.modelId ?? modelIdFor(choice.model)));
+  progress.start();
   try {
-    return await MlxBackend.load(path, { onProgress: progress.onProgress, maxQueue: choice.maxQueue, name: modelIdFor(choice.model) });
+    return await MlxBackend.load(path, { onProgress: progress.onProgress, maxQueue: choice.maxQueue, name: (choice.modelId ?? modelIdFor(choice.model)) });
   } finally {
     progress.stop();
   }
@@ -33,9 +37,10 @@ export async function loadBackend(choice: ModelChoice): Promise<MlxBackend> {
 /** For the server: the model runs on a worker thread so the HTTP event loop stays responsive. */
 export async function loadWorkerBackend(choice: ModelChoice): Promise<WorkerBackend> {
   const path = await resolveModelPath(choice.model);
-  const progress = loadProgressBar(modelIdFor(choice.model));
+  const progress = loadProgressBar((choice.modelId ?? modelIdFor(choice.model)));
+  progress.start();
   try {
-    return await WorkerBackend.load(path, { onProgress: progress.onProgress, maxQueue: choice.maxQueue, name: modelIdFor(choice.model) });
+    return await WorkerBackend.load(path, { onProgress: progress.onProgress, maxQueue: choice.maxQueue, name: (choice.modelId ?? modelIdFor(choice.model)) });
   } finally {
     progress.stop();
   }

@@ -28,16 +28,28 @@ export function downloadProgressBar(): (progress: DownloadProgress) => void {
   };
 }
 
-/** A progress handler for loading weights (tensors done / total). */
-export function loadProgressBar(label: string): { onProgress: (progress: { tensorsDone: number; tensorsTotal: number }) => void; stop: () => void } {
+/**
+ * A progress bar for loading weights (tensors done / total). It starts before the first tensor
+ * (reading the file's index and the first large tensor take seconds) and shows the elapsed time,
+ * so it never sits silent at 0%.
+ */
+export function loadProgressBar(label: string): { start: () => void; onProgress: (progress: { tensorsDone: number; tensorsTotal: number }) => void; stop: () => void } {
   let bar: cliProgress.SingleBar | undefined;
+  let total = 0;
   return {
+    start: () => {
+      bar = new cliProgress.SingleBar(
+        { format: `Loading ${label} |{bar}| {tensors} tensors, {duration}s`, hideCursor: true, stream: process.stderr, fps: 5 },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(1, 0, { tensors: '…' });
+    },
     onProgress: ({ tensorsDone, tensorsTotal }) => {
-      if (!bar) {
-        bar = new cliProgress.SingleBar({ format: `Loading ${label} |{bar}| {value}/{total} tensors`, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
-        bar.start(tensorsTotal, 0);
+      if (total !== tensorsTotal) {
+        total = tensorsTotal;
+        bar?.setTotal(tensorsTotal);
       }
-      bar.update(tensorsDone);
+      bar?.update(tensorsDone, { tensors: `${tensorsDone}/${tensorsTotal}` });
     },
     stop: () => bar?.stop(),
   };

@@ -27,7 +27,8 @@ export interface ServerOptions {
   /** Origins allowed to call from a browser (`['*']` for any). Default: none (no CORS headers). */
   cors?: readonly string[];
   /**
-   * Generation options applied when a request leaves them out (a model's generation_config.json
+   * Generation options applied when a request leaves them out (read per request, so they may be
+   * filled in after the server started) (a model's generation_config.json
    * values, say). Unset temperature is OpenAI's default, 1; unset maxTokens is 512 on
    * /v1/chat/completions and /v1/responses (/v1/completions: 16, as OpenAI's).
    */
@@ -64,14 +65,13 @@ export function createServer(backend: Backend | Promise<Backend>, options: Serve
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.maxRequestBytes ?? defaultMaxRequestBytes,
-    // Ours is the request log (ServerOptions.requestLog); Fastify's would repeat it as JSON.
-    disableRequestLogging: true,
     genReqId: () => `req_${randomBytes(12).toString('hex')}`,
     // Draining is ours to answer (an OpenAI error body, not Fastify's).
     return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
-  const defaults: GenerateOptions = { temperature: 1, maxTokens: defaultMaxTokens, ...options.defaults };
+  // Read per request: the CLI fills options.defaults in once it knows the model's generation_config.json.
+  const defaults = (): GenerateOptions => ({ temperature: 1, maxTokens: defaultMaxTokens, ...options.defaults });
   const state = new ServerState(backend, defaults, `fp_mlx_ts_${version}`, options.onLoadError ?? ((error) => app.log.error({ err: error }, 'model failed to load')));
   const parser = new RequestParser(options.limits);
   const bodyLimit = options.maxRequestBytes ?? defaultMaxRequestBytes;
@@ -117,7 +117,7 @@ export function createServer(backend: Backend | Promise<Backend>, options: Serve
   registerHealthRoute(app, state);
   registerModelRoutes(app, modelIds, Math.floor(Date.now() / 1000), () => ({
     max_model_len: state.loadedBackend?.contextLength ?? null,
-    default_max_tokens: defaults.maxTokens,
+    default_max_tokens: defaults().maxTokens,
     limits: { max_tokens: parser.limits.maxTokens, n: parser.limits.maxChoices, max_request_bytes: bodyLimit },
   }));
   registerGenerationRoutes(app, state, parser, modelIds);
