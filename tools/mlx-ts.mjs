@@ -1,7 +1,7 @@
 // `pnpm mlx-ts …` / `pnpm start …` / `./mlx-ts …`: builds what the CLI needs (silent when up to
 // date; the first build shows its steps: fetching the MLX wheel, compiling the addon), then runs
 // the CLI in this process, so Ctrl-C reaches one program and ends it cleanly.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,15 +17,20 @@ if (!existsSync(turbo)) {
   process.stderr.write('[mlx-ts] dependencies are not installed: run `pnpm install` (or ./mlx-ts, which sets everything up) first.\n');
   process.exit(1);
 }
-const build = spawnSync(turbo, ['run', 'build', '--filter=@mlx-ts/serve...', `--output-logs=${firstBuild ? 'new-only' : 'errors-only'}`], {
+const build = spawn(turbo, ['run', 'build', '--filter=@mlx-ts/serve...', `--output-logs=${firstBuild ? 'new-only' : 'errors-only'}`], {
   cwd: root,
   stdio: firstBuild ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
-  encoding: 'utf8',
 });
-if (build.status !== 0) {
-  if (!firstBuild) process.stderr.write(`${build.stdout}${build.stderr}`);
-  process.stderr.write('[mlx-ts] the build failed (output above).\n');
-  process.exit(build.status ?? 1);
+let captured = '';
+build.stdout?.on('data', (chunk) => (captured += chunk));
+build.stderr?.on('data', (chunk) => (captured += chunk));
+// An up-to-date build takes a fraction of a second; a longer one says what it is doing.
+const notice = setTimeout(() => process.stderr.write('[mlx-ts] rebuilding the packages that changed (turbo run build)\n'), 1500);
+const status = await new Promise((done) => build.on('close', (code) => done(code ?? 1)));
+clearTimeout(notice);
+if (status !== 0) {
+  process.stderr.write(`${captured}[mlx-ts] the build failed (output above).\n`);
+  process.exit(status);
 }
 if (firstBuild) process.stderr.write('[mlx-ts] build done\n');
 await import(pathToFileURL(join(root, 'packages/serve/dist/cli.js')).href);

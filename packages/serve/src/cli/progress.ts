@@ -51,6 +51,10 @@ export function loadProgressBar(label: string): { start: () => void; onProgress:
       }
       bar?.update(tensorsDone, { tensors: `${tensorsDone}/${tensorsTotal}` });
     },
-    stop: () => bar?.stop(),
+    stop: () => {
+      // Safetensors folders load in one step without per-tensor reports: show them done.
+      if (total === 0) bar?.update(1, { tensors: 'all' });
+      bar?.stop();
+    },
   };
 }

@@ -95,13 +95,17 @@ export function serveCommand(): Command {
     }
     process.stderr.write(`mlx-ts: listening on ${url} (GET /health is 503 until the model has loaded)\n`);
     let stopping = false;
+    let stoppedAt = 0;
     let loaded: Backend | undefined;
     const stop = async (signal: string) => {
+      // One Ctrl-C under `pnpm start` arrives twice (from the terminal and forwarded by pnpm).
+      if (stopping && Date.now() - stoppedAt < 1000) return;
       if (stopping) {
         process.stderr.write('mlx-ts: second signal, exiting now\n');
         process.exit(1);
       }
       stopping = true;
+      stoppedAt = Date.now();
       process.stderr.write(`mlx-ts: ${signal}: finishing running requests (up to ${flags.drainSeconds} s), then exiting\n`);
       await server.close();
       await loaded?.[Symbol.asyncDispose]();
