@@ -84,7 +84,7 @@ describe('messages about limits and fields clients send routinely', () => {
       .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect(error.param).toBe('messages[0].role');
-    expect(error.message).toMatch(/^Invalid role in 'messages\[0\]\.role': got "robot"; it must be one of 'system', 'developer', 'user', 'assistant'\.$/);
+    expect(error.message).toMatch(/^400 Invalid role in 'messages\[0\]\.role': got "robot"; it must be one of 'system', 'developer', 'user', 'assistant'\.$/);
   });
 
   it('user, metadata, store, service_tier and parallel_tool_calls are accepted', async () => {

@@ -79,9 +79,10 @@ describe('mlx-ts chat in a terminal', () => {
       await chat.waitFor(/press Ctrl-C again, or type \/exit, to quit/);
       // Still running: it answers /help.
       chat.child.stdin!.write('/help\r');
-      await chat.waitFor(/\/help\r?\n\s*Commands: /);
+      await chat.waitFor(/\/help[\r\n]+Commands: /);
       chat.child.stdin!.write('\x03');
-      await chat.waitFor(/press Ctrl-C again/);
+      // Typing in between reset it: this Ctrl-C asks again.
+      await chat.waitFor(/press Ctrl-C again[\s\S]*press Ctrl-C again/);
       chat.child.stdin!.write('\x03');
       const { code } = await chat.exited;
       expect(code).toBe(0);
