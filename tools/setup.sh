@@ -2,7 +2,8 @@
 # Installs whatever is missing to build and run mlx-ts from a clone, then leaves Node >= 22 and
 # pnpm on PATH. Idempotent and quick once done. Used by ./mlx-ts and .ci/run.
 #   System packages (OpenBLAS, CMake, Ninja, a C++ compiler, Python's pip and venv): installed with
-#   apt-get when run as root on Debian/Ubuntu; otherwise one line names the command to run.
+#   apt-get when run as root on Debian/Ubuntu (unless MLX_TS_NO_APT=1); otherwise one line names
+#   the command to run.
 #   Node 24 and the pinned pnpm: from the npm registry into .cache/node when the system's are older.
 #   npm dependencies: pnpm install when node_modules is missing or older than the lockfile.
 # Usage: source tools/setup.sh
@@ -22,7 +23,7 @@ _setup_system() {
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && [ "${MLX_TS_NO_APT:-0}" != 1 ] && command -v apt-get >/dev/null 2>&1; then
     echo "[setup] installing ${missing[*]} with apt-get" >&2
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
