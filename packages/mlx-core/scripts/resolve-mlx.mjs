@@ -45,16 +45,21 @@ function python() {
 // The Linux wheel bundles netlib's reference BLAS, 8-33x slower than OpenBLAS on the float32
 // matmuls that carry CPU inference. When the system has OpenBLAS, point the wheel's bundled
 // library name at it (MLX_TS_BLAS=reference keeps the bundled one).
-export function preferOpenBlas(wheelRoot, log) {
-  if (platform() !== 'linux' || process.env.MLX_TS_BLAS === 'reference') return;
-  const libs = join(wheelRoot, 'mlx_cpu.libs');
-  if (!existsSync(libs)) return;
+/** The system's OpenBLAS library, or undefined. */
+export function findOpenBlas() {
   const candidates = [
     '/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3',
     '/usr/lib/aarch64-linux-gnu/openblas-pthread/libblas.so.3',
     '/usr/lib64/libopenblas.so.0',
   ];
-  const openblas = candidates.find((p) => existsSync(p));
+  return candidates.find((p) => existsSync(p));
+}
+
+export function preferOpenBlas(wheelRoot, log) {
+  if (platform() !== 'linux' || process.env.MLX_TS_BLAS === 'reference') return;
+  const libs = join(wheelRoot, 'mlx_cpu.libs');
+  if (!existsSync(libs)) return;
+  const openblas = findOpenBlas();
   if (!openblas) {
     log('note: using the wheel\'s reference BLAS; install OpenBLAS (Debian: libopenblas0-pthread) and rebuild for much faster float32 matmul');
     return;

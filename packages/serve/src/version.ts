@@ -1,2 +1,5 @@
-/** This package's version, reported as the server's system_fingerprint. */
-export const version = '0.0.0';
+// This package's version, read from its package.json (the same file in src/ and dist/ layouts),
+// reported by `mlx-ts --version` and as the server's system_fingerprint.
+import { readFileSync } from 'node:fs';
+
+export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

@@ -17,6 +17,8 @@ afterAll(async () => {
 });
 
 const messages = reference.chat.messages;
+// Greedy, as the mlx-lm reference: the long generations must not end early on a sampled EOS.
+const greedy = { temperature: 0 };
 
 /** Starts a long streamed generation and resolves once its first content bytes arrived. */
 async function startLongStream(url: string) {
@@ -50,7 +52,7 @@ describe('while the model loads', () => {
 
 describe('a busy model', () => {
   it('a full queue answers 429 with Retry-After (RateLimitError); a disconnect frees the model', async () => {
-    const server = createServer(backend, { modelId });
+    const server = createServer(backend, { modelId, defaults: greedy });
     const { url } = await server.listen(0);
     try {
       const long = await startLongStream(url);
@@ -82,7 +84,7 @@ describe('a busy model', () => {
 
 describe('graceful drain', () => {
   it('close() lets the running stream finish, refuses new work with 503, then stops listening', async () => {
-    const server = createServer(backend, { modelId, drainTimeoutMs: 60_000 });
+    const server = createServer(backend, { modelId, defaults: greedy, drainTimeoutMs: 60_000 });
     const { url } = await server.listen(0);
     const running = postJson(`${url}/v1/chat/completions`, { model: modelId, messages, max_tokens: 6, stream: true }).then((r) => r.text());
     await new Promise((r) => setTimeout(r, 300));
@@ -101,7 +103,7 @@ describe('graceful drain', () => {
   });
 
   it('past the drain timeout, running requests end with a 503 error event', async () => {
-    const server = createServer(backend, { modelId, drainTimeoutMs: 200 });
+    const server = createServer(backend, { modelId, defaults: greedy, drainTimeoutMs: 200 });
     const { url } = await server.listen(0);
     const long = await startLongStream(url);
     await server.close();

@@ -11,7 +11,8 @@ let url: string;
 
 beforeAll(async () => {
   backend = await loadReferenceBackend();
-  server = createServer(backend, { modelId });
+  // The mlx-lm reference is greedy: omitted temperatures mean 0 here (the server's own default is OpenAI's 1).
+  server = createServer(backend, { modelId, defaults: { temperature: 0 } });
   ({ url } = await server.listen(0));
 });
 

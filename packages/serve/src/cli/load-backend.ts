@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { MlxBackend, resolveModelReference, WorkerBackend } from '@mlx-ts/backend';
 import { defaultModel, ensureDefaultModel } from './default-model.js';
 import { downloadProgressBar, hubDownloadProgressBar, loadProgressBar } from './progress.js';
+import { userPath } from './user-path.js';
 
 export interface ModelChoice {
   /** A model folder, .gguf file or Hugging Face id; undefined = the default model. */
@@ -13,6 +14,8 @@ export interface ModelChoice {
   maxBatch?: number;
   /** KV-cache tokens the running sequences may hold. */
   maxKvTokens?: number;
+  /** The name to show and report (default: from the path). */
+  modelId?: string;
 }
 
 /** The id clients use for the model: the default model's name, a Hugging Face id as given, or the file/folder name. */
@@ -26,7 +29,7 @@ export async function resolveModelPath(model: string | undefined): Promise<strin
   if (model === undefined) return ensureDefaultModel({ onProgress: downloadProgressBar() });
   const progress = hubDownloadProgressBar();
   try {
-    return (await resolveModelReference(model, { onProgress: progress.onProgress })).path;
+    return (await resolveModelReference(userPath(model), { onProgress: progress.onProgress })).path;
   } finally {
     progress.stop();
   }
@@ -34,9 +37,10 @@ export async function resolveModelPath(model: string | undefined): Promise<strin
 
 export async function loadBackend(choice: ModelChoice): Promise<MlxBackend> {
   const path = await resolveModelPath(choice.model);
-  const progress = loadProgressBar(modelIdFor(choice.model));
+  const progress = loadProgressBar((choice.modelId ?? modelIdFor(choice.model)));
+  progress.start();
   try {
-    return await MlxBackend.load(path, { onProgress: progress.onProgress, maxQueue: choice.maxQueue, name: modelIdFor(choice.model) });
+    return await MlxBackend.load(path, { onProgress: progress.onProgress, maxQueue: choice.maxQueue, name: (choice.modelId ?? modelIdFor(choice.model)) });
   } finally {
     progress.stop();
   }
@@ -45,14 +49,15 @@ export async function loadBackend(choice: ModelChoice): Promise<MlxBackend> {
 /** For the server: the model runs on a worker thread so the HTTP event loop stays responsive. */
 export async function loadWorkerBackend(choice: ModelChoice): Promise<WorkerBackend> {
   const path = await resolveModelPath(choice.model);
-  const progress = loadProgressBar(modelIdFor(choice.model));
+  const progress = loadProgressBar((choice.modelId ?? modelIdFor(choice.model)));
+  progress.start();
   try {
     return await WorkerBackend.load(path, {
       onProgress: progress.onProgress,
       maxQueue: choice.maxQueue,
       maxBatch: choice.maxBatch,
       maxKvTokens: choice.maxKvTokens,
-      name: modelIdFor(choice.model),
+      name: choice.modelId ?? modelIdFor(choice.model),
     });
   } finally {
     progress.stop();

@@ -9,7 +9,7 @@ import { serveCommand } from './commands/serve.js';
 export function buildProgram(): Command {
   return new Command('mlx-ts')
     .description('Run LLMs on MLX from Node: an OpenAI-compatible server, one-shot generation, chat and benchmarks.')
-    .version(version)
+    .version(version, '-V, --version', 'print the version of mlx-ts')
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(serveCommand())
     .addCommand(generateCommand())
@@ -17,9 +17,28 @@ export function buildProgram(): Command {
     .addCommand(benchCommand());
 }
 
+/**
+ * `pnpm start -- --port 9000` hands the `--` on to the script; a `--` right before the options
+ * (first, or right after the command) means nothing to mlx-ts, so it is dropped.
+ */
+export function withoutForwardedSeparator(args: readonly string[]): string[] {
+  const rest = [...args];
+  if (rest[0] === '--') rest.shift();
+  else if (rest[1] === '--' && !rest[0].startsWith('-')) rest.splice(1, 1);
+  return rest;
+}
+
+// A reader that goes away (`mlx-ts generate … | head`) is the normal end of the output, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram().parseAsync([...argv.slice(0, 2), ...withoutForwardedSeparator(argv.slice(2))]);
   } catch (error) {
     if (error instanceof CommanderError) throw error;
     // Every error we raise names its fix; print that, not a stack.

@@ -29,18 +29,34 @@ export function downloadProgressBar(): (progress: DownloadProgress) => void {
   };
 }
 
-/** A progress handler for loading weights (tensors done / total). */
-export function loadProgressBar(label: string): { onProgress: (progress: { tensorsDone: number; tensorsTotal: number }) => void; stop: () => void } {
+/**
+ * A progress bar for loading weights (tensors done / total). It starts before the first tensor
+ * (reading the file's index and the first large tensor take seconds) and shows the elapsed time,
+ * so it never sits silent at 0%.
+ */
+export function loadProgressBar(label: string): { start: () => void; onProgress: (progress: { tensorsDone: number; tensorsTotal: number }) => void; stop: () => void } {
   let bar: cliProgress.SingleBar | undefined;
+  let total = 0;
   return {
-    onProgress: ({ tensorsDone, tensorsTotal }) => {
-      if (!bar) {
-        bar = new cliProgress.SingleBar({ format: `Loading ${label} |{bar}| {value}/{total} tensors`, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
-        bar.start(tensorsTotal, 0);
-      }
-      bar.update(tensorsDone);
+    start: () => {
+      bar = new cliProgress.SingleBar(
+        { format: `Loading ${label} |{bar}| {tensors} tensors, {duration}s`, hideCursor: true, stream: process.stderr, fps: 5 },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(1, 0, { tensors: '…' });
     },
-    stop: () => bar?.stop(),
+    onProgress: ({ tensorsDone, tensorsTotal }) => {
+      if (total !== tensorsTotal) {
+        total = tensorsTotal;
+        bar?.setTotal(tensorsTotal);
+      }
+      bar?.update(tensorsDone, { tensors: `${tensorsDone}/${tensorsTotal}` });
+    },
+    stop: () => {
+      // Safetensors folders load in one step without per-tensor reports: show them done.
+      if (total === 0) bar?.update(1, { tensors: 'all' });
+      bar?.stop();
+    },
   };
 }
 

@@ -10,10 +10,12 @@ import { toOpenAIError } from './error-mapping.js';
 import { ServerMetrics } from './metrics.js';
 import { OpenAIError } from './openai-error.js';
 import { RequestParser } from './parse-request.js';
+import { type RequestLogEntry, registerRequestLog } from './request-log.js';
 import { registerGenerationRoutes } from './routes/generation.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerModelRoutes } from './routes/models.js';
+import { registerResponsesRoute } from './routes/responses.js';
 import type { RequestLimits } from './schemas.js';
 import { ServerState } from './server-state.js';
 
@@ -26,7 +28,12 @@ export interface ServerOptions {
   maxRequestBytes?: number;
   /** Origins allowed to call from a browser (`['*']` for any). Default: none (no CORS headers). */
   cors?: readonly string[];
-  /** Generation options applied when a request leaves them out. */
+  /**
+   * Generation options applied when a request leaves them out (read per request, so they may be
+   * filled in after the server started) (a model's generation_config.json
+   * values, say). Unset temperature is OpenAI's default, 1; unset maxTokens is 512 on
+   * /v1/chat/completions and /v1/responses (/v1/completions: 16, as OpenAI's).
+   */
   defaults?: GenerateOptions;
   /** Bounds on max_tokens, n and the number of prompts. */
   limits?: Partial<RequestLimits>;
@@ -34,7 +41,16 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** How long close() lets in-flight generations finish before aborting them (default 30 s). */
   drainTimeoutMs?: number;
+  /** Called once per answered request, after its response ended (the CLI's request log). */
+  requestLog?: (entry: RequestLogEntry) => void;
+  /** Called when a Promise backend rejects (default: logged through `logger`). */
+  onLoadError?: (error: Error) => void;
+  /** How many /v1/responses results are kept in memory for previous_response_id (default 256). */
+  storedResponses?: number;
 }
+
+/** The max_tokens a chat request gets when it names none. */
+export const defaultMaxTokens = 512;
 
 export interface OpenAIServer extends AsyncDisposable {
   /** The underlying Fastify instance (for inject() in tests, or extra routes). */
@@ -60,8 +76,12 @@ export function createServer(backend: Backend | Promise<Backend>, options: Serve
   let loaded: Backend | undefined;
   const metrics = new ServerMetrics(() => loaded);
   const metered = isPromise(backend) ? backend.then((b) => (loaded = b) && metrics.meter(b)) : metrics.meter((loaded = backend));
-  const state = new ServerState(metered, options.defaults ?? {}, `fp_mlx_ts_${version}`, (error) => app.log.error({ err: error }, 'model failed to load'));
+  // Read per request: the CLI fills options.defaults in once it knows the model's generation_config.json.
+  const defaults = (): GenerateOptions => ({ temperature: 1, maxTokens: defaultMaxTokens, ...options.defaults });
+  const state = new ServerState(metered, defaults, `fp_mlx_ts_${version}`, options.onLoadError ?? ((error) => app.log.error({ err: error }, 'model failed to load')));
   const parser = new RequestParser(options.limits);
+  const bodyLimit = options.maxRequestBytes ?? defaultMaxRequestBytes;
+  if (options.requestLog) registerRequestLog(app, options.requestLog);
 
   app.addHook('onRequest', async (request, reply) => {
     // openai-node reads x-request-id into error.requestID and response._request_id.
@@ -83,14 +103,17 @@ export function createServer(backend: Backend | Promise<Backend>, options: Serve
   if (options.apiKey) app.addHook('onRequest', apiKeyHook(options.apiKey));
 
   app.setErrorHandler((error, request, reply) => {
-    const mapped = toOpenAIError(error);
+    const mapped =
+      (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? new OpenAIError(413, `The request body is larger than this server's limit of ${bodyLimit} bytes (set by mlx-ts serve --max-request-bytes); shorten the request or raise the limit.`, { code: 'request_too_large' })
+        : toOpenAIError(error);
     if (mapped.status >= 500 && mapped.status !== 503) request.log.error({ err: error }, 'request failed');
     if (reply.sent || reply.raw.headersSent) return;
     reply.status(mapped.status).headers(mapped.headers).send(mapped.toJSON());
   });
   app.setNotFoundHandler((request, reply) => {
     const route = `${request.method} ${request.url.split('?')[0].slice(0, 200)}`;
-    const error = new OpenAIError(404, `Unknown route ${route}. This server serves GET /v1/models, POST /v1/chat/completions, POST /v1/completions and GET /health.`, {
+    const error = new OpenAIError(404, `Unknown route ${route}. This server serves GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /v1/responses and GET /health.`, {
       type: 'invalid_request_error',
       code: 'unknown_url',
     });
@@ -99,8 +122,13 @@ export function createServer(backend: Backend | Promise<Backend>, options: Serve
 
   registerHealthRoute(app, state);
   registerMetricsRoute(app, metrics);
-  registerModelRoutes(app, modelIds, Math.floor(Date.now() / 1000));
+  registerModelRoutes(app, modelIds, Math.floor(Date.now() / 1000), () => ({
+    max_model_len: state.loadedBackend?.contextLength ?? null,
+    default_max_tokens: defaults().maxTokens,
+    limits: { max_tokens: parser.limits.maxTokens, n: parser.limits.maxChoices, max_request_bytes: bodyLimit },
+  }));
   registerGenerationRoutes(app, state, parser, modelIds);
+  registerResponsesRoute(app, state, parser, modelIds, options.storedResponses ?? 256);
 
   let closing: Promise<void> | undefined;
   const close = () => {

@@ -39,7 +39,9 @@ export function toOpenAIError(error: unknown, renames: Record<string, string> = 
     });
   }
   if (hasMarker(error, tokenizerErrorMarker)) {
-    return OpenAIError.invalidRequest((error as Error).message, 'messages');
+    // A template's own raise_exception comes wrapped in the renderer's prefix; say it once.
+    const message = (error as Error).message.replace(/^The chat template failed: (?=The chat template )/, '');
+    return OpenAIError.invalidRequest(message, 'messages');
   }
   const framework = (typeof error === 'object' && error !== null ? error : {}) as FrameworkError;
   const status = framework.statusCode;

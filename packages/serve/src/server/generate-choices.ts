@@ -27,15 +27,20 @@ export async function* generateChoices(
       const request = { ...input, ...options, ...(seed === undefined ? {} : { seed }) } as GenerateRequest;
       const index = promptIndex * n + choice;
       const events = backend.stream(request, signal);
-      for (;;) {
-        const next = await events.next();
-        // The generator's return value is the whole result; the done event before it only summarises.
-        if (next.done) {
-          yield { index, choiceOfPrompt: choice, type: 'done', ...next.value };
-          break;
+      try {
+        for (;;) {
+          const next = await events.next();
+          // The generator's return value is the whole result; the done event before it only summarises.
+          if (next.done) {
+            yield { index, choiceOfPrompt: choice, type: 'done', ...next.value };
+            break;
+          }
+          if (next.value.type === 'tool-call-delta') yield { ...next.value, callIndex: next.value.index, index, choiceOfPrompt: choice };
+          else if (next.value.type !== 'done') yield { index, choiceOfPrompt: choice, ...next.value };
         }
-        if (next.value.type === 'tool-call-delta') yield { ...next.value, callIndex: next.value.index, index, choiceOfPrompt: choice };
-        else if (next.value.type !== 'done') yield { index, choiceOfPrompt: choice, ...next.value };
+      } finally {
+        // Stopped early (the client left): end the backend's stream too, so it frees the model.
+        await events.return(undefined as never);
       }
     }
   }

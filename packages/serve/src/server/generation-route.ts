@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toOpenAIError } from './error-mapping.js';
 import { addUsage, type ChoiceEvent, type GenerationInput, generateChoices } from './generate-choices.js';
 import { OpenAIError } from './openai-error.js';
+import { recordStats } from './request-stats.js';
 import { type ResponseFormat, usageObject } from './response-format.js';
 import type { ServerState } from './server-state.js';
 import { SseWriter } from './sse-writer.js';
@@ -23,14 +24,14 @@ export interface GenerationJob {
 }
 
 /** The abort reason when the client went away (a shutdown aborts with none). */
-class ClientDisconnected extends MlxTsError {
+export class ClientDisconnected extends MlxTsError {
   constructor() {
     super('the client closed the connection', { code: 'client_disconnected' });
     this.name = 'ClientDisconnected';
   }
 }
 
-function shuttingDown(): OpenAIError {
+export function shuttingDown(): OpenAIError {
   return new OpenAIError(503, 'The server shut down before this request finished; retry it.', { code: 'server_shutting_down', headers: { 'retry-after': '5' } });
 }
 
@@ -49,7 +50,7 @@ export async function runGeneration(state: ServerState, request: FastifyRequest,
     model: job.model,
     system_fingerprint: state.systemFingerprint,
   };
-  const events = generateChoices(backend, job.inputs, job.n, { ...state.defaults, ...job.options }, controller.signal);
+  const events = recordStats(request, generateChoices(backend, job.inputs, job.n, { ...state.defaults, ...job.options }, controller.signal));
   try {
     if (!job.stream) return await collect(events, job, format, response, controller.signal);
     let first: IteratorResult<ChoiceEvent>;

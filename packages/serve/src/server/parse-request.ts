@@ -29,16 +29,20 @@ const completionDefaultMaxTokens = 16;
 export class RequestParser {
   private readonly chat: ValidateFunction;
   private readonly completion: ValidateFunction;
+  private readonly rules: Record<string, string>;
+  readonly limits: RequestLimits;
 
   constructor(limits: Partial<RequestLimits> = {}) {
     const all = { ...defaultLimits, ...limits };
+    this.limits = all;
+    this.rules = parameterRules(all);
     const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, coerceTypes: false, useDefaults: false, removeAdditional: false });
     this.chat = ajv.compile(chatCompletionSchema(all));
     this.completion = ajv.compile(completionSchema(all));
   }
 
   parseChatCompletion(body: unknown): ParsedChatCompletionRequest {
-    const request = validate(this.chat, body);
+    const request = validate(this.chat, body, this.rules);
     if (request.top_logprobs != null && request.logprobs !== true) {
       throw OpenAIError.invalidRequest("top_logprobs needs logprobs: true; set logprobs or drop top_logprobs.", 'top_logprobs');
     }
@@ -54,7 +58,7 @@ export class RequestParser {
   }
 
   parseCompletion(body: unknown): ParsedCompletionRequest {
-    const request = validate(this.completion, body);
+    const request = validate(this.completion, body, this.rules);
     const n = (request.n as number | null | undefined) ?? 1;
     if (request.best_of != null && request.best_of !== n) {
       throw OpenAIError.invalidRequest(`best_of must equal n (${n}): this server returns every candidate it generates.`, 'best_of');
@@ -173,11 +177,11 @@ function samplingOptions(request: RawRequest, maxTokens: number | undefined): Ge
   return options as GenerateOptions;
 }
 
-function validate(check: ValidateFunction, body: unknown): RawRequest {
+export function validate(check: ValidateFunction, body: unknown, rules: Record<string, string>): RawRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw OpenAIError.invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
   }
-  if (!check(body)) throw describe(check.errors?.[0], body as RawRequest);
+  if (!check(body)) throw describe(check.errors?.[0], body as RawRequest, rules);
   return body as RawRequest;
 }
 
@@ -199,7 +203,9 @@ function shortJson(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function describe(error: ErrorObject | undefined, body: RawRequest): OpenAIError {
+const roles = ['system', 'developer', 'user', 'assistant'];
+
+function describe(error: ErrorObject | undefined, body: RawRequest, parameterRules: Record<string, string>): OpenAIError {
   if (!error) return OpenAIError.invalidRequest('The request body does not match the API schema.');
   if (error.keyword === 'additionalProperties') {
     const name = (error.params as { additionalProperty: string }).additionalProperty;
@@ -211,7 +217,12 @@ function describe(error: ErrorObject | undefined, body: RawRequest): OpenAIError
     const rule = parameterRules[param];
     return OpenAIError.invalidRequest(`Missing required parameter: '${param}'${rule ? `; it must be ${rule}` : ''}.`, param, 'missing_required_parameter');
   }
-  const topLevel = error.instancePath.split('/')[1] ?? '';
+  const segments = error.instancePath.split('/');
+  if (segments[1] === 'messages' && segments[3] === 'role') {
+    const param = paramPath(error.instancePath);
+    return OpenAIError.invalidRequest(`Invalid role in '${param}': got ${shortJson(valueAt(body, error.instancePath))}; it must be one of ${roles.map((r) => `'${r}'`).join(', ')}.`, param, 'invalid_value');
+  }
+  const topLevel = segments[1] ?? '';
   // For a bad message, name the message field; for anything else, the top-level parameter.
   const path = topLevel === 'messages' ? error.instancePath.split('/').slice(0, 4).join('/') : `/${topLevel}`;
   const param = paramPath(path);

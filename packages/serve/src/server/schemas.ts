@@ -1,5 +1,7 @@
 // JSON schemas of the two generation endpoints' bodies. `additionalProperties: false` makes any
 // parameter we do not implement a 400 that names it, instead of being silently ignored.
+import { rangeSchema, samplingRanges } from './sampling-ranges.js';
+
 export interface RequestLimits {
   /** Largest accepted max_tokens / max_completion_tokens (default 1 000 000). */
   maxTokens: number;
@@ -13,6 +15,19 @@ export const defaultLimits: RequestLimits = { maxTokens: 1_000_000, maxChoices: 
 
 type Schema = Record<string, unknown>;
 
+/**
+ * Fields clients send routinely that do not change the output: accepted and not used. `user` and
+ * `metadata` are bookkeeping, `store` asks OpenAI to keep the response for its dashboard,
+ * `service_tier` picks a price class, `parallel_tool_calls` only matters with tools.
+ */
+export const passiveFields: Record<string, Schema> = {
+  user: { type: ['string', 'null'], maxLength: 256 },
+  metadata: { type: ['object', 'null'], maxProperties: 16, additionalProperties: { type: 'string', maxLength: 512 } },
+  store: { type: ['boolean', 'null'] },
+  service_tier: { type: ['string', 'null'], maxLength: 64 },
+  parallel_tool_calls: { type: ['boolean', 'null'] },
+};
+
 /** Python clients send `null` for parameters left unset; null means "use the default". */
 function nullable(schema: Schema): Schema {
   const type = schema.type;
@@ -23,8 +38,8 @@ function nullable(schema: Schema): Schema {
 function sharedSamplingProperties(limits: RequestLimits): Record<string, Schema> {
   return {
     model: { type: 'string', minLength: 1 },
-    temperature: nullable({ type: 'number', minimum: 0, maximum: 2 }),
-    top_p: nullable({ type: 'number', exclusiveMinimum: 0, maximum: 1 }),
+    temperature: nullable(rangeSchema(samplingRanges.temperature)),
+    top_p: nullable(rangeSchema(samplingRanges.top_p)),
     n: nullable({ type: 'integer', minimum: 1, maximum: limits.maxChoices }),
     stream: nullable({ type: 'boolean' }),
     stream_options: nullable({
@@ -40,21 +55,20 @@ function sharedSamplingProperties(limits: RequestLimits): Record<string, Schema>
       ],
     },
     max_tokens: nullable({ type: 'integer', minimum: 1, maximum: limits.maxTokens }),
-    presence_penalty: nullable({ type: 'number', minimum: -2, maximum: 2 }),
-    frequency_penalty: nullable({ type: 'number', minimum: -2, maximum: 2 }),
+    presence_penalty: nullable(rangeSchema(samplingRanges.presence_penalty)),
+    frequency_penalty: nullable(rangeSchema(samplingRanges.frequency_penalty)),
     logit_bias: nullable({
       type: 'object',
       maxProperties: 1024,
       propertyNames: { pattern: '^[0-9]{1,9}$' },
       additionalProperties: { type: 'number', minimum: -100, maximum: 100 },
     }),
-    seed: nullable({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
-    // Documented by OpenAI as an end-user identifier for abuse monitoring: accepted, not used.
-    user: nullable({ type: 'string', maxLength: 256 }),
+    seed: nullable(rangeSchema(samplingRanges.seed)),
+    ...passiveFields,
     // Extensions shared with mlx-lm's and llama.cpp's servers.
-    top_k: nullable({ type: 'integer', minimum: 0, maximum: 1_000_000 }),
-    min_p: nullable({ type: 'number', minimum: 0, maximum: 1 }),
-    repetition_penalty: nullable({ type: 'number', exclusiveMinimum: 0, maximum: 10 }),
+    top_k: nullable(rangeSchema(samplingRanges.top_k)),
+    min_p: nullable(rangeSchema(samplingRanges.min_p)),
+    repetition_penalty: nullable(rangeSchema(samplingRanges.repetition_penalty)),
   };
 }
 
@@ -204,34 +218,40 @@ export function completionSchema(limits: RequestLimits): Schema {
   };
 }
 
-/** What each parameter must be, in words, for error messages. */
-export const parameterRules: Record<string, string> = {
-  model: 'a non-empty string naming a model from GET /v1/models',
-  messages: "a non-empty list of { role: 'system' | 'developer' | 'user' | 'assistant' | 'tool', content: string | [{ type: 'text', text }] } (assistants may add tool_calls, tool results need tool_call_id)",
-  prompt: 'a non-empty string, a list of strings, a list of token ids, or a list of token-id lists',
-  temperature: 'a number from 0 to 2',
-  top_p: 'a number greater than 0 and at most 1',
-  n: 'an integer from 1 to the server limit',
-  stream: 'a boolean',
-  stream_options: '{ include_usage: boolean }, sent only with stream: true',
-  stop: 'a non-empty string or a list of at most 16 non-empty strings',
-  max_tokens: 'an integer of at least 1, within the server limit',
-  max_completion_tokens: 'an integer of at least 1, within the server limit',
-  presence_penalty: 'a number from -2 to 2',
-  frequency_penalty: 'a number from -2 to 2',
-  logit_bias: 'an object mapping token ids (as strings) to numbers from -100 to 100',
-  seed: 'a non-negative integer',
-  user: 'a string',
-  top_k: 'a non-negative integer (0 disables it)',
-  min_p: 'a number from 0 to 1',
-  repetition_penalty: 'a number greater than 0 and at most 10',
-  logprobs: 'a boolean on /v1/chat/completions, an integer from 0 to 20 on /v1/completions',
-  top_logprobs: 'an integer from 0 to 20, sent with logprobs: true',
-  response_format: "{ type: 'text' }, { type: 'json_object' } or { type: 'json_schema', json_schema: { name, schema, strict? } }",
-  tools: "a non-empty list of { type: 'function', function: { name, description?, parameters? } } (names of letters, digits, _ or -)",
-  tool_choice: "'none', 'auto', 'required' or { type: 'function', function: { name } }",
-  parallel_tool_calls: 'a boolean',
-  echo: 'false (echoing the prompt is not supported)',
-  best_of: 'equal to n (extra candidates are not supported)',
-  suffix: 'null (suffix insertion is not supported)',
-};
+/** What each parameter must be, in words, for error messages; limits name their number and flag. */
+export function parameterRules(limits: RequestLimits): Record<string, string> {
+  return {
+    model: 'a non-empty string naming a model from GET /v1/models',
+    messages: "a non-empty list of { role: 'system' | 'developer' | 'user' | 'assistant' | 'tool', content: string | [{ type: 'text', text }] } (assistants may add tool_calls, tool results need tool_call_id)",
+    prompt: `a non-empty string, a list of at most ${limits.maxPrompts} strings, a list of token ids, or a list of at most ${limits.maxPrompts} token-id lists`,
+    temperature: 'a number from 0 to 2',
+    top_p: 'a number greater than 0 and at most 1',
+    n: `an integer from 1 to ${limits.maxChoices} (this server's limit, set by mlx-ts serve --max-choices)`,
+    stream: 'a boolean',
+    stream_options: '{ include_usage: boolean }, sent only with stream: true',
+    stop: 'a non-empty string or a list of at most 16 non-empty strings',
+    max_tokens: `an integer from 1 to ${limits.maxTokens} (this server's limit, set by mlx-ts serve --max-tokens-limit)`,
+    max_completion_tokens: `an integer from 1 to ${limits.maxTokens} (this server's limit, set by mlx-ts serve --max-tokens-limit)`,
+    max_output_tokens: `an integer from 1 to ${limits.maxTokens} (this server's limit, set by mlx-ts serve --max-tokens-limit)`,
+    presence_penalty: 'a number from -2 to 2',
+    frequency_penalty: 'a number from -2 to 2',
+    logit_bias: 'an object mapping token ids (as strings) to numbers from -100 to 100',
+    seed: 'a non-negative integer',
+    user: 'a string',
+    metadata: 'an object of at most 16 string values',
+    store: 'a boolean',
+    service_tier: 'a string',
+    parallel_tool_calls: 'a boolean',
+    top_k: 'a non-negative integer (0 disables it)',
+    min_p: 'a number from 0 to 1',
+    repetition_penalty: 'a number greater than 0 and at most 10',
+    logprobs: 'a boolean on /v1/chat/completions, an integer from 0 to 20 on /v1/completions',
+    top_logprobs: 'an integer from 0 to 20, sent with logprobs: true',
+    response_format: "{ type: 'text' }, { type: 'json_object' } or { type: 'json_schema', json_schema: { name, schema, strict? } }",
+    tools: "a non-empty list of { type: 'function', function: { name, description?, parameters? } } (names of letters, digits, _ or -)",
+    tool_choice: "'none', 'auto', 'required' or { type: 'function', function: { name } }",
+    echo: 'false (echoing the prompt is not supported)',
+    best_of: 'equal to n (extra candidates are not supported)',
+    suffix: 'null (suffix insertion is not supported)',
+  };
+}

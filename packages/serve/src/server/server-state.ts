@@ -14,7 +14,7 @@ export class ServerState {
 
   constructor(
     backend: Backend | Promise<Backend>,
-    readonly defaults: GenerateOptions,
+    private readonly currentDefaults: () => GenerateOptions,
     readonly systemFingerprint: string,
     private readonly onLoadError: (error: Error) => void,
   ) {
@@ -30,6 +30,11 @@ export class ServerState {
     } else {
       this.setBackend(backend);
     }
+  }
+
+  /** Generation options for what a request leaves out; read per request (they may be set after the server starts). */
+  get defaults(): GenerateOptions {
+    return this.currentDefaults();
   }
 
   private setBackend(backend: Backend): void {

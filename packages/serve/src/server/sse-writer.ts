@@ -27,6 +27,16 @@ export class SseWriter {
     await this.write(`data: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** A named event (`event: <type>`), as the Responses API streams. */
+  async sendEvent(type: string, data: unknown): Promise<void> {
+    await this.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** Ends the stream without OpenAI's `[DONE]` terminator (the Responses API has none). */
+  end(): void {
+    if (!this.closed) this.response.end();
+  }
+
   /** A failure after the stream began: an error event, then the terminator, as OpenAI's clients expect. */
   async sendError(error: OpenAIError): Promise<void> {
     await this.send(error.toJSON());

@@ -33,8 +33,11 @@ export function benchCommand(): Command {
         for (let run = 0; run <= flags.runs; run++) {
           // A different first token per run defeats the prefix cache, so every run measures prefill.
           const prompt = [...body.slice(0, 1), (body[1] + run) % tokenizer.vocabSize, ...body.slice(2)];
-          // ignoreEos: every run generates exactly the requested number of tokens.
+          const label = run === 0 ? 'warm-up' : `run ${run}/${flags.runs}`;
+          process.stderr.write(`bench: ${label}: ${flags.promptTokens} prompt + ${flags.generationTokens} generated tokens…`);
           const result = await backend.generate(prompt, { maxTokens: flags.generationTokens, temperature: 0, ignoreEos: true });
+          const t = result.timings;
+          process.stderr.write(` prompt ${t.promptTokensPerSecond.toFixed(1)} tok/s, generation ${t.generationTokensPerSecond.toFixed(1)} tok/s\n`);
           if (run > 0) results.push(result);
         }
         const report = {

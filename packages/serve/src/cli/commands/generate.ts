@@ -1,4 +1,5 @@
 // mlx-ts generate: stream the generated text to stdout, statistics to stderr.
+import { text } from 'node:stream/consumers';
 import type { GenerateRequest, GenerateResult } from '@mlx-ts/spec';
 import { Command } from 'commander';
 import { loadBackend } from '../load-backend.js';
@@ -26,17 +27,23 @@ export function generateCommand(): Command {
   const command = new Command('generate')
     .description('Generate a reply to one prompt; the text streams to stdout, statistics go to stderr.')
     .option('-m, --model <path|id>', 'a model folder, a .gguf file, or a Hugging Face id org/name[@revision][:QUANT] (from the HF cache, else downloaded into it; default: Gemma 3 270M, downloaded on first use)')
-    .requiredOption('--prompt <text>', 'the prompt')
+    .requiredOption('--prompt <text>', 'the prompt; "-" reads it from stdin')
     .option('--system <text>', 'a system message (with the chat template)')
     .option('--no-chat-template', 'send the prompt as raw text instead of a chat turn');
   return addSamplingOptions(command, 'most tokens to generate (default 256)').action(async (flags: GenerateFlags) => {
+    const prompt = flags.prompt === '-' ? (await text(process.stdin)).replace(/\n$/, '') : flags.prompt;
+    if (!prompt) {
+      process.stderr.write('mlx-ts: the prompt is empty; pass --prompt TEXT, or --prompt - with the text on stdin.\n');
+      process.exitCode = 2;
+      return;
+    }
     const backend = await loadBackend({ model: flags.model });
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     const options = { maxTokens: 256, ...generateOptionsFrom(flags) };
     const request: GenerateRequest = flags.chatTemplate
-      ? { messages: [...(flags.system ? [{ role: 'system' as const, content: flags.system }] : []), { role: 'user' as const, content: flags.prompt }], ...options }
-      : { prompt: flags.prompt, ...options };
+      ? { messages: [...(flags.system ? [{ role: 'system' as const, content: flags.system }] : []), { role: 'user' as const, content: prompt }], ...options }
+      : { prompt, ...options };
     try {
       const stream = backend.stream(request, controller.signal);
       for (;;) {

@@ -1,7 +1,8 @@
 // The sampling flags shared by generate, chat and serve (serve: as server-wide defaults).
 import type { GenerateOptions } from '@mlx-ts/spec';
 import type { Command } from 'commander';
-import { decimal, integer } from '../parse-number.js';
+import { samplingRanges } from '../../server/sampling-ranges.js';
+import { inRange, integer } from '../parse-number.js';
 
 export interface SamplingFlags {
   maxTokens?: number;
@@ -13,15 +14,16 @@ export interface SamplingFlags {
   repetitionPenalty?: number;
 }
 
-export function addSamplingOptions(command: Command, maxTokensHelp: string): Command {
+/** The ranges are the HTTP API's, so a value the server's flags accept its requests accept too. */
+export function addSamplingOptions(command: Command, maxTokensHelp: string, temperatureHelp = 'sampling temperature from 0 to 2 (0 = greedy, the default)'): Command {
   return command
     .option('--max-tokens <n>', maxTokensHelp, integer(1, 1_000_000))
-    .option('--temp <t>', 'sampling temperature (0 = greedy, the default)', decimal(0, 100))
-    .option('--top-p <p>', 'nucleus sampling: keep the smallest set of tokens whose probability reaches p', decimal(Number.MIN_VALUE, 1))
-    .option('--top-k <k>', 'keep only the k most likely tokens (0 = off)', integer(0))
-    .option('--min-p <p>', 'drop tokens less likely than p times the most likely one', decimal(0, 1))
-    .option('--repetition-penalty <r>', 'discourage repeating recent tokens (> 1)', decimal(Number.MIN_VALUE, 10))
-    .option('--seed <n>', 'random seed, for reproducible sampling', integer(0));
+    .option('--temp <t>', temperatureHelp, inRange(samplingRanges.temperature))
+    .option('--top-p <p>', 'nucleus sampling: keep the smallest set of tokens whose probability reaches p (0 < p <= 1)', inRange(samplingRanges.top_p))
+    .option('--top-k <k>', 'keep only the k most likely tokens (0 = off)', inRange(samplingRanges.top_k))
+    .option('--min-p <p>', 'drop tokens less likely than p times the most likely one (0 to 1)', inRange(samplingRanges.min_p))
+    .option('--repetition-penalty <r>', 'discourage repeating recent tokens (> 1; at most 10)', inRange(samplingRanges.repetition_penalty))
+    .option('--seed <n>', 'random seed, for reproducible sampling', inRange(samplingRanges.seed));
 }
 
 export function generateOptionsFrom(flags: SamplingFlags): GenerateOptions {

@@ -1,7 +1,13 @@
-// mlx-ts serve: listen at once (/health answers 503 while the model loads), then serve.
-import { Command } from 'commander';
-import { createServer } from '../../server/create-server.js';
-import { loadWorkerBackend, modelIdFor } from '../load-backend.js';
+// mlx-ts serve: bind the port first (a taken port fails at once, before gigabytes load), then
+// load the model while /health answers 503, then serve.
+import type { Backend, GenerateOptions } from '@mlx-ts/backend';
+import { Command, Option } from 'commander';
+import { createServer, defaultMaxTokens } from '../../server/create-server.js';
+import { formatRequestLogLine, type RequestLogEntry } from '../../server/request-log.js';
+import { defaultLimits } from '../../server/schemas.js';
+import { referenceBlasWarning, usesReferenceBlas } from '../blas-check.js';
+import { loadWorkerBackend, modelIdFor, resolveModelPath } from '../load-backend.js';
+import { generationConfigDefaults } from '../model-defaults.js';
 import { integer } from '../parse-number.js';
 import { addSamplingOptions, generateOptionsFrom, type SamplingFlags } from './sampling-options.js';
 
@@ -16,13 +22,35 @@ interface ServeFlags extends SamplingFlags {
   maxBatch?: number;
   maxKvTokens?: number;
   maxRequestBytes?: number;
+  maxChoices: number;
+  maxTokensLimit: number;
   drainSeconds: number;
   logLevel: string;
+  logFormat?: 'text' | 'json' | 'off';
+}
+
+/** One line a person reads in a terminal; JSON lines for a log collector. */
+function requestLogger(format: 'text' | 'json' | 'off'): ((entry: RequestLogEntry) => void) | undefined {
+  if (format === 'off') return undefined;
+  if (format === 'json') return (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`);
+  return (entry) => process.stderr.write(`${formatRequestLogLine(entry)}\n`);
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // The server observes the rejection; this keeps Node from calling it unhandled meanwhile.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }
 
 export function serveCommand(): Command {
   const command = new Command('serve')
-    .description('Serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models, /health, /metrics).')
+    .description('Serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/responses, /v1/models, /health, /metrics).')
     .option('-m, --model <path|id>', 'a model folder, a .gguf file, or a Hugging Face id org/name[@revision][:QUANT] (from the HF cache, else downloaded into it; default: Gemma 3 270M, downloaded on first use)')
     .option('--model-id <id>', 'the model id clients send (default: the file or folder name)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -31,46 +59,80 @@ export function serveCommand(): Command {
     .option('--cors <origins...>', 'origins allowed to call from browsers ("*" for any)')
     .option('--max-batch <n>', 'sequences decoded together in one batch (default 16)', integer(1, 1024))
     .option('--max-kv-tokens <n>', 'KV-cache tokens running sequences may hold; past it requests wait (default: from free memory)', integer(1))
-    .option('--max-queue <n>', 'requests that may wait for room in the batch; more get 429 (default 64)', integer(0, 100_000))
-    .option('--max-request-bytes <n>', 'largest request body; larger ones get 413', integer(1024))
+    .option('--max-queue <n>', 'requests that may wait for the model; more get 429', integer(0, 100_000))
+    .option('--max-request-bytes <n>', 'largest request body; larger ones get 413 (default 1048576)', integer(1024))
+    .option('--max-choices <n>', 'largest n a request may ask for', integer(1, 128), defaultLimits.maxChoices)
+    .option('--max-tokens-limit <n>', 'largest max_tokens a request may ask for', integer(1, 100_000_000), defaultLimits.maxTokens)
     .option('--drain-seconds <s>', 'on SIGINT/SIGTERM, how long running requests may finish', integer(0), 30)
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'warn');
-  return addSamplingOptions(command, 'default max_tokens for requests that give none').action(async (flags: ServeFlags) => {
+    .addOption(new Option('--log-format <format>', 'request log: one line per request (text), JSON lines (json) or none (off); default: text in a terminal, json otherwise').choices(['text', 'json', 'off']))
+    .option('--log-level <level>', "the HTTP framework's own log: fatal, error, warn, info, debug or trace", 'warn');
+  return addSamplingOptions(
+    command,
+    `max_tokens for chat and responses requests that give none (default ${defaultMaxTokens}; /v1/completions: 16)`,
+    "temperature for requests that give none, overriding the model's generation_config.json (default: that file's, else 1 as OpenAI's)",
+  ).action(async (flags: ServeFlags) => {
     const modelId = flags.modelId ?? modelIdFor(flags.model);
-    const backend = loadWorkerBackend({ model: flags.model, maxQueue: flags.maxQueue, maxBatch: flags.maxBatch, maxKvTokens: flags.maxKvTokens });
-    const server = createServer(backend, {
+    const backend = deferred<Backend>();
+    const defaults: GenerateOptions = generateOptionsFrom(flags);
+    const server = createServer(backend.promise, {
       modelId,
       apiKey: flags.apiKey ?? process.env.MLX_TS_API_KEY,
       cors: flags.cors,
       maxRequestBytes: flags.maxRequestBytes,
-      defaults: generateOptionsFrom(flags),
+      // Filled in below, once the model path (and its generation_config.json) is known.
+      defaults,
+      limits: { maxChoices: flags.maxChoices, maxTokens: flags.maxTokensLimit },
       drainTimeoutMs: flags.drainSeconds * 1000,
       logger: { level: flags.logLevel },
+      requestLog: requestLogger(flags.logFormat ?? (process.stderr.isTTY ? 'text' : 'json')),
+      // The CLI reports a failed load itself, in one line.
+      onLoadError: () => undefined,
     });
-    const { url } = await server.listen(flags.port, flags.host);
+    let url: string;
+    try {
+      ({ url } = await server.listen(flags.port, flags.host));
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const reason = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs privileges this user lacks' : `cannot be used (${(error as Error).message})`;
+      process.stderr.write(`mlx-ts: port ${flags.port} on ${flags.host} ${reason}; choose another with --port <n>.\n`);
+      process.exit(1);
+    }
     process.stderr.write(`mlx-ts: listening on ${url} (GET /health is 503 until the model has loaded)\n`);
     let stopping = false;
+    let stoppedAt = 0;
+    let loaded: Backend | undefined;
     const stop = async (signal: string) => {
+      // One Ctrl-C under `pnpm start` arrives twice (from the terminal and forwarded by pnpm).
+      if (stopping && Date.now() - stoppedAt < 1000) return;
       if (stopping) {
         process.stderr.write('mlx-ts: second signal, exiting now\n');
         process.exit(1);
       }
       stopping = true;
+      stoppedAt = Date.now();
       process.stderr.write(`mlx-ts: ${signal}: finishing running requests (up to ${flags.drainSeconds} s), then exiting\n`);
       await server.close();
-      const loaded = await backend.catch(() => undefined);
-      await loaded?.dispose();
+      await loaded?.[Symbol.asyncDispose]();
       process.exit(0);
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
     try {
-      await backend;
-      process.stderr.write(`mlx-ts: serving model "${modelId}" at ${url}/v1\n`);
+      const path = await resolveModelPath(flags.model);
+      Object.assign(defaults, { ...(await generationConfigDefaults(path)), ...generateOptionsFrom(flags) });
+      loaded = await loadWorkerBackend({ model: path, modelId, maxQueue: flags.maxQueue, maxBatch: flags.maxBatch, maxKvTokens: flags.maxKvTokens });
+      backend.resolve(loaded);
     } catch (error) {
+      backend.reject(error as Error);
       process.stderr.write(`mlx-ts: could not load the model: ${(error as Error).message}\n`);
       await server.close();
       process.exit(1);
     }
+    if (usesReferenceBlas()) process.stderr.write(`${referenceBlasWarning()}\n`);
+    const effective = { temperature: 1, maxTokens: defaultMaxTokens, ...defaults };
+    const sampling = Object.entries(effective)
+      .map(([key, value]) => `${key} ${value}`)
+      .join(', ');
+    process.stderr.write(`mlx-ts: serving model "${modelId}" at ${url}/v1 (for omitted parameters: ${sampling})\n`);
   });
 }

@@ -10,8 +10,12 @@ export function modelNotFound(model: string): OpenAIError {
   });
 }
 
-export function registerModelRoutes(app: FastifyInstance, modelIds: readonly string[], created: number): void {
-  const describe = (id: string) => ({ id, object: 'model', created, owned_by: 'mlx-ts' });
+/**
+ * `meta` adds what clients otherwise guess: the context length (vLLM's max_model_len, null until
+ * the model has loaded), the max_tokens an omitted one means, and the request limits.
+ */
+export function registerModelRoutes(app: FastifyInstance, modelIds: readonly string[], created: number, meta: () => Record<string, unknown> = () => ({})): void {
+  const describe = (id: string) => ({ id, object: 'model', created, owned_by: 'mlx-ts', ...meta() });
   app.get('/v1/models', async () => ({ object: 'list', data: modelIds.map(describe) }));
   app.get<{ Params: { id: string } }>('/v1/models/:id', async (request) => {
     if (!modelIds.includes(request.params.id)) throw modelNotFound(request.params.id);

@@ -1,0 +1,155 @@
+// The body of POST /v1/responses: text in (`input` as a string or message items, `instructions`,
+// `previous_response_id`), text out. Parameters that would change the output and are not
+// implemented stay 400s naming them (additionalProperties: false).
+import type { GenerateOptions, Message } from '@mlx-ts/backend';
+import { OpenAIError } from '../openai-error.js';
+import { validate } from '../parse-request.js';
+import { rangeSchema, samplingRanges } from '../sampling-ranges.js';
+import { passiveFields, type RequestLimits } from '../schemas.js';
+import { Ajv, type ValidateFunction } from 'ajv';
+
+type Schema = Record<string, unknown>;
+
+const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
+
+const textContent: Schema = {
+  type: 'object',
+  required: ['type', 'text'],
+  properties: { type: { enum: ['input_text', 'output_text', 'text'] }, text: { type: 'string' }, annotations: { type: 'array' }, logprobs: { type: 'array' } },
+  additionalProperties: false,
+};
+
+const messageItem: Schema = {
+  type: 'object',
+  required: ['role', 'content'],
+  additionalProperties: false,
+  properties: {
+    type: { const: 'message' },
+    id: { type: 'string' },
+    status: { type: 'string' },
+    role: { enum: ['system', 'developer', 'user', 'assistant'] },
+    content: { anyOf: [{ type: 'string' }, { type: 'array', minItems: 1, items: textContent }] },
+  },
+};
+
+export function responsesSchema(limits: RequestLimits): Schema {
+  return {
+    type: 'object',
+    required: ['model', 'input'],
+    additionalProperties: false,
+    properties: {
+      model: { type: 'string', minLength: 1 },
+      input: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, maxItems: 4096, items: messageItem }] },
+      instructions: nullable({ type: 'string' }),
+      previous_response_id: nullable({ type: 'string', minLength: 1, maxLength: 200 }),
+      max_output_tokens: nullable({ type: 'integer', minimum: 1, maximum: limits.maxTokens }),
+      temperature: nullable(rangeSchema(samplingRanges.temperature)),
+      top_p: nullable(rangeSchema(samplingRanges.top_p)),
+      stream: nullable({ type: 'boolean' }),
+      // Plain text is what this route produces; asking for it explicitly is fine.
+      text: nullable({
+        type: 'object',
+        additionalProperties: false,
+        properties: { format: nullable({ type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'text' } } }) },
+      }),
+      truncation: nullable({ const: 'disabled' }),
+      ...passiveFields,
+      // Extensions shared with the other routes.
+      seed: nullable(rangeSchema(samplingRanges.seed)),
+      top_k: nullable(rangeSchema(samplingRanges.top_k)),
+      min_p: nullable(rangeSchema(samplingRanges.min_p)),
+      repetition_penalty: nullable(rangeSchema(samplingRanges.repetition_penalty)),
+    },
+  };
+}
+
+export interface ParsedResponsesRequest {
+  model: string;
+  /** This turn's input, without the instructions. */
+  input: Message[];
+  instructions?: string;
+  previousResponseId?: string;
+  options: GenerateOptions;
+  stream: boolean;
+  store: boolean;
+  metadata: Record<string, string>;
+  /** The request's own sampling values, echoed in the response object. */
+  temperature: number | null;
+  topP: number | null;
+  maxOutputTokens: number | null;
+}
+
+export function responsesRules(limits: RequestLimits): Record<string, string> {
+  return {
+    model: 'a non-empty string naming a model from GET /v1/models',
+    input: "a non-empty string or a list of { role: 'system' | 'developer' | 'user' | 'assistant', content: string | [{ type: 'input_text' | 'output_text', text }] }",
+    instructions: 'a string',
+    previous_response_id: 'the id of an earlier response from this server',
+    max_output_tokens: `an integer from 1 to ${limits.maxTokens} (this server's limit, set by mlx-ts serve --max-tokens-limit)`,
+    temperature: 'a number from 0 to 2',
+    top_p: 'a number greater than 0 and at most 1',
+    stream: 'a boolean',
+    text: "{ format: { type: 'text' } } (structured output is not supported on this route)",
+    truncation: "'disabled' (a conversation longer than the context is a 400)",
+    metadata: 'an object of at most 16 string values',
+    store: 'a boolean',
+    user: 'a string',
+    service_tier: 'a string',
+    parallel_tool_calls: 'a boolean',
+    seed: 'a non-negative integer',
+    top_k: 'a non-negative integer (0 disables it)',
+    min_p: 'a number from 0 to 1',
+    repetition_penalty: 'a number greater than 0 and at most 10',
+  };
+}
+
+interface RawItem {
+  role: Message['role'] | 'developer';
+  content: string | { text: string }[];
+}
+
+export class ResponsesParser {
+  private readonly check: ValidateFunction;
+  private readonly rules: Record<string, string>;
+
+  constructor(limits: RequestLimits) {
+    const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, coerceTypes: false, useDefaults: false, removeAdditional: false });
+    this.check = ajv.compile(responsesSchema(limits));
+    this.rules = responsesRules(limits);
+  }
+
+  parse(body: unknown): ParsedResponsesRequest {
+    const request = validate(this.check, body, this.rules);
+    const input: Message[] =
+      typeof request.input === 'string'
+        ? [{ role: 'user', content: request.input }]
+        : (request.input as RawItem[]).map((item) => ({
+            role: item.role === 'developer' ? 'system' : item.role,
+            content: typeof item.content === 'string' ? item.content : item.content.map((part) => part.text).join('\n'),
+          }));
+    const options: Record<string, unknown> = {};
+    const names: [string, keyof GenerateOptions][] = [
+      ['temperature', 'temperature'],
+      ['top_p', 'topP'],
+      ['seed', 'seed'],
+      ['top_k', 'topK'],
+      ['min_p', 'minP'],
+      ['repetition_penalty', 'repetitionPenalty'],
+      ['max_output_tokens', 'maxTokens'],
+    ];
+    for (const [http, option] of names) if (request[http] != null) options[option] = request[http];
+    return {
+      model: request.model as string,
+      input,
+      instructions: (request.instructions as string | null | undefined) ?? undefined,
+      previousResponseId: (request.previous_response_id as string | null | undefined) ?? undefined,
+      options: options as GenerateOptions,
+      stream: request.stream === true,
+      store: request.store !== false,
+      metadata: (request.metadata as Record<string, string> | null | undefined) ?? {},
+      temperature: (request.temperature as number | null | undefined) ?? null,
+      topP: (request.top_p as number | null | undefined) ?? null,
+      maxOutputTokens: (request.max_output_tokens as number | null | undefined) ?? null,
+    };
+  }
+}
