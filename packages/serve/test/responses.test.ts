@@ -63,7 +63,7 @@ describe('responses.create', () => {
       'response.incomplete',
     ]);
     expect(text).toBe(chat.text);
-    expect(final?.output_text ?? (final?.output[0] as { content: { text: string }[] }).content[0].text).toBe(chat.text);
+    expect(final?.output_text ?? (final!.output[0] as { content: { text: string }[] }).content[0].text).toBe(chat.text);
     expect(final?.usage?.output_tokens).toBe(chat.completionIds.length);
   });
 

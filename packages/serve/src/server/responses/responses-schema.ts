@@ -2,7 +2,6 @@
 // `previous_response_id`), text out. Parameters that would change the output and are not
 // implemented stay 400s naming them (additionalProperties: false).
 import type { GenerateOptions, Message } from '@mlx-ts/backend';
-import { OpenAIError } from '../openai-error.js';
 import { validate } from '../parse-request.js';
 import { rangeSchema, samplingRanges } from '../sampling-ranges.js';
 import { passiveFields, type RequestLimits } from '../schemas.js';

@@ -93,12 +93,12 @@ async function run(
     await send('response.in_progress', { response: inProgress });
     await send('response.output_item.added', { output_index: 0, item: messageItem(itemId, 'in_progress') });
     await send('response.content_part.added', { ...where, part: outputTextPart('') });
-    let text = '';
+    let _text = '';
     try {
       for (let next = first; !next.done; next = await events.next()) {
         const event = next.value;
         if (event.type === 'text' && event.text) {
-          text += event.text;
+          _text += event.text;
           await send('response.output_text.delta', { ...where, delta: event.text, logprobs: [] });
         } else if (event.type === 'done') {
           const response = finished(event);
