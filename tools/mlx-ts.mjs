@@ -25,7 +25,7 @@ let captured = '';
 build.stdout?.on('data', (chunk) => (captured += chunk));
 build.stderr?.on('data', (chunk) => (captured += chunk));
 // An up-to-date build takes a fraction of a second; a longer one says what it is doing.
-const notice = setTimeout(() => process.stderr.write('[mlx-ts] rebuilding the packages that changed (turbo run build)\n'), 1500);
+const notice = firstBuild ? undefined : setTimeout(() => process.stderr.write('[mlx-ts] rebuilding the packages that changed (turbo run build)\n'), 1500);
 const status = await new Promise((done) => build.on('close', (code) => done(code ?? 1)));
 clearTimeout(notice);
 if (status !== 0) {

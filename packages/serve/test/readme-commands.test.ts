@@ -17,7 +17,8 @@ function shellCommands(file: string): string[] {
   const text = readFileSync(join(repoRoot, file), 'utf8');
   const commands: string[] = [];
   for (const block of text.matchAll(/```sh\n([\s\S]*?)```/g)) {
-    for (const line of block[1].split('\n')) {
+    // A line ending in a backslash continues on the next one, as in a shell.
+    for (const line of block[1].replace(/\\\n\s*/g, ' ').split('\n')) {
       const command = line.replace(/\s+#.*$/, '').trim();
       if (command && !command.startsWith('#')) commands.push(command);
     }
