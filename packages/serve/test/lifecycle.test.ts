@@ -86,9 +86,20 @@ describe('graceful drain', () => {
   it('close() lets the running stream finish, refuses new work with 503, then stops listening', async () => {
     const server = createServer(backend, { modelId, defaults: greedy, drainTimeoutMs: 60_000 });
     const { url } = await server.listen(0);
-    const running = postJson(`${url}/v1/chat/completions`, { model: modelId, messages, max_tokens: 6, stream: true }).then((r) => r.text());
-    await new Promise((r) => setTimeout(r, 300));
+    // Close once the stream has started (its first chunk arrived), so it is running, whatever the machine's speed.
+    const response = await postJson(`${url}/v1/chat/completions`, { model: modelId, messages, max_tokens: 48, stream: true });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    const first = await reader.read();
     const closed = server.close();
+    const running = (async () => {
+      let body = decoder.decode(first.value, { stream: true });
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return body;
+        body += decoder.decode(value, { stream: true });
+      }
+    })();
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: 'draining' });

@@ -154,10 +154,10 @@ describe('errors raise the matching client classes', () => {
   });
 
   it('an unsupported parameter → BadRequestError naming it', async () => {
-    const tools = [{ type: 'function' as const, function: { name: 'weather', parameters: { type: 'object', properties: {} } } }];
-    const error = await client.chat.completions.create({ model: modelId, messages: chat.messages, tools }).catch((e: unknown) => e);
+    // Audio output would change the answer and is not supported: a 400 naming it, not ignored.
+    const error = await client.chat.completions.create({ model: modelId, messages: chat.messages, audio: { voice: 'alloy', format: 'wav' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('tools');
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('audio');
   });
 
   it('an API key is required when configured: AuthenticationError without it, success with it', async () => {
