@@ -182,7 +182,8 @@ describe('tiny Gemma 3 through MlxBackend', () => {
     for (let i = 0; i < 200; i++) await backend.generate(`request ${i}`, { maxTokens: 3, ignoreEos: true });
     backend.clearPrefixCache();
     mx.memory.clearCache();
-    expect(mx.liveArrayCount()).toBe(liveBefore);
+    // No growth with work done; the count may fall when the finalizer safety net frees earlier tests' garbage during the run.
+    expect(mx.liveArrayCount()).toBeLessThanOrEqual(liveBefore);
     // Allow small allocator slack, not growth with work done.
     expect(mx.memory.getActiveMemory()).toBeLessThanOrEqual(activeBefore + 1024 * 1024);
   });
