@@ -15,7 +15,7 @@ let baseURL: string;
 
 beforeAll(async () => {
   backend = await MlxBackend.load(tinyModelFolder(), { dtype: 'float32' });
-  server = createServer(backend, { modelId });
+  server = createServer(backend, { modelId, defaults: { temperature: 0 } });
   baseURL = `${(await server.listen(0)).url}/v1`;
 });
 

@@ -27,7 +27,7 @@ beforeAll(async () => {
   // Inside the package, so that the examples resolve `@mlx-ts/ai-sdk`, `ai` and the rest as an application would.
   scratch = mkdtempSync(join(packageRoot, '.readme-run-'));
   backend = await MlxBackend.load(folder);
-  server = createServer(backend, { modelId: 'gemma-3-270m' });
+  server = createServer(backend, { modelId: 'gemma-3-270m', defaults: { temperature: 0 } });
   serverUrl = `${(await server.listen(0)).url}/v1`;
 });
 

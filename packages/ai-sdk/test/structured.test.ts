@@ -27,7 +27,7 @@ let baseURL: string;
 beforeAll(async () => {
   engine = await MlxBackend.load(requireModelData('gemma-3-270m-bf16'), { dtype: 'float32' });
   backend = new RecordingBackend(engine);
-  server = createServer(engine, { modelId: 'gemma-3-270m' });
+  server = createServer(engine, { modelId: 'gemma-3-270m', defaults: { temperature: 0 } });
   baseURL = `${(await server.listen(0)).url}/v1`;
 });
 
