@@ -106,7 +106,13 @@ describe('resume', () => {
     hub.cutOnce(repo, 'model.safetensors', cutAt);
     const resolved = await resolveModelReference(repo, online(cacheDir));
     const downloads = hub.contentRequests('model.safetensors');
-    expect(downloads.map((request) => request.range)).toEqual([undefined, `bytes=${cutAt}-${Buffer.from(files['model.safetensors']!).length - 1}`]);
+    // The resume starts where the kept prefix ends: at most the cut (fetch may drop queued chunks).
+    expect(downloads).toHaveLength(2);
+    expect(downloads[0]!.range).toBeUndefined();
+    const [, start, end] = /^bytes=(\d+)-(\d+)$/.exec(downloads[1]!.range ?? '') ?? [];
+    expect(Number(start)).toBeGreaterThan(0);
+    expect(Number(start)).toBeLessThanOrEqual(cutAt);
+    expect(Number(end)).toBe(Buffer.from(files['model.safetensors']!).length - 1);
     expect(Buffer.compare(readFileSync(join(resolved.path, 'model.safetensors')), Buffer.from(files['model.safetensors']!))).toBe(0);
   });
 
@@ -118,13 +124,18 @@ describe('resume', () => {
     expect(HubDownloadError.isInstance(error)).toBe(true);
     expect((error as HubDownloadError).message).toMatch(/Run the same command again to resume/);
     const incomplete = join(cacheDir, 'models--tiny-org--tiny-gemma3', 'blobs', `${hub.etagOf(repo, 'model.safetensors')}.incomplete`);
-    expect(readFileSync(incomplete).length).toBe(cutAt);
+    // fetch may drop chunks still queued in its stream when the socket errors, so the kept part
+    // is a prefix of at most what was sent; the resume must start exactly where it ends.
+    const kept = readFileSync(incomplete);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThanOrEqual(cutAt);
+    expect(Buffer.compare(kept, Buffer.from(files['model.safetensors']!).subarray(0, kept.length))).toBe(0);
     // Not complete, so not cached: offline it is an error, not a broken model.
     await expect(resolveModelReference(repo, { ...online(cacheDir), offline: true })).rejects.toSatisfy(HubOfflineNotCachedError.isInstance);
     hub.resetLog();
     const progress: HubDownloadProgress[] = [];
     const resolved = await resolveModelReference(repo, { ...online(cacheDir), onProgress: (event) => progress.push(event) });
-    expect(hub.contentRequests('model.safetensors').map((request) => request.range)).toEqual([`bytes=${cutAt}-${Buffer.from(files['model.safetensors']!).length - 1}`]);
+    expect(hub.contentRequests('model.safetensors').map((request) => request.range)).toEqual([`bytes=${kept.length}-${Buffer.from(files['model.safetensors']!).length - 1}`]);
     expect(Buffer.compare(readFileSync(join(resolved.path, 'model.safetensors')), Buffer.from(files['model.safetensors']!))).toBe(0);
     expect(existsSync(incomplete)).toBe(false);
     expect(progress.at(-1)!.doneBytes).toBe(progress.at(-1)!.totalBytes);

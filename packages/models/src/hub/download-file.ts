@@ -88,7 +88,7 @@ async function fetchBlob(context: HubContext, download: FileDownload, info: File
         const remote = await downloadFile({ ...params, repo, path, revision: commit, downloadInfo: info });
         if (remote === null) throw new Error(`the hub has no ${path} at ${commit}`);
         const body = (offset > 0 ? remote.slice(offset) : remote).stream() as unknown as WebReadableStream<Uint8Array>;
-        // Each chunk is on disk before the next is read, so a cut keeps every byte that arrived.
+        // Each chunk is on disk before the next is read, so a cut keeps every byte that was read.
         const handle = await open(incomplete, 'a');
         try {
           for await (const chunk of body) {
