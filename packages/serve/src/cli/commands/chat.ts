@@ -46,16 +46,22 @@ export function chatCommand(): Command {
       pending = undefined;
       block = false;
       process.stderr.write('\n(press Ctrl-C again, or type /exit, to quit)\n');
-      rl.setPrompt('> ');
-      rl.prompt();
+      showPrompt('> ');
     };
     let inputClosed = false;
     rl.on('close', () => (inputClosed = true));
+    // Piped input can end while a reply is written; the lines already read still run, but a
+    // closed readline refuses prompts (ERR_USE_AFTER_CLOSE), so prompt only while it is open.
+    const showPrompt = (text: string) => {
+      if (inputClosed) return;
+      rl.setPrompt(text);
+      rl.prompt();
+    };
     rl.on('SIGINT', onInterrupt);
     // Without a terminal (piped input) Ctrl-C arrives as a signal instead.
     process.on('SIGINT', onInterrupt);
     process.stderr.write(`${help}\n`);
-    rl.prompt();
+    showPrompt('> ');
     const ask = async (text: string) => {
       history.push({ role: 'user', content: text });
       reply = new AbortController();
@@ -93,29 +99,25 @@ export function chatCommand(): Command {
             block = false;
           } else if (!block && line.endsWith('\\')) {
             pending!.push(line.slice(0, -1));
-            rl.setPrompt('. ');
-            rl.prompt();
+            showPrompt('. ');
             continue;
           } else {
             pending!.push(line);
             if (block) {
-              rl.setPrompt('. ');
-              rl.prompt();
+              showPrompt('. ');
               continue;
             }
           }
           const text = pending!.join('\n').trim();
           pending = undefined;
-          rl.setPrompt('> ');
           if (text) await ask(text);
-          if (!inputClosed) rl.prompt();
+          showPrompt('> ');
           continue;
         }
         if (line.trim() === '"""' || line.endsWith('\\')) {
           block = line.trim() === '"""';
           pending = block ? [] : [line.slice(0, -1)];
-          rl.setPrompt('. ');
-          rl.prompt();
+          showPrompt('. ');
           continue;
         }
         const text = line.trim();
@@ -130,7 +132,7 @@ export function chatCommand(): Command {
         } else if (text) {
           await ask(text);
         }
-        if (!inputClosed) rl.prompt();
+        showPrompt('> ');
       }
     } finally {
       rl.close();
