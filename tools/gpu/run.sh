@@ -7,7 +7,8 @@
 #                                   with CMake against the CUDA wheel, makes random-weight Gemma 3
 #                                   checkpoints at real shapes, runs ours and mlx-lm on the same
 #                                   prompt ids, one JSON line per model and mode (also $OUT/gpu.jsonl)
-# Settings: SHAPES (270m 1b 4b), QUANTIZE (1b 4b), RUNS, PROMPT (512), GEN (128), TRIALS (3), BATCH (16,32)
+# Settings: SHAPES (270m 1b 4b), QUANTIZE (1b 4b), RUNS, PROMPT (512), GEN (128), TRIALS (3), BATCH (16,32),
+#   PROBE=1 (one matrix-vector product from both sides, plain and under ncu, before the models)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 keep="$HOME/gpu-stage"; site=/tmp/site; models=/tmp/models; logs=${OUT:-/tmp}/logs
@@ -35,6 +36,20 @@ cmake -S "$root/packages/mlx-core" -B /tmp/addon -G Ninja -DCMAKE_BUILD_TYPE=Rel
   -DCMAKE_JS_INC="$b/headers/node-api" -DNODE_ADDON_API_DIR="$b/headers/node-addon-api" $cuda_args >"$logs/cmake.log" 2>&1 \
   && cmake --build /tmp/addon -j "$(nproc)" >>"$logs/cmake.log" 2>&1 || { tail -30 "$logs/cmake.log"; exit 1; }
 export MLX_TS_ADDON=/tmp/addon/mlx_ts.node
+# PROBE=1: the head-shaped bf16 product from Python and from the addon on the same libmlx, then
+# the same under Nsight Compute (kernel names and their device time), to tell kernel from memory.
+if [ -n "${PROBE:-}" ]; then
+  python3 "$root/tools/gpu/matvec_probe.py" 2>"$logs/probe-python.err" | tee -a "$logs/probe.jsonl"
+  /tmp/node "$b/probe.bundle.mjs" 2>"$logs/probe-ours.err" | tee -a "$logs/probe.jsonl"
+  ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
+  if [ -n "$ncu" ]; then
+    for side in python ours; do
+      if [ $side = python ]; then cmd=(python3 "$root/tools/gpu/matvec_probe.py"); else cmd=(/tmp/node "$b/probe.bundle.mjs"); fi
+      timeout 240 "$ncu" --clock-control none --target-processes all --launch-skip 40 --launch-count 6 --metrics gpu__time_duration.sum,dram__bytes_read.sum --csv "${cmd[@]}" >"$logs/ncu-$side.csv" 2>"$logs/ncu-$side.err"
+      grep -v '^==' "$logs/ncu-$side.csv" | cut -c1-400 | tail -n 14
+    done
+  fi
+fi
 python3 "$root/tools/gpu/random_gemma.py" $models /tmp/tok ${SHAPES:-270m 1b 4b} || exit 1
 for m in ${QUANTIZE:-1b 4b}; do
   [ "$m" = none ] && continue
