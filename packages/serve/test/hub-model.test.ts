@@ -27,7 +27,7 @@ const { runPythonHub } = (await import(join(modelsTestHelpers, 'python-hub.ts'))
 
 const cli = resolve(import.meta.dirname, '../bin/mlx-ts.mjs');
 const repo = 'tiny-org/tiny-gemma3';
-const prompt = ['--prompt', 'hello world', '--max-tokens', '6', '--no-chat-template'];
+const prompt = ['--prompt', 'hello world', '--max-tokens', '6', '--no-chat-template', '--temp', '0'];
 let hub: HubServer;
 let cacheDir: string;
 let snapshot: string;
@@ -97,7 +97,7 @@ describe('mlx-ts with a Hugging Face id', () => {
       });
       const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
       expect(models.data.map((model) => model.id)).toEqual([repo]);
-      const response = await postJson(`${url}/v1/completions`, { model: repo, prompt: 'hello world', max_tokens: 6 });
+      const response = await postJson(`${url}/v1/completions`, { model: repo, prompt: 'hello world', max_tokens: 6, temperature: 0 });
       expect(response.status).toBe(200);
       const body = (await response.json()) as { choices: { text: string }[] };
       expect(`${body.choices[0]!.text}\n`).toBe(fromFolder);
