@@ -1,7 +1,7 @@
 // Structured output and tool calls end to end on Gemma 3 270M: the AI SDK's generateObject,
 // streamObject and a two-step tool loop over a real MlxBackend, in process and through
-// `mlx-ts serve` with @ai-sdk/openai-compatible. They need the engine's constrained decoding and
-// tool calling; `pnpm test:integration` runs them (vitest.integration.config.ts).
+// `mlx-ts serve` with @ai-sdk/openai-compatible, through the engine's constrained decoding and
+// tool calling.
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateObject, generateText, jsonSchema, stepCountIs, streamObject, tool } from 'ai';
 import { MlxBackend } from '@mlx-ts/backend';
@@ -58,6 +58,8 @@ describe('in process', () => {
       tools: { weather },
       stopWhen: stepCountIs(2),
       prepareStep: ({ stepNumber }) => ({ toolChoice: stepNumber === 0 ? 'required' : 'none' }),
+      // One call per turn: allowed parallel calls, the 270M repeats its call until max tokens.
+      providerOptions: { mlx: { parallelToolCalls: false } },
       maxOutputTokens: 64,
     });
     expect(result.steps).toHaveLength(2);
@@ -97,6 +99,8 @@ describe('through mlx-ts serve with @ai-sdk/openai-compatible', () => {
       tools: { weather },
       stopWhen: stepCountIs(2),
       prepareStep: ({ stepNumber }) => ({ toolChoice: stepNumber === 0 ? 'required' : 'none' }),
+      // Passed through to the request body as OpenAI's parallel_tool_calls.
+      providerOptions: { 'mlx-ts': { parallel_tool_calls: false } },
       maxOutputTokens: 64,
     });
     expect(result.steps).toHaveLength(2);
