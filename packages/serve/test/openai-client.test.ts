@@ -107,6 +107,23 @@ describe('chat completions', () => {
     expect(first.usage!.completion_tokens).toBeGreaterThan(6);
     expect(first.usage!.completion_tokens).toBeLessThanOrEqual(12);
   });
+
+  it('n choices share one prefill and stream side by side, each with its own finish', async () => {
+    const before = backend.stats();
+    const stream = await client.chat.completions.create({ model: modelId, messages: chat.messages, max_tokens: 5, temperature: 1, seed: 3, n: 3, stream: true });
+    const texts = ['', '', ''];
+    const finishes: (string | null)[] = [null, null, null];
+    for await (const chunk of stream) for (const choice of chunk.choices) {
+      texts[choice.index] += choice.delta.content ?? '';
+      if (choice.finish_reason) finishes[choice.index] = choice.finish_reason;
+    }
+    expect(finishes).toEqual(['length', 'length', 'length']);
+    expect(texts.every((text) => text.length > 0)).toBe(true);
+    // The prompt went through the model once for the three rows (none of it from the prefix cache).
+    const after = backend.stats();
+    expect(after.promptTokens + after.cachedPromptTokens - before.promptTokens - before.cachedPromptTokens).toBe(chat.promptTokens);
+    expect(after.generatedTokens - before.generatedTokens).toBe(15);
+  });
 });
 
 describe('completions', () => {

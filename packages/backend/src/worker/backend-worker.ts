@@ -18,25 +18,53 @@ const statsTimer = setInterval(() => {
 }, 500);
 statsTimer.unref();
 
-async function run(id: number, request: Parameters<MlxBackend['stream']>[0]): Promise<void> {
+type Request = Parameters<MlxBackend['stream']>[0];
+type Stream = ReturnType<MlxBackend['stream']>;
+
+async function run(id: number, request: Request): Promise<void> {
   const controller = new AbortController();
   running.set(id, controller);
   try {
     if (!backend) throw new BackendClosedError();
-    const stream = backend.stream(request, controller.signal);
-    for (;;) {
-      const next = await stream.next();
-      if (next.done) {
-        send({ type: 'end', id, result: next.value });
-        break;
-      }
-      // The final result arrives with 'end'; the 'done' event would only repeat it.
-      if (next.value.type !== 'done') send({ type: 'event', id, event: next.value });
-    }
+    await forward(id, backend.stream(request, controller.signal));
   } catch (error) {
     send({ type: 'error', id, error: serialize(error) });
   } finally {
     running.delete(id);
+  }
+}
+
+/** n rows over one prefill, under one abort: an abort of any row's id stops the whole group. */
+function runChoices(ids: readonly number[], request: Request): void {
+  const controller = new AbortController();
+  for (const id of ids) running.set(id, controller);
+  let streams: Stream[];
+  try {
+    if (!backend) throw new BackendClosedError();
+    streams = backend.streamChoices(request, ids.length, controller.signal);
+  } catch (error) {
+    for (const id of ids) {
+      send({ type: 'error', id, error: serialize(error) });
+      running.delete(id);
+    }
+    return;
+  }
+  for (const [i, id] of ids.entries()) {
+    void forward(id, streams[i]!)
+      .catch((error: unknown) => send({ type: 'error', id, error: serialize(error) }))
+      .finally(() => running.delete(id));
+  }
+}
+
+async function forward(id: number, stream: Stream): Promise<void> {
+  for (;;) {
+    const next = await stream.next();
+    if (next.done) {
+      send({ type: 'end', id, result: next.value });
+      return;
+    }
+    // The final result arrives with 'end'; the 'done' event would only repeat it.
+    if (next.value.type !== 'done') send({ type: 'event', id, event: next.value });
   }
 }
 
@@ -53,6 +81,9 @@ port.on('message', async (message: ToWorker) => {
       break;
     case 'stream':
       void run(message.id, message.request);
+      break;
+    case 'choices':
+      runChoices(message.ids, message.request);
       break;
     case 'abort':
       running.get(message.id)?.abort();

@@ -6,6 +6,8 @@ import type { SerializedError } from './error-transfer.js';
 export type ToWorker =
   | { type: 'load'; path: string; options: Omit<MlxBackendOptions, 'onProgress' | 'signal' | 'sampler' | 'logitsProcessors'> }
   | { type: 'stream'; id: number; request: GenerateRequest }
+  /** n rows over one prefill: stream i answers under ids[i]. */
+  | { type: 'choices'; ids: number[]; request: GenerateRequest }
   | { type: 'abort'; id: number }
   | { type: 'dispose' };
 

@@ -137,16 +137,33 @@ export class WorkerBackend implements Backend {
   }
 
   async *stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult> {
+    const id = this.open(signal);
+    return yield* this.receive(id, signal, { type: 'stream', id, request });
+  }
+
+  /** n rows over one prefill in the worker's engine; an abort (or one stream stopped early) stops all n. */
+  streamChoices(request: GenerateRequest, n: number, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult>[] {
+    const ids = Array.from({ length: n }, () => this.open(signal));
+    this.worker.postMessage({ type: 'choices', ids, request } satisfies ToWorker);
+    return ids.map((id) => this.receive(id, signal));
+  }
+
+  /** A new stream id with its inbox (before its request is sent, so no message is missed). */
+  private open(signal: AbortSignal | undefined): number {
     if (this.closed || this.crash) throw new BackendClosedError();
     signal?.throwIfAborted();
     const id = ++this.nextId;
-    const inbox = new Inbox();
-    this.streams.set(id, inbox);
+    this.streams.set(id, new Inbox());
+    return id;
+  }
+
+  private async *receive(id: number, signal: AbortSignal | undefined, request?: ToWorker): AsyncGenerator<GenerateEvent, GenerateResult> {
+    const inbox = this.streams.get(id)!;
     const abort = () => this.worker.postMessage({ type: 'abort', id } satisfies ToWorker);
     signal?.addEventListener('abort', abort, { once: true });
     let finished = false;
     try {
-      this.worker.postMessage({ type: 'stream', id, request } satisfies ToWorker);
+      if (request) this.worker.postMessage(request);
       for (;;) {
         const message = await inbox.next();
         if (message.type === 'event') {

@@ -176,4 +176,10 @@ export interface Backend extends AsyncDisposable {
   chat(messages: readonly Message[], options?: GenerateOptions, signal?: AbortSignal): Promise<GenerateResult>;
   /** Text and tool-call deltas, then one `done` event; the generator's return value is the whole result. */
   stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult>;
+  /**
+   * Optional: n generations of one prompt that share its prefill and run side by side (OpenAI's
+   * `n`), each a stream as `stream` gives. A backend may refuse n > 1 together with
+   * `responseFormat`, `grammar` or `tools`; callers then make n requests instead.
+   */
+  streamChoices?(request: GenerateRequest, n: number, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult>[];
 }
