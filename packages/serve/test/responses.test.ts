@@ -3,7 +3,9 @@
 // (test/fixtures/serve-reference.json).
 import type { MlxBackend } from '@mlx-ts/backend';
 import OpenAI from 'openai';
+import { zodTextFormat } from 'openai/helpers/zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createServer, type OpenAIServer } from '../src/index.js';
 import { loadReferenceBackend, modelId, postJson, reference } from './helpers.js';
 
@@ -110,5 +112,20 @@ describe('responses.create', () => {
     const unsupported = await postJson(`${url}/v1/responses`, { model: modelId, input, background: true });
     expect(unsupported.status).toBe(400);
     expect(((await unsupported.json()) as { error: { param: string } }).error.param).toBe('background');
+  });
+
+  it('text.format json_schema: responses.parse with a zod schema gets a parsed object; json_object any object', async () => {
+    const City = z.object({ city: z.string().max(24), country: z.string().max(24) });
+    const parsed = await client.responses.parse({ model: modelId, input: 'Name a city and its country as JSON.', text: { format: zodTextFormat(City, 'city') }, max_output_tokens: 40 });
+    expect(parsed.status).toBe('completed');
+    expect(City.parse(parsed.output_parsed)).toEqual(parsed.output_parsed);
+    expect(parsed.text.format).toMatchObject({ type: 'json_schema', name: 'city' });
+    const object = await client.responses.create({ model: modelId, input: 'A JSON object with the key "a".', text: { format: { type: 'json_object' } }, max_output_tokens: 40 });
+    expect(typeof JSON.parse(object.output_text)).toBe('object');
+    const invalid = await postJson(`${url}/v1/responses`, { model: modelId, input, text: { format: { type: 'json_schema', name: 'x', schema: { type: 'object', properties: { a: { type: 'strin' } } } } } });
+    expect(invalid.status).toBe(400);
+    const { error } = (await invalid.json()) as { error: { message: string; param: string } };
+    expect(error.param).toBe('text.format');
+    expect(error.message).toContain('/properties/a/type');
   });
 });

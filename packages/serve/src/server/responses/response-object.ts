@@ -53,7 +53,7 @@ export function responseObject(shell: ResponseShell, fields: { status: ResponseS
     reasoning: { effort: null, summary: null },
     store: request.store,
     temperature: request.temperature ?? defaults.temperature ?? 1,
-    text: { format: { type: 'text' } },
+    text: { format: request.format },
     tool_choice: 'auto',
     tools: [],
     top_p: request.topP ?? defaults.topP ?? 1,

@@ -1,6 +1,7 @@
 // The body of POST /v1/responses: text in (`input` as a string or message items, `instructions`,
-// `previous_response_id`), text out. Parameters that would change the output and are not
-// implemented stay 400s naming them (additionalProperties: false).
+// `previous_response_id`), text out, optionally as JSON (`text.format`: json_object, or
+// json_schema with the schema inline as this API puts it). Parameters that would change the
+// output and are not implemented stay 400s naming them (additionalProperties: false).
 import type { GenerateOptions, Message } from '@mlx-ts/backend';
 import { validate } from '../parse-request.js';
 import { rangeSchema, samplingRanges } from '../sampling-ranges.js';
@@ -31,6 +32,19 @@ const messageItem: Schema = {
   },
 };
 
+const plainFormat: Schema = { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'text' } } };
+const jsonObjectFormat: Schema = { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'json_object' } } };
+// The schema itself is checked by the backend's engine (a 400 naming what is wrong).
+const jsonSchemaFormat: Schema = {
+  type: 'object',
+  required: ['type', 'name', 'schema'],
+  additionalProperties: false,
+  properties: { type: { const: 'json_schema' }, name: { type: 'string', minLength: 1, maxLength: 64 }, schema: { type: 'object' }, description: { type: 'string' }, strict: nullable({ type: 'boolean' }) },
+};
+
+/** The Responses API's `text.format`, as the request gave it (echoed in the response object). */
+export type TextFormat = { type: 'text' } | { type: 'json_object' } | { type: 'json_schema'; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean | null };
+
 export function responsesSchema(limits: RequestLimits): Schema {
   return {
     type: 'object',
@@ -45,11 +59,10 @@ export function responsesSchema(limits: RequestLimits): Schema {
       temperature: nullable(rangeSchema(samplingRanges.temperature)),
       top_p: nullable(rangeSchema(samplingRanges.top_p)),
       stream: nullable({ type: 'boolean' }),
-      // Plain text is what this route produces; asking for it explicitly is fine.
       text: nullable({
         type: 'object',
         additionalProperties: false,
-        properties: { format: nullable({ type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'text' } } }) },
+        properties: { format: nullable({ anyOf: [plainFormat, jsonObjectFormat, jsonSchemaFormat] }), verbosity: nullable({ const: 'medium' }) },
       }),
       truncation: nullable({ const: 'disabled' }),
       ...passiveFields,
@@ -69,6 +82,8 @@ export interface ParsedResponsesRequest {
   instructions?: string;
   previousResponseId?: string;
   options: GenerateOptions;
+  /** `text.format`; text unless the request asked for JSON. */
+  format: TextFormat;
   stream: boolean;
   store: boolean;
   metadata: Record<string, string>;
@@ -88,7 +103,7 @@ export function responsesRules(limits: RequestLimits): Record<string, string> {
     temperature: 'a number from 0 to 2',
     top_p: 'a number greater than 0 and at most 1',
     stream: 'a boolean',
-    text: "{ format: { type: 'text' } } (structured output is not supported on this route)",
+    text: "{ format: { type: 'text' } | { type: 'json_object' } | { type: 'json_schema', name, schema, strict? } }",
     truncation: "'disabled' (a conversation longer than the context is a 400)",
     metadata: 'an object of at most 16 string values',
     store: 'a boolean',
@@ -137,12 +152,16 @@ export class ResponsesParser {
       ['max_output_tokens', 'maxTokens'],
     ];
     for (const [http, option] of names) if (request[http] != null) options[option] = request[http];
+    const format = ((request.text as { format?: TextFormat | null } | null | undefined)?.format ?? { type: 'text' }) as TextFormat;
+    if (format.type === 'json_object') options.responseFormat = { type: 'json_object' };
+    if (format.type === 'json_schema') options.responseFormat = { type: 'json_schema', schema: format.schema, name: format.name, ...(format.strict == null ? {} : { strict: format.strict }) };
     return {
       model: request.model as string,
       input,
       instructions: (request.instructions as string | null | undefined) ?? undefined,
       previousResponseId: (request.previous_response_id as string | null | undefined) ?? undefined,
       options: options as GenerateOptions,
+      format,
       stream: request.stream === true,
       store: request.store !== false,
       metadata: (request.metadata as Record<string, string> | null | undefined) ?? {},

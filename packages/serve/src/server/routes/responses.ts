@@ -1,4 +1,4 @@
-// POST /v1/responses: OpenAI's Responses API for text. `instructions` become the system message
+// POST /v1/responses: OpenAI's Responses API for text, or JSON by `text.format`. `instructions` become the system message
 // of this turn only; `previous_response_id` continues a conversation kept in memory (bounded);
 // `stream: true` sends the API's named events (response.created … response.completed).
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,9 @@ import { type ParsedResponsesRequest, ResponsesParser } from '../responses/respo
 import type { ServerState } from '../server-state.js';
 import { SseWriter } from '../sse-writer.js';
 import { modelNotFound } from './models.js';
+
+/** Backend option names whose Responses API parameter is named otherwise. */
+const responsesParams = { maxTokens: 'max_output_tokens', responseFormat: 'text.format' };
 
 const newId = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
 
@@ -80,7 +83,7 @@ async function run(
     try {
       first = await events.next();
     } catch (error) {
-      throw toOpenAIError(error, { maxTokens: 'max_output_tokens' });
+      throw toOpenAIError(error, responsesParams);
     }
     reply.hijack();
     const writer = new SseWriter(reply.raw);
@@ -120,7 +123,7 @@ async function run(
     writer.end();
     return reply;
   } catch (error) {
-    throw toOpenAIError(error, { maxTokens: 'max_output_tokens' });
+    throw toOpenAIError(error, responsesParams);
   } finally {
     await events.return(undefined);
     reply.raw.off('close', onClose);
