@@ -31,6 +31,10 @@ export interface MlxBackendOptions extends LoadModelOptions {
   reusePromptPrefix?: boolean;
   /** Memory for cached prompt prefixes (default 256 MiB). */
   prefixCacheBytes?: number;
+  /** Keep the KV caches quantized to this many bits (2, 3, 4, 5, 6 or 8; mlx-lm's --kv-bits): less memory per token, more tokens in the batch. */
+  kvBits?: number;
+  /** Elements per KV quantization group (32, 64 or 128; default 64; mlx-lm's --kv-group-size). */
+  kvGroupSize?: number;
   /**
    * Per-request logits processors beside the built-in penalties (e.g. a grammar): called once per
    * row with the request's options; rows with and without them share one batch.
@@ -87,6 +91,8 @@ export class MlxBackend implements Backend {
       maxKvTokens: options.maxKvTokens,
       prefillChunkSize: options.prefillChunkSize,
       prefixCacheBytes: options.reusePromptPrefix === false ? 0 : options.prefixCacheBytes,
+      kvBits: options.kvBits,
+      kvGroupSize: options.kvGroupSize,
     });
   }
 

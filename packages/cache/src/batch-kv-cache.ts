@@ -8,6 +8,12 @@
 // bounded by the window while rows that have wrapped their window and rows that have not share
 // one buffer. The mask states the window exactly, so no row ever sees a key outside its window
 // or a key of another row's padding.
+//
+// With `bits`, keys and values are stored affine-quantized along the head dimension (as
+// QuantizedKVCache, a quarter of float16's memory at 4 bits) and returned dequantized to the
+// input's dtype. Stored tensors are kept as planes sharing the [B, H, T] axes — one plane when
+// plain, packed data, scales and biases when quantized — so every row and column operation below
+// is the same for both.
 import * as mx from '@mlx-ts/core';
 import {
   checkCompatible,
@@ -22,24 +28,40 @@ import {
 } from './buffers.js';
 import { BaseKVCache } from './base-kv-cache.js';
 import { CacheError } from './errors.js';
-import type { AttentionMask, CacheSnapshot, KVCache, MaskOptions } from './kv-cache.js';
+import type { AttentionMask, CacheSnapshot, CacheStateValue, KVCache, MaskOptions } from './kv-cache.js';
 
 const NAME = 'BatchKVCache';
+const SUPPORTED_BITS = [2, 3, 4, 5, 6, 8];
+const SUPPORTED_GROUP_SIZES = [32, 64, 128];
 
 export interface BatchKVCacheOptions {
   /** Sliding window of the layer: keys more than windowSize - 1 positions back are never attended (nor kept). */
   windowSize?: number;
   /** Columns added per growth (default 256, as mlx-lm). */
   step?: number;
+  /** Store keys and values quantized to this many bits (2, 3, 4, 5, 6 or 8); plain when omitted. */
+  bits?: number;
+  /** Elements per quantization group along the head dimension (32, 64 or 128; default 64). */
+  groupSize?: number;
 }
+
+/** A stored tensor: [data] when plain, [packed, scales, biases] when quantized; all [B, H, T, *]. */
+type Planes = mx.Array[];
+
+const slicePlanes = (planes: Planes, start: number, stop: number): Planes => planes.map((a) => sliceSequence(a, start, stop));
 
 export class BatchKVCache extends BaseKVCache implements KVCache {
   protected readonly cacheName = NAME;
   static readonly className = 'BatchKVCache';
   readonly step: number;
   readonly windowSize: number | undefined;
-  #keys: mx.Array | undefined;
-  #values: mx.Array | undefined;
+  /** Bits per stored element when quantized. */
+  readonly bits: number | undefined;
+  readonly groupSize: number;
+  #keys: Planes | undefined;
+  #values: Planes | undefined;
+  /** The dtype of the keys and values given (what fetches return). */
+  #dtype: mx.Dtype | undefined;
   /** Columns written; every row's next token goes to column `#index`. */
   #index = 0;
   /** Each row's tokens seen (its next position). */
@@ -48,11 +70,36 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
 
   constructor(options: BatchKVCacheOptions = {}) {
     super();
-    const { windowSize, step = 256 } = options;
+    const { windowSize, step = 256, bits, groupSize = 64 } = options;
     if (!Number.isInteger(step) || step < 1) throw new CacheError(`${NAME}: step must be a positive integer, got ${step}`);
     checkWindowSize(NAME, windowSize);
+    if (bits !== undefined && !SUPPORTED_BITS.includes(bits)) throw new CacheError(`${NAME}: bits must be one of ${SUPPORTED_BITS.join(', ')}, got ${bits}`);
+    if (!SUPPORTED_GROUP_SIZES.includes(groupSize)) throw new CacheError(`${NAME}: groupSize must be one of ${SUPPORTED_GROUP_SIZES.join(', ')}, got ${groupSize}`);
     this.step = step;
     this.windowSize = windowSize;
+    this.bits = bits;
+    this.groupSize = groupSize;
+  }
+
+  /** An empty cache with the same settings (window, step, quantization). */
+  emptyLike(): BatchKVCache {
+    return new BatchKVCache({ windowSize: this.windowSize, step: this.step, bits: this.bits, groupSize: this.groupSize });
+  }
+
+  #encode(x: mx.Array): Planes {
+    if (this.bits === undefined) return [x];
+    const dim = x.shape[3];
+    if (dim % this.groupSize !== 0 || (dim * this.bits) % 32 !== 0) {
+      throw new CacheError(`${NAME}.updateAndFetch: the head dimension (${dim}) must be a multiple of groupSize ${this.groupSize} to quantize; use a smaller groupSize or no bits`);
+    }
+    // Affine quantization always has biases.
+    const [packed, scales, biases] = mx.quantize(x, { groupSize: this.groupSize, bits: this.bits });
+    return [packed, scales, biases!];
+  }
+
+  #decode(planes: Planes): mx.Array {
+    if (this.bits === undefined) return planes[0];
+    return mx.dequantize(planes[0], planes[1], planes[2], { groupSize: this.groupSize, bits: this.bits, dtype: this.#dtype });
   }
 
   /** Rows in the batch (0 before the first update). */
@@ -87,15 +134,20 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
 
   /** Positions the buffers hold before they must grow. */
   get capacity(): number {
-    return this.#keys ? this.#keys.shape[2] : 0;
+    return this.#keys ? this.#keys[0].shape[2] : 0;
   }
 
   get nbytes(): number {
-    return (this.#keys?.nbytes ?? 0) + (this.#values?.nbytes ?? 0);
+    return this.state.reduce((sum, a) => sum + a.nbytes, 0);
   }
 
   get state(): readonly mx.Array[] {
-    return this.#keys && this.#values ? [this.#keys, this.#values] : [];
+    return this.#keys && this.#values ? [...this.#keys, ...this.#values] : [];
+  }
+
+  #replace(keys: Planes, values: Planes): void {
+    this.#keys = keys.map((a, i) => replaceBuffer(this.#keys?.[i], a));
+    this.#values = values.map((a, i) => replaceBuffer(this.#values?.[i], a));
   }
 
   #setPositions(positions: number[]): void {
@@ -108,45 +160,50 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
     this.assertUsable();
     checkKeysValues(NAME, keys, values);
     if (this.#keys && this.#values) {
-      checkCompatible(NAME, this.#keys, keys, 'keys');
-      checkCompatible(NAME, this.#values, values, 'values');
+      checkCompatible(NAME, this.#keys[0], keys, 'keys', this.#dtype);
+      checkCompatible(NAME, this.#values[0], values, 'values', this.#dtype);
     } else if (this.#positions.length !== 0 && this.#positions.length !== keys.shape[0]) {
       throw new CacheError(`${NAME}.updateAndFetch: ${keys.shape[0]} rows given to a cache of ${this.#positions.length}`);
     }
     const length = keys.shape[2];
     const rows = keys.shape[0];
     const next = mx.tidy(() => {
+      const encodedKeys = this.#encode(keys);
+      const encodedValues = this.#encode(values);
       let bufferKeys = this.#keys;
       let bufferValues = this.#values;
       let index = this.#index;
-      if (!bufferKeys || !bufferValues || index + length > bufferKeys.shape[2]) {
+      if (!bufferKeys || !bufferValues || index + length > bufferKeys[0].shape[2]) {
         // Growing: keep only the columns some row can still see.
         const keepFrom = this.#firstKeptColumn();
         const kept = index - keepFrom;
-        const [, h, , keyDim] = keys.shape;
         const grow = Math.ceil((kept + length) / this.step) * this.step - kept;
-        const newKeys = mx.zeros([rows, h, grow, keyDim], keys.dtype);
-        const newValues = mx.zeros([rows, h, grow, values.shape[3]], values.dtype);
+        const fresh = (like: Planes): Planes => like.map((a) => mx.zeros([rows, a.shape[1], grow, a.shape[3]], a.dtype));
         if (bufferKeys && bufferValues && kept > 0) {
-          bufferKeys = mx.concatenate([sliceSequence(bufferKeys, keepFrom, index), newKeys], 2);
-          bufferValues = mx.concatenate([sliceSequence(bufferValues, keepFrom, index), newValues], 2);
+          const keptKeys = slicePlanes(bufferKeys, keepFrom, index);
+          const keptValues = slicePlanes(bufferValues, keepFrom, index);
+          bufferKeys = fresh(encodedKeys).map((a, i) => mx.concatenate([keptKeys[i], a], 2));
+          bufferValues = fresh(encodedValues).map((a, i) => mx.concatenate([keptValues[i], a], 2));
         } else {
-          bufferKeys = newKeys;
-          bufferValues = newValues;
+          bufferKeys = fresh(encodedKeys);
+          bufferValues = fresh(encodedValues);
         }
         index = kept;
       }
-      return { keys: writeSequence(bufferKeys, keys, index), values: writeSequence(bufferValues, values, index), index };
+      return {
+        keys: bufferKeys.map((a, i) => writeSequence(a, encodedKeys[i], index)),
+        values: bufferValues.map((a, i) => writeSequence(a, encodedValues[i], index)),
+        index,
+      };
     });
-    this.#keys = replaceBuffer(this.#keys, next.keys);
-    this.#values = replaceBuffer(this.#values, next.values);
+    this.#dtype = keys.dtype;
+    this.#replace(next.keys, next.values);
     this.#index = next.index + length;
     const positions = this.#positions.length === 0 ? new Array<number>(rows).fill(0) : this.#positions;
     this.#setPositions(positions.map((p) => p + length));
-    if (this.#index < this.#keys.shape[2]) {
-      return { keys: sliceSequence(this.#keys, 0, this.#index), values: sliceSequence(this.#values, 0, this.#index) };
-    }
-    return { keys: shareArray(this.#keys), values: shareArray(this.#values) };
+    const view = (planes: Planes) => this.#decode(this.#index < planes[0].shape[2] ? slicePlanes(planes, 0, this.#index) : planes.map(shareArray));
+    if (this.bits === undefined) return { keys: view(this.#keys!), values: view(this.#values!) };
+    return mx.tidy(() => ({ keys: view(this.#keys!), values: view(this.#values!) }));
   }
 
   /** The first column holding a token of some row (columns before it are padding for every row). */
@@ -185,7 +242,7 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
   /** The column the next update of `length` tokens writes to (after dropping invisible columns on growth). */
   #growthIndex(length: number): number {
     const index = this.#index;
-    if (this.#keys && index + length <= this.#keys.shape[2]) return index;
+    if (this.#keys && index + length <= this.#keys[0].shape[2]) return index;
     return index - this.#firstKeptColumn();
   }
 
@@ -215,33 +272,34 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
     const from = this.#firstVisibleColumn();
     const next = mx.tidy(() => {
       const take = mx.array([...indices], 'int32');
-      const pick = (a: mx.Array) => sliceSequence(mx.take(a, take, 0), from, this.#index);
+      const pick = (planes: Planes) => planes.map((a) => sliceSequence(mx.take(a, take, 0), from, this.#index));
       return { keys: pick(oldKeys), values: pick(oldValues) };
     });
-    this.#keys = replaceBuffer(this.#keys, next.keys);
-    this.#values = replaceBuffer(this.#values, next.values);
+    this.#replace(next.keys, next.values);
     this.#index -= from;
   }
 
   /** Appends the rows of `other` (its buffers are copied; `other` is left as it was). */
   extend(other: BatchKVCache): void {
     this.assertUsable();
-    if (!(other instanceof BatchKVCache) || other.windowSize !== this.windowSize) {
-      throw new CacheError(`${NAME}.extend: needs another BatchKVCache with the same windowSize (${this.windowSize})`);
+    if (!(other instanceof BatchKVCache) || other.windowSize !== this.windowSize || other.bits !== this.bits || (this.bits !== undefined && other.groupSize !== this.groupSize)) {
+      throw new CacheError(`${NAME}.extend: needs another BatchKVCache with the same windowSize (${this.windowSize}) and quantization (${this.bits ?? 'none'})`);
     }
-    if (other.batchSize === 0) return;
-    const [otherKeys, otherValues] = other.state;
+    if (other.batchSize === 0 || !other.#keys || !other.#values) return;
+    const otherKeys = other.#keys;
+    const otherValues = other.#values;
     if (!this.#keys || !this.#values || this.#positions.length === 0) {
       this.#release();
-      this.#keys = mx.keep(shareArray(otherKeys));
-      this.#values = mx.keep(shareArray(otherValues));
+      this.#keys = otherKeys.map((a) => mx.keep(shareArray(a)));
+      this.#values = otherValues.map((a) => mx.keep(shareArray(a)));
+      this.#dtype = other.#dtype;
       this.#index = other.#index;
       this.#setPositions([...other.#positions]);
       return;
     }
-    const [, h, , d] = this.#keys.shape;
-    if (otherKeys.shape[1] !== h || otherKeys.shape[3] !== d || otherKeys.dtype !== this.#keys.dtype || otherValues.shape[3] !== this.#values.shape[3]) {
-      throw new CacheError(`${NAME}.extend: rows shaped [${otherKeys.shape}] ${otherKeys.dtype} do not fit a cache of [${this.#keys.shape}] ${this.#keys.dtype}`);
+    const [, h, , d] = this.#keys[0].shape;
+    if (otherKeys[0].shape[1] !== h || otherKeys[0].shape[3] !== d || other.#dtype !== this.#dtype || otherValues[0].shape[3] !== this.#values[0].shape[3]) {
+      throw new CacheError(`${NAME}.extend: rows shaped [${otherKeys[0].shape}] ${other.#dtype} do not fit a cache of [${this.#keys[0].shape}] ${this.#dtype}`);
     }
     const index = Math.max(this.#index, other.#index);
     const align = (a: mx.Array, written: number) => {
@@ -250,12 +308,9 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
       const [b, h, , d] = a.shape;
       return mx.concatenate([mx.zeros([b, h, index - written, d], a.dtype), used], 2);
     };
-    const next = mx.tidy(() => ({
-      keys: mx.concatenate([align(this.#keys!, this.#index), align(otherKeys, other.#index)], 0),
-      values: mx.concatenate([align(this.#values!, this.#index), align(otherValues, other.#index)], 0),
-    }));
-    this.#keys = replaceBuffer(this.#keys, next.keys);
-    this.#values = replaceBuffer(this.#values, next.values);
+    const join = (mine: Planes, theirs: Planes) => mine.map((a, i) => mx.concatenate([align(a, this.#index), align(theirs[i], other.#index)], 0));
+    const next = mx.tidy(() => ({ keys: join(this.#keys!, otherKeys), values: join(this.#values!, otherValues) }));
+    this.#replace(next.keys, next.values);
     this.#index = index;
     this.#setPositions([...this.#positions, ...other.#positions]);
   }
@@ -263,7 +318,7 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
   /** A new one-row cache holding a copy-free view of row `row` (e.g. a snapshot for prefix reuse). */
   extract(row: number): BatchKVCache {
     this.assertUsable();
-    const copy = new BatchKVCache({ windowSize: this.windowSize, step: this.step });
+    const copy = this.emptyLike();
     if (!this.#keys || !this.#values) return copy;
     if (!Number.isInteger(row) || row < 0 || row >= this.#positions.length) throw new CacheError(`${NAME}.extract: row ${row} is not in a batch of ${this.#positions.length}`);
     const position = this.#positions[row];
@@ -272,9 +327,10 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
     const keys = this.#keys;
     const values = this.#values;
     const index = this.#index;
-    const pick = (a: mx.Array) => mx.keep(mx.tidy(() => mx.slice(a, [row, 0, from, 0], [row + 1, a.shape[1], index, a.shape[3]])));
+    const pick = (planes: Planes) => planes.map((a) => mx.keep(mx.tidy(() => mx.slice(a, [row, 0, from, 0], [row + 1, a.shape[1], index, a.shape[3]]))));
     copy.#keys = pick(keys);
     copy.#values = pick(values);
+    copy.#dtype = this.#dtype;
     copy.#index = index - from;
     copy.#setPositions([position]);
     return copy;
@@ -297,34 +353,39 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
 
   snapshot(): CacheSnapshot {
     this.assertUsable();
-    return {
-      className: BatchKVCache.className,
-      state: [
-        this.#keys ? shareArray(this.#keys) : null,
-        this.#values ? shareArray(this.#values) : null,
-        this.#index,
-        [...this.#positions],
-        this.windowSize ?? 0,
-      ],
-    };
+    // Plain caches keep mlx-lm's layout (one array each); quantized ones hold [packed, scales, biases].
+    const share = (planes: Planes | undefined): CacheStateValue => (planes ? (this.bits === undefined ? shareArray(planes[0]) : planes.map(shareArray)) : null);
+    const state: CacheStateValue[] = [share(this.#keys), share(this.#values), this.#index, [...this.#positions], this.windowSize ?? 0];
+    if (this.bits !== undefined) state.push(this.bits, this.groupSize);
+    return { className: BatchKVCache.className, state };
   }
 
   restore(snapshot: CacheSnapshot): void {
     this.assertUsable();
-    if (snapshot?.className !== BatchKVCache.className || !Array.isArray(snapshot.state) || snapshot.state.length !== 5) {
-      throw new CacheError(`${NAME}.restore: expected a snapshot of a ${BatchKVCache.className}`);
+    const quantized = this.bits !== undefined;
+    if (snapshot?.className !== BatchKVCache.className || !Array.isArray(snapshot.state) || snapshot.state.length !== (quantized ? 7 : 5)) {
+      throw new CacheError(`${NAME}.restore: expected a snapshot of a ${quantized ? `${this.bits}-bit quantized ` : 'plain '}${BatchKVCache.className}`);
     }
-    const [keys, values, index, positions, windowSize] = snapshot.state;
+    const [keys, values, index, positions, windowSize, bits, groupSize] = snapshot.state;
     if ((windowSize || undefined) !== this.windowSize) throw new CacheError(`${NAME}.restore: the snapshot's window ${windowSize} differs from this cache's ${this.windowSize}`);
+    if (quantized && (bits !== this.bits || groupSize !== this.groupSize)) throw new CacheError(`${NAME}.restore: the snapshot's quantization (${bits} bits, group ${groupSize}) differs from this cache's`);
     if (typeof index !== 'number' || !Array.isArray(positions) || !positions.every((p) => typeof p === 'number')) {
       throw new CacheError(`${NAME}.restore: malformed state`);
     }
-    if ((keys === null) !== (values === null) || (keys !== null && !(keys instanceof mx.Array)) || (values !== null && !(values instanceof mx.Array))) {
-      throw new CacheError(`${NAME}.restore: keys and values must both be arrays or both be null`);
+    const planes = (value: CacheStateValue): Planes | null | undefined => {
+      if (value === null) return null;
+      const list = quantized && Array.isArray(value) ? value : [value];
+      return list.length === (quantized ? 3 : 1) && list.every((a) => a instanceof mx.Array) ? (list as mx.Array[]) : undefined;
+    };
+    const keyPlanes = planes(keys);
+    const valuePlanes = planes(values);
+    if (keyPlanes === undefined || valuePlanes === undefined || (keyPlanes === null) !== (valuePlanes === null)) {
+      throw new CacheError(`${NAME}.restore: keys and values must both be ${quantized ? '[packed, scales, biases] lists' : 'arrays'} or both be null`);
     }
     this.#release();
-    this.#keys = keys ? mx.keep(shareArray(keys as mx.Array)) : undefined;
-    this.#values = values ? mx.keep(shareArray(values as mx.Array)) : undefined;
+    this.#keys = keyPlanes?.map((a) => mx.keep(shareArray(a)));
+    this.#values = valuePlanes?.map((a) => mx.keep(shareArray(a)));
+    this.#dtype = keyPlanes ? (quantized ? keyPlanes[1].dtype : keyPlanes[0].dtype) : undefined;
     this.#index = index;
     this.#setPositions([...(positions as number[])]);
   }
@@ -339,8 +400,7 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
   }
 
   #release(): void {
-    this.#keys?.dispose();
-    this.#values?.dispose();
+    mx.dispose(this.#keys ?? [], this.#values ?? []);
     this.#keys = undefined;
     this.#values = undefined;
   }

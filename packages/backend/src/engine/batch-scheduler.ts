@@ -25,6 +25,10 @@ export interface SchedulerOptions {
   prefillChunkSize?: number;
   /** Memory for cached prompt prefixes across requests (default 256 MiB; 0 turns reuse off). */
   prefixCacheBytes?: number;
+  /** Store the KV caches quantized to this many bits (2–8, as mlx-lm's --kv-bits); plain when omitted. */
+  kvBits?: number;
+  /** Quantization group size along the head dimension (default 64). */
+  kvGroupSize?: number;
 }
 
 export interface SequenceRequest {
@@ -88,6 +92,7 @@ export class BatchScheduler {
   readonly prefillChunkSize: number;
   readonly counters: SchedulerCounters = { promptTokens: 0, cachedPromptTokens: 0, generatedTokens: 0, steps: 0 };
   private readonly windows: (number | undefined)[];
+  private readonly kvQuantization: { bits?: number; groupSize?: number };
   private readonly trie: PrefixTrie;
   private readonly waiting: Pending[] = [];
   private prefill: Prefill | undefined;
@@ -111,11 +116,12 @@ export class BatchScheduler {
     this.autoKvTokens = options.maxKvTokens === undefined;
     this.prefillChunkSize = options.prefillChunkSize ?? 2048;
     this.trie = new PrefixTrie(options.prefixCacheBytes ?? 256 * 1024 * 1024);
+    this.kvQuantization = { bits: options.kvBits, groupSize: options.kvGroupSize };
     this.caches = this.makeCaches();
   }
 
   private makeCaches(): BatchKVCache[] {
-    return this.windows.map((windowSize) => new BatchKVCache({ windowSize }));
+    return this.windows.map((windowSize) => new BatchKVCache({ windowSize, ...this.kvQuantization }));
   }
 
   /** Rows in the decode batch now. */

@@ -56,7 +56,7 @@ export class PrefixTrie implements Disposable {
     this.lru.delete(best);
     this.lru.add(best);
     const caches = best.caches.map((cache) => {
-      const copy = new BatchKVCache({ windowSize: cache.windowSize });
+      const copy = cache.emptyLike();
       copy.extend(cache);
       return copy;
     });

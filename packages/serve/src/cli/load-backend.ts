@@ -14,6 +14,9 @@ export interface ModelChoice {
   maxBatch?: number;
   /** KV-cache tokens the running sequences may hold. */
   maxKvTokens?: number;
+  /** Quantize the KV caches to this many bits. */
+  kvBits?: number;
+  kvGroupSize?: number;
   /** The name to show and report (default: from the path). */
   modelId?: string;
 }
@@ -57,6 +60,8 @@ export async function loadWorkerBackend(choice: ModelChoice): Promise<WorkerBack
       maxQueue: choice.maxQueue,
       maxBatch: choice.maxBatch,
       maxKvTokens: choice.maxKvTokens,
+      kvBits: choice.kvBits,
+      kvGroupSize: choice.kvGroupSize,
       name: choice.modelId ?? modelIdFor(choice.model),
     });
   } finally {

@@ -31,3 +31,12 @@ export function inRange(range: Range) {
     return parsed;
   };
 }
+
+/** A commander parser for an integer that must be one of `allowed`. */
+export function oneOf(allowed: readonly number[]) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!allowed.includes(n)) throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}, got "${value}".`);
+    return n;
+  };
+}

@@ -8,7 +8,7 @@ import { defaultLimits } from '../../server/schemas.js';
 import { referenceBlasWarning, usesReferenceBlas } from '../blas-check.js';
 import { loadWorkerBackend, modelIdFor, resolveModelPath } from '../load-backend.js';
 import { generationConfigDefaults } from '../model-defaults.js';
-import { integer } from '../parse-number.js';
+import { integer, oneOf } from '../parse-number.js';
 import { addSamplingOptions, generateOptionsFrom, type SamplingFlags } from './sampling-options.js';
 
 interface ServeFlags extends SamplingFlags {
@@ -21,6 +21,8 @@ interface ServeFlags extends SamplingFlags {
   maxQueue?: number;
   maxBatch?: number;
   maxKvTokens?: number;
+  kvBits?: number;
+  kvGroupSize?: number;
   maxRequestBytes?: number;
   maxChoices: number;
   maxTokensLimit: number;
@@ -59,6 +61,8 @@ export function serveCommand(): Command {
     .option('--cors <origins...>', 'origins allowed to call from browsers ("*" for any)')
     .option('--max-batch <n>', 'sequences decoded together in one batch (default 16)', integer(1, 1024))
     .option('--max-kv-tokens <n>', 'KV-cache tokens running sequences may hold; past it requests wait (default: from free memory)', integer(1))
+    .option('--kv-bits <bits>', 'keep the KV caches quantized to 2, 3, 4, 5, 6 or 8 bits: less memory per token, more sequences fit (default: not quantized)', oneOf([2, 3, 4, 5, 6, 8]))
+    .option('--kv-group-size <n>', 'elements per KV quantization group: 32, 64 or 128', oneOf([32, 64, 128]), 64)
     .option('--max-queue <n>', 'requests that may wait for the model; more get 429', integer(0, 100_000))
     .option('--max-request-bytes <n>', 'largest request body; larger ones get 413 (default 1048576)', integer(1024))
     .option('--max-choices <n>', 'largest n a request may ask for', integer(1, 128), defaultLimits.maxChoices)
@@ -120,7 +124,7 @@ export function serveCommand(): Command {
     try {
       const path = await resolveModelPath(flags.model);
       Object.assign(defaults, { ...(await generationConfigDefaults(path)), ...generateOptionsFrom(flags) });
-      loaded = await loadWorkerBackend({ model: path, modelId, maxQueue: flags.maxQueue, maxBatch: flags.maxBatch, maxKvTokens: flags.maxKvTokens });
+      loaded = await loadWorkerBackend({ model: path, modelId, maxQueue: flags.maxQueue, maxBatch: flags.maxBatch, maxKvTokens: flags.maxKvTokens, kvBits: flags.kvBits, kvGroupSize: flags.kvGroupSize });
       backend.resolve(loaded);
     } catch (error) {
       backend.reject(error as Error);
