@@ -2,7 +2,7 @@
 // caches of every layer right after that prefix (one row), evicted least recently used first
 // under a memory budget. Snapshots are taken at prompt ends only and never trimmed, so on
 // sliding-window layers a reused state is always the exact window at its position.
-import { BatchKVCache } from '@mlx-ts/cache';
+import type { BatchKVCache } from '@mlx-ts/cache';
 
 interface Node {
   children: Map<number, Node>;
