@@ -2,8 +2,8 @@
 // the environment mlx.launch gives (MLX_RANK, MLX_HOSTFILE).
 import { describe, expect, it } from 'vitest';
 import * as mx from '../src/index.js';
-import { runChild } from './helpers/child.ts';
-import { lastJson, runRing } from './helpers/ring.ts';
+import { runChild } from './helpers/child.js';
+import { lastJson, runRing } from './helpers/ring.js';
 
 describe('mx.distributed on one process', () => {
   it('has the ring backend compiled in', () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { distEntry } from './child.ts';
+import { distEntry } from './child.js';
 
 export interface RankResult {
   rank: number;
