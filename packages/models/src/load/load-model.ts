@@ -25,6 +25,13 @@ export interface LoadModelOptions {
   keepQuantized?: boolean;
   onProgress?: (progress: GgufLoadProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Tensor parallelism: split the model over the ranks of this group (from
+   * `mx.distributed.init()`); every rank loads only its shard of the attention heads and MLP
+   * columns and runs the same forward passes, whose results are equal on every rank. Every rank
+   * must call the model with the same inputs in the same order. A group of one loads the whole model.
+   */
+  group?: mx.distributed.Group;
   /** For Hugging Face ids (`org/name[@revision][:QUANT]`): cache, endpoint, token, offline, download progress. */
   hub?: ResolveModelOptions;
 }
@@ -32,7 +39,7 @@ export interface LoadModelOptions {
 function defaultPolicy(options: LoadModelOptions): WeightPolicy {
   const onGpu = mx.defaultDevice().type === 'gpu';
   const fastCpuKernel = !onGpu && mx.fast.cpuKernelInfo().bestIsa !== 'scalar';
-  return { dtype: options.dtype ?? (onGpu ? 'bfloat16' : 'float32'), keepQuantized: options.keepQuantized ?? (onGpu || fastCpuKernel) };
+  return { dtype: options.dtype ?? (onGpu ? 'bfloat16' : 'float32'), keepQuantized: options.keepQuantized ?? (onGpu || fastCpuKernel), group: options.group };
 }
 
 class Loaded implements LoadedModel {

@@ -3,6 +3,14 @@ import * as mx from '@mlx-ts/core';
 import type { WeightEntry, Weights } from '../load/weights.js';
 import { storesInOut } from './weight-layout.js';
 
+/**
+ * How a linear layer is split over the ranks of `weights.group` (tensor parallelism, as MLX's
+ * nn.layers.distributed): 'all-to-sharded' keeps a slice of the outputs (the input is whole, the
+ * output is this rank's part); 'sharded-to-all' keeps the matching slice of the inputs and sums
+ * the partial products over the group, so every rank gets the whole output.
+ */
+export type Sharding = { kind: 'all-to-sharded'; segments?: readonly number[] } | { kind: 'sharded-to-all' };
+
 export interface QuantizedWeight {
   weight: mx.Array;
   scales: mx.Array;
@@ -23,6 +31,8 @@ export class Linear implements Disposable {
     private readonly bias: mx.Array | undefined,
     /** True when `dense` is [out, in] and is multiplied through a transposed view. */
     private readonly outIn = false,
+    /** Sharded-to-all: the partial products are summed over this group (before the bias). */
+    private readonly sumOver: mx.distributed.Group | undefined = undefined,
   ) {}
 
   /** From an [out, in] weight, or an [in, out] one when `transposed`; the Linear takes ownership. */
@@ -49,9 +59,21 @@ export class Linear implements Disposable {
    * `<prefix>.weight` of shape [outputs, inputs] and, when `bias` is set, `<prefix>.bias`;
    * a bias the checkpoint has but the architecture does not use stays behind and is reported.
    */
-  static load(weights: Weights, prefix: string, outputs: number, inputs: number, bias = false): Linear {
-    const entry = weights.matrix(`${prefix}.weight`, [outputs, inputs]);
-    return Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs]) : undefined);
+  static load(weights: Weights, prefix: string, outputs: number, inputs: number, bias = false, sharding?: Sharding): Linear {
+    const group = sharding ? weights.group : undefined;
+    if (!group || !sharding) {
+      const entry = weights.matrix(`${prefix}.weight`, [outputs, inputs]);
+      return Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs]) : undefined);
+    }
+    if (sharding.kind === 'all-to-sharded') {
+      const spec = { axis: 0, segments: sharding.segments } as const;
+      const entry = weights.matrix(`${prefix}.weight`, [outputs / group.size, inputs], spec);
+      return Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs / group.size], spec) : undefined);
+    }
+    const entry = weights.matrix(`${prefix}.weight`, [outputs, inputs / group.size], { axis: 1 });
+    const b = bias ? weights.dense(`${prefix}.bias`, [outputs]) : undefined;
+    const linear = Linear.fromEntry(entry);
+    return new Linear(linear.dense, linear.quantized, b, linear.outIn, group);
   }
 
   apply(x: mx.Array): mx.Array {
@@ -61,6 +83,7 @@ export class Linear implements Disposable {
       const q = this.quantized!;
       y = mx.quantizedMatmul(x, q.weight, q.scales, q.biases, { transpose: true, groupSize: q.groupSize, bits: q.bits });
     }
+    if (this.sumOver) y = mx.distributed.allSum(y, { group: this.sumOver });
     return this.bias ? mx.add(y, this.bias) : y;
   }
 

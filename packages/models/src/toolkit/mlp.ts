@@ -15,6 +15,7 @@ export interface MlpSettings {
   names?: { gate: string; up: string; down: string };
 }
 
+/** Over a group the intermediate columns are split: gate and up all-to-sharded, down sharded-to-all. */
 export class GatedMlp {
   private readonly gate?: Linear;
   private readonly up?: Linear;
@@ -24,16 +25,18 @@ export class GatedMlp {
 
   constructor(
     weights: Weights,
-    prefix: string,readonly settings: MlpSettings,
+    prefix: string,
+    readonly settings: MlpSettings,
   ) {
     const { hiddenSize: h, intermediateSize: i, bias = false } = settings;
     const names = settings.names ?? { gate: 'gate_proj', up: 'up_proj', down: 'down_proj' };
-    if (settings.fusedGateUp) this.gateUp = Linear.load(weights, `${prefix}.gate_up_proj`, 2 * i, h, bias);
+    const sharded = { kind: 'all-to-sharded' } as const;
+    if (settings.fusedGateUp) this.gateUp = Linear.load(weights, `${prefix}.gate_up_proj`, 2 * i, h, bias, { kind: 'all-to-sharded', segments: [i, i] });
     else {
-      this.gate = Linear.load(weights, `${prefix}.${names.gate}`, i, h, bias);
-      this.up = Linear.load(weights, `${prefix}.${names.up}`, i, h, bias);
+      this.gate = Linear.load(weights, `${prefix}.${names.gate}`, i, h, bias, sharded);
+      this.up = Linear.load(weights, `${prefix}.${names.up}`, i, h, bias, sharded);
     }
-    this.down = Linear.load(weights, `${prefix}.${names.down}`, h, i, bias);
+    this.down = Linear.load(weights, `${prefix}.${names.down}`, h, i, bias, { kind: 'sharded-to-all' });
     this.act = activation(settings.activation);
   }
 

@@ -1,0 +1,55 @@
+// Tensor parallelism over MLX's ring backend: two real Node processes on 127.0.0.1 each load
+// half of the attention heads and MLP columns of a tiny model; their logits and greedy tokens
+// must be those of the single-process model (itself checked against transformers elsewhere).
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { requireModelData } from './helpers/model-data.js';
+import { lastJson, runNode, runRing } from './helpers/ring.js';
+
+const script = fileURLToPath(new URL('./helpers/tensor-parallel-rank.mjs', import.meta.url));
+// 40 tokens: longer than tiny Gemma 3's sliding window of 16.
+const prompt = Array.from({ length: 40 }, (_, i) => (i * 37 + 11) % 500);
+const STEPS = 12;
+
+interface RankOutput {
+  rank: number;
+  size: number;
+  weightBytes: number;
+  prefill: string;
+  tokens: number[];
+}
+
+function floats(base64: string): Float32Array {
+  const bytes = Buffer.from(base64, 'base64');
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+describe.each(['tiny-llama', 'tiny-gemma3'])('%s split over a ring of two processes', (name) => {
+  it('gives the single-process logits and greedy tokens on both ranks, each holding a part of the weights', async () => {
+    const path = requireModelData(name);
+    const args = [path, JSON.stringify(prompt), String(STEPS)];
+    const single = await runNode(script, args, {});
+    expect(single.status, single.stderr).toBe(0);
+    const reference = lastJson<RankOutput>(single);
+    const ranks = await runRing(script, args);
+    const expected = floats(reference.prefill);
+    for (const r of ranks) {
+      expect(r.status, r.stderr).toBe(0);
+      const out = lastJson<RankOutput>(r);
+      expect(out.rank).toBe(r.rank);
+      expect(out.size).toBe(2);
+      const diff = maxAbsDiff(floats(out.prefill), expected);
+      console.log(`${name} rank ${out.rank}: max |logit diff| ${diff.toExponential(2)}, weights ${out.weightBytes} of ${reference.weightBytes} bytes (${((100 * out.weightBytes) / reference.weightBytes).toFixed(1)}%)`);
+      expect(diff).toBeLessThan(1e-4);
+      expect(out.tokens).toEqual(reference.tokens);
+      expect(out.weightBytes).toBeLessThan(reference.weightBytes * 0.75);
+    }
+  });
+});
