@@ -20,7 +20,7 @@ export interface ShardPart {
   size: number;
 }
 
-/** Rank `part.rank`'s slice of `a` along `axis`, where `segments` are in units of `unit` columns of a. */
+/** Rank `part.rank`'s slice of `a` along `axis`; `segments` count logical columns and `scale` turns them into columns of a (packed weights, scales). */
 function slice(a: mx.Array, axis: number, segments: readonly number[], part: ShardPart, scale: number, name: string, source: string): mx.Array {
   const total = a.shape[axis];
   const pieces: mx.Array[] = [];
@@ -42,8 +42,20 @@ function slice(a: mx.Array, axis: number, segments: readonly number[], part: Sha
     pieces.push(mx.slice(a, begin, end));
     start += length;
   }
-  // A copy, not a view: a view would keep the whole tensor's buffer alive.
-  return mx.contiguous(pieces.length === 1 ? pieces[0] : mx.concatenate(pieces, axis));
+  return pieces.length === 1 ? pieces[0] : mx.concatenate(pieces, axis);
+}
+
+/**
+ * The slices as fresh buffers, computed while the full arrays are alive, which are then freed.
+ * A slice is a view that keeps the whole buffer alive, and copying it once the full array is gone
+ * lets MLX donate that buffer to the copy; x · 1 is exact and always writes a new buffer here.
+ */
+function cut(full: mx.Array[], take: (a: mx.Array) => mx.Array): mx.Array[] {
+  const parts = mx.tidy(() => full.map((a) => mx.multiply(take(a), 1)));
+  mx.eval(parts);
+  mx.keep(parts);
+  mx.dispose(full);
+  return parts;
 }
 
 /** The rank's part of a weight entry; the full entry is disposed. */
@@ -53,8 +65,7 @@ export function shardEntry(entry: WeightEntry, spec: ShardSpec, part: ShardPart,
     // 1-D (a bias) splits its only axis; a transposed matrix [in, out] has the axes swapped.
     const axis = a.ndim === 1 ? 0 : entry.transposed ? 1 - spec.axis : spec.axis;
     const segments = spec.segments ?? [a.shape[axis]];
-    const out = mx.keep(slice(a, axis, segments, part, 1, name, source));
-    a.dispose();
+    const [out] = cut([a], (x) => slice(x, axis, segments, part, 1, name, source));
     return { ...entry, array: out };
   }
   // Quantized [out, in]: packed weights hold 32/bits inputs per uint32, scales and biases one per group.
@@ -63,7 +74,6 @@ export function shardEntry(entry: WeightEntry, spec: ShardSpec, part: ShardPart,
   const logical = spec.axis === 0 ? weight.shape[0] : inputs;
   const segments = spec.segments ?? [logical];
   const at = (a: mx.Array) => (spec.axis === 0 ? 1 : a.shape[1] / inputs);
-  const parts = [weight, scales, biases].map((a) => mx.keep(slice(a, spec.axis, segments, part, at(a), name, source)));
-  mx.dispose([weight, scales, biases]);
+  const parts = cut([weight, scales, biases], (a) => slice(a, spec.axis, segments, part, at(a), name, source));
   return { ...entry, weight: parts[0], scales: parts[1], biases: parts[2] };
 }

@@ -13,6 +13,7 @@ import { attentionMask } from './mask.js';
 import { GatedMlp, type MlpSettings } from './mlp.js';
 import { RmsNorm } from './norm.js';
 import { SwitchMlp, type SwitchMlpSettings } from './switch-mlp.js';
+import { vocabShard } from './vocab-shard.js';
 
 export interface DecoderLayerSettings {
   attention: AttentionSettings;
@@ -94,7 +95,9 @@ export class DecoderModel<C extends ModelConfig = ModelConfig> implements Langua
     this.layers = settings.layers.map((layer, i) => new Block(weights, `model.layers.${i}`, settings, layer));
     this.finalNorm = RmsNorm.load(weights, 'model.norm.weight', h, settings.rmsNormEps, { offsetOne: settings.normOffsetOne });
     if (settings.tieWordEmbeddings) weights.discard('lm_head.weight');
-    this.lmHead = settings.tieWordEmbeddings ? undefined : Linear.load(weights, 'lm_head', v, h);
+    // Over a group the head's vocabulary rows are split like the embedding's, and gathered.
+    const headSharding = vocabShard(weights.group, v) ? ({ kind: 'all-to-sharded', gather: true } as const) : undefined;
+    this.lmHead = settings.tieWordEmbeddings ? undefined : Linear.load(weights, 'lm_head', v, h, false, headSharding);
   }
 
   forward(inputIds: mx.Array, cache?: readonly KVCache[]): mx.Array {

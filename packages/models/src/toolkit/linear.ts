@@ -1,6 +1,7 @@
 // A linear map whose weight is dense or MLX-affine-quantized, with an optional bias.
 import * as mx from '@mlx-ts/core';
 import type { WeightEntry, Weights } from '../load/weights.js';
+import { gatherLastAxis } from './vocab-shard.js';
 import { storesInOut } from './weight-layout.js';
 
 /**
@@ -9,7 +10,14 @@ import { storesInOut } from './weight-layout.js';
  * output is this rank's part); 'sharded-to-all' keeps the matching slice of the inputs and sums
  * the partial products over the group, so every rank gets the whole output.
  */
-export type Sharding = { kind: 'all-to-sharded'; segments?: readonly number[] } | { kind: 'sharded-to-all' };
+export type Sharding =
+  | {
+      kind: 'all-to-sharded';
+      segments?: readonly number[];
+      /** Gather the ranks' output slices so every rank has the whole output (a split vocabulary head). */
+      gather?: boolean;
+    }
+  | { kind: 'sharded-to-all' };
 
 export interface QuantizedWeight {
   weight: mx.Array;
@@ -33,6 +41,8 @@ export class Linear implements Disposable {
     private readonly outIn = false,
     /** Sharded-to-all: the partial products are summed over this group (before the bias). */
     private readonly sumOver: mx.distributed.Group | undefined = undefined,
+    /** All-to-sharded with gather: the output slices are gathered over this group. */
+    private readonly gatherOver: mx.distributed.Group | undefined = undefined,
   ) {}
 
   /** From an [out, in] weight, or an [in, out] one when `transposed`; the Linear takes ownership. */
@@ -40,7 +50,8 @@ export class Linear implements Disposable {
     if (bias) mx.keep(bias);
     const wantInOut = storesInOut();
     if (transposed === wantInOut) return new Linear(mx.keep(weight), undefined, bias, !wantInOut);
-    const flipped = mx.keep(mx.contiguous(mx.transpose(weight)));
+    // In a tidy scope: the transposed view would otherwise keep the original buffer alive.
+    const flipped = mx.keep(mx.tidy(() => mx.contiguous(mx.transpose(weight))));
     weight.dispose();
     return new Linear(flipped, undefined, bias, !wantInOut);
   }
@@ -68,7 +79,8 @@ export class Linear implements Disposable {
     if (sharding.kind === 'all-to-sharded') {
       const spec = { axis: 0, segments: sharding.segments } as const;
       const entry = weights.matrix(`${prefix}.weight`, [outputs / group.size, inputs], spec);
-      return Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs / group.size], spec) : undefined);
+      const linear = Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs / group.size], spec) : undefined);
+      return sharding.gather ? new Linear(linear.dense, linear.quantized, linear.bias, linear.outIn, undefined, group) : linear;
     }
     const entry = weights.matrix(`${prefix}.weight`, [outputs, inputs / group.size], { axis: 1 });
     const b = bias ? weights.dense(`${prefix}.bias`, [outputs]) : undefined;
@@ -84,7 +96,8 @@ export class Linear implements Disposable {
       y = mx.quantizedMatmul(x, q.weight, q.scales, q.biases, { transpose: true, groupSize: q.groupSize, bits: q.bits });
     }
     if (this.sumOver) y = mx.distributed.allSum(y, { group: this.sumOver });
-    return this.bias ? mx.add(y, this.bias) : y;
+    if (this.bias) y = mx.add(y, this.bias);
+    return this.gatherOver ? mx.tidy(() => gatherLastAxis(y, this.gatherOver!)) : y;
   }
 
   arrays(): mx.Array[] {

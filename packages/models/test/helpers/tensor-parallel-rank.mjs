@@ -10,6 +10,8 @@ const steps = Number(stepsText);
 const group = process.env.MLX_RANK ? mx.distributed.init({ backend: 'ring', strict: true }) : undefined;
 const model = await loadLanguageModel(path, { dtype: 'float32', group });
 const weightBytes = [...model.parameters().values()].reduce((sum, a) => sum + a.nbytes, 0);
+// What MLX's allocator holds after loading: the full tensors the shards were cut from are freed.
+const activeBytes = mx.memory.getActiveMemory();
 
 const logits = mx.tidy(() => model.unembed(model.forward(mx.array([prompt], 'int32'))));
 const prefill = Buffer.from((logits.toTypedArray()).buffer).toString('base64');
@@ -26,4 +28,4 @@ for (let i = 0; i < steps; i++) {
   tokens.push(next);
   input = [next];
 }
-console.log(JSON.stringify({ rank: group?.rank ?? 0, size: group?.size ?? 1, weightBytes, prefill, tokens }));
+console.log(JSON.stringify({ rank: group?.rank ?? 0, size: group?.size ?? 1, weightBytes, activeBytes, prefill, tokens }));
