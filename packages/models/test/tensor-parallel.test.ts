@@ -32,10 +32,13 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-describe.each(['tiny-llama', 'tiny-gemma3', 'tiny-qwen3-mlx-4bit', 'tiny-phi3', 'tiny-qwen3_moe'])('%s split over a ring of two processes', (name) => {
+const tensorCases = ['tiny-llama', 'tiny-gemma3', 'tiny-qwen3-mlx-4bit', 'tiny-phi3', 'tiny-qwen3_moe'].map((name) => [name, 'tensor'] as const);
+const pipelineCases = ['tiny-llama', 'tiny-gemma3', 'tiny-qwen3-mlx-4bit'].map((name) => [name, 'pipeline'] as const);
+
+describe.each([...tensorCases, ...pipelineCases])('%s split over a ring of two processes (%s parallelism)', (name, parallelism) => {
   it('gives the single-process logits and greedy tokens on both ranks, each holding a part of the weights', async () => {
     const path = requireModelData(name);
-    const args = [path, JSON.stringify(prompt), String(STEPS)];
+    const args = [path, JSON.stringify(prompt), String(STEPS), parallelism];
     const single = await runNode(script, args, {});
     expect(single.status, single.stderr).toBe(0);
     const reference = lastJson<RankOutput>(single);
@@ -47,12 +50,18 @@ describe.each(['tiny-llama', 'tiny-gemma3', 'tiny-qwen3-mlx-4bit', 'tiny-phi3', 
       expect(out.rank).toBe(r.rank);
       expect(out.size).toBe(2);
       const diff = maxAbsDiff(floats(out.prefill), expected);
-      console.log(`${name} rank ${out.rank}: max |logit diff| ${diff.toExponential(2)}, weights ${out.weightBytes} of ${reference.weightBytes} bytes (${((100 * out.weightBytes) / reference.weightBytes).toFixed(1)}%), MLX active memory ${out.activeBytes} of ${reference.activeBytes}`);
+      console.log(`${name} ${parallelism} rank ${out.rank}: max |logit diff| ${diff.toExponential(2)}, weights ${out.weightBytes} of ${reference.weightBytes} bytes (${((100 * out.weightBytes) / reference.weightBytes).toFixed(1)}%), MLX active memory ${out.activeBytes} of ${reference.activeBytes}`);
       expect(diff).toBeLessThan(1e-4);
       expect(out.tokens).toEqual(reference.tokens);
-      // Norms and routers are replicated; everything else is split in two.
-      expect(out.weightBytes).toBeLessThan(reference.weightBytes * 0.55);
-      expect(out.activeBytes).toBeLessThan(reference.activeBytes * 0.6);
+      if (parallelism === 'tensor') {
+        // Norms and routers are replicated; everything else is split in two.
+        expect(out.weightBytes).toBeLessThan(reference.weightBytes * 0.55);
+        expect(out.activeBytes).toBeLessThan(reference.activeBytes * 0.6);
+      } else {
+        // Each rank has its stage of layers; the embedding is on every rank, the head on the last.
+        expect(out.weightBytes).toBeLessThan(reference.weightBytes * 0.8);
+        expect(out.activeBytes).toBeLessThan(reference.activeBytes * 0.85);
+      }
     }
   });
 });

@@ -17,10 +17,12 @@ export interface WeightPolicy {
   /** Keep affine-quantized weights quantized (GPU), or dequantize them to `dtype` (CPU, where MLX's quantized kernels are scalar). */
   keepQuantized: boolean;
   /**
-   * Tensor parallelism: the group whose ranks share the model. Layers that shard take only this
-   * rank's slice of their weights (load/shard.ts) and all-sum their outputs over the group.
+   * The group whose ranks share the model. In tensor parallelism (the default) layers that shard
+   * take only this rank's slice of their weights (load/shard.ts) and all-sum their outputs over
+   * the group; in pipeline parallelism each rank takes the weights of its stage of layers.
    */
   group?: mx.distributed.Group;
+  parallelism?: 'tensor' | 'pipeline';
 }
 
 export class Weights implements Disposable {
@@ -34,10 +36,16 @@ export class Weights implements Disposable {
     readonly format: 'huggingface' | 'gguf',
   ) {}
 
-  /** The group the model is split over, when it is split (more than one rank). */
+  /** The group the layers are split over (tensor parallelism with more than one rank). */
   get group(): mx.distributed.Group | undefined {
     const group = this.policy.group;
-    return group && group.size > 1 ? group : undefined;
+    return group && group.size > 1 && this.policy.parallelism !== 'pipeline' ? group : undefined;
+  }
+
+  /** The group the stages of layers are spread over (pipeline parallelism with more than one rank). */
+  get pipelineGroup(): mx.distributed.Group | undefined {
+    const group = this.policy.group;
+    return group && group.size > 1 && this.policy.parallelism === 'pipeline' ? group : undefined;
   }
 
   private get part(): ShardPart | undefined {
@@ -137,6 +145,11 @@ export class Weights implements Disposable {
     this.entries.delete(name);
     if (entry.kind === 'dense') entry.array.dispose();
     else mx.dispose([entry.weight, entry.scales, entry.biases]);
+  }
+
+  /** Drops every weight whose name starts with prefix (the layers of another pipeline stage). */
+  discardPrefix(prefix: string): void {
+    for (const name of this.names()) if (name.startsWith(prefix)) this.discard(name);
   }
 
   /** After a model is built every weight must have been taken: anything left is not part of the architecture. */

@@ -25,7 +25,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs `node script ...args` once, with `env` added; killed after timeoutMs (the harness bound). */
-export function runNode(script: string, args: string[], env: Record<string, string>, timeoutMs = 120_000, rank = 0): Promise<RankResult> {
+export function runNode(script: string, args: string[], env: Record<string, string>, timeoutMs = 60_000, rank = 0): Promise<RankResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
@@ -46,7 +46,7 @@ export async function runRing(script: string, args: string[], size = 2): Promise
   for (let r = 0; r < size; r++) hosts.push([`127.0.0.1:${await freePort()}`]);
   const hostfile = join(mkdtempSync(join(tmpdir(), 'mlx-ts-ring-')), 'hosts.json');
   writeFileSync(hostfile, JSON.stringify(hosts));
-  return Promise.all(hosts.map((_, r) => runNode(script, args, { MLX_HOSTFILE: hostfile, MLX_RANK: String(r) }, 120_000, r)));
+  return Promise.all(hosts.map((_, r) => runNode(script, args, { MLX_HOSTFILE: hostfile, MLX_RANK: String(r) }, 60_000, r)));
 }
 
 /** The last stdout line of a run, parsed as JSON. */
