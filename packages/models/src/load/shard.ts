@@ -13,6 +13,11 @@ export interface ShardSpec {
    * gets its part of each; default one block.
    */
   segments?: readonly number[];
+  /**
+   * The part to keep when it is not the rank's own: with fewer key/value heads than ranks, the
+   * ranks that share a key/value head all keep that head.
+   */
+  part?: ShardPart;
 }
 
 export interface ShardPart {

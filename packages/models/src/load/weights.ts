@@ -55,9 +55,9 @@ export class Weights implements Disposable {
 
   /** Replaces the entry by this rank's part of it (a no-op without a group). */
   private shard(name: string, spec: ShardSpec | undefined): void {
-    const part = this.part;
+    const part = spec?.part ?? this.part;
     const entry = this.entries.get(name);
-    if (!spec || !part || !entry) return;
+    if (!spec || !part || !entry || !this.group) return;
     this.entries.set(name, shardEntry(entry, spec, part, name, this.source));
   }
 

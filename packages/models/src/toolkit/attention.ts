@@ -52,22 +52,27 @@ export class Attention {
   ) {
     const { hiddenSize: h, numHeads: nq, numKvHeads: nkv, headDim: d, qkvBias = false } = settings;
     const ranks = weights.group?.size ?? 1;
-    if (nq % ranks !== 0 || nkv % ranks !== 0) {
+    const rank = weights.group?.rank ?? 0;
+    // Fewer key/value heads than ranks: each rank keeps the one head its query heads use (the
+    // ranks sharing it hold copies), as long as the ranks split evenly over the heads.
+    const sharedKv = nkv % ranks !== 0 && ranks % nkv === 0 && !settings.fusedQkv;
+    if (nq % ranks !== 0 || (nkv % ranks !== 0 && !sharedKv)) {
       throw new ModelLoadError({
         file: weights.source,
         problem: `its ${nq} query and ${nkv} key/value heads cannot be split over ${ranks} ranks`,
-        fix: 'Use a number of ranks that divides the number of key/value heads',
+        fix: 'Use a number of ranks that divides the number of query heads and divides, or is a multiple of, the number of key/value heads',
       });
     }
     this.nq = nq / ranks;
-    this.nkv = nkv / ranks;
+    this.nkv = sharedKv ? 1 : nkv / ranks;
     const sharded = { kind: 'all-to-sharded' } as const;
+    const kvSharded = sharedKv ? ({ kind: 'all-to-sharded', part: { rank: Math.floor((rank * nkv) / ranks), size: nkv } } as const) : sharded;
     if (settings.fusedQkv) {
       this.qkv = Linear.load(weights, `${prefix}.qkv_proj`, (nq + 2 * nkv) * d, h, qkvBias, { kind: 'all-to-sharded', segments: [nq * d, nkv * d, nkv * d] });
     } else {
       this.q = Linear.load(weights, `${prefix}.q_proj`, nq * d, h, qkvBias, sharded);
-      this.k = Linear.load(weights, `${prefix}.k_proj`, nkv * d, h, qkvBias, sharded);
-      this.v = Linear.load(weights, `${prefix}.v_proj`, nkv * d, h, qkvBias, sharded);
+      this.k = Linear.load(weights, `${prefix}.k_proj`, nkv * d, h, qkvBias, kvSharded);
+      this.v = Linear.load(weights, `${prefix}.v_proj`, nkv * d, h, qkvBias, kvSharded);
     }
     this.o = Linear.load(weights, `${prefix}.o_proj`, h, nq * d, settings.outputBias ?? false, { kind: 'sharded-to-all' });
     if (settings.qkNorm) {

@@ -16,6 +16,8 @@ export type Sharding =
       segments?: readonly number[];
       /** Gather the ranks' output slices so every rank has the whole output (a split vocabulary head). */
       gather?: boolean;
+      /** Keep this part instead of the rank's own (key/value heads shared by several ranks). */
+      part?: { rank: number; size: number };
     }
   | { kind: 'sharded-to-all' };
 
@@ -77,9 +79,10 @@ export class Linear implements Disposable {
       return Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs]) : undefined);
     }
     if (sharding.kind === 'all-to-sharded') {
-      const spec = { axis: 0, segments: sharding.segments } as const;
-      const entry = weights.matrix(`${prefix}.weight`, [outputs / group.size, inputs], spec);
-      const linear = Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs / group.size], spec) : undefined);
+      const spec = { axis: 0, segments: sharding.segments, part: sharding.part } as const;
+      const parts = sharding.part?.size ?? group.size;
+      const entry = weights.matrix(`${prefix}.weight`, [outputs / parts, inputs], spec);
+      const linear = Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs / parts], spec) : undefined);
       return sharding.gather ? new Linear(linear.dense, linear.quantized, linear.bias, linear.outIn, undefined, group) : linear;
     }
     const entry = weights.matrix(`${prefix}.weight`, [outputs, inputs / group.size], { axis: 1 });
