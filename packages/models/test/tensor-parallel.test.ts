@@ -74,3 +74,14 @@ describe.each([...tensorCases, ...pipelineCases, ...sharedKvCases, ...threeStage
     }
   });
 });
+
+describe('a model that cannot be split over the group', () => {
+  it('fails to load on every rank with a ModelLoadError naming the heads, instead of computing nonsense', async () => {
+    // Tiny Llama has 4 query heads: three ranks cannot share them evenly.
+    const ranks = await runRing(script, [requireModelData('tiny-llama'), JSON.stringify(prompt), '1', 'tensor'], 3);
+    for (const r of ranks) {
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('its 4 query and 2 key/value heads cannot be split over 3 ranks');
+    }
+  });
+});
