@@ -19,7 +19,11 @@ export type Sharding =
       /** Keep this part instead of the rank's own (key/value heads shared by several ranks). */
       part?: { rank: number; size: number };
     }
-  | { kind: 'sharded-to-all' };
+  | {
+      kind: 'sharded-to-all';
+      /** false: leave the partial products for the caller to sum (once, over several layers). Default true. */
+      sum?: boolean;
+    };
 
 export interface QuantizedWeight {
   weight: mx.Array;
@@ -88,7 +92,7 @@ export class Linear implements Disposable {
     const entry = weights.matrix(`${prefix}.weight`, [outputs, inputs / group.size], { axis: 1 });
     const b = bias ? weights.dense(`${prefix}.bias`, [outputs]) : undefined;
     const linear = Linear.fromEntry(entry);
-    return new Linear(linear.dense, linear.quantized, b, linear.outIn, group);
+    return new Linear(linear.dense, linear.quantized, b, linear.outIn, sharding.sum === false ? undefined : group);
   }
 
   apply(x: mx.Array): mx.Array {

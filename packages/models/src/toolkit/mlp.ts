@@ -13,6 +13,11 @@ export interface MlpSettings {
   fusedGateUp?: boolean;
   /** Projection names when not gate_proj / up_proj / down_proj (Mixtral's experts: w1, w3, w2). */
   names?: { gate: string; up: string; down: string };
+  /**
+   * Over a group, return this rank's partial output without the all-sum: a mixture of experts
+   * sums its weighted experts once instead of once per expert. Default false.
+   */
+  partialOutput?: boolean;
 }
 
 /** Over a group the intermediate columns are split: gate and up all-to-sharded, down sharded-to-all. */
@@ -36,7 +41,9 @@ export class GatedMlp {
       this.gate = Linear.load(weights, `${prefix}.${names.gate}`, i, h, bias, sharded);
       this.up = Linear.load(weights, `${prefix}.${names.up}`, i, h, bias, sharded);
     }
-    this.down = Linear.load(weights, `${prefix}.${names.down}`, h, i, bias, { kind: 'sharded-to-all' });
+    // A partial output is a sharded-to-all projection without its sum (its bias, if any, would then be added once per rank).
+    if (settings.partialOutput && bias && weights.group) throw new TypeError('GatedMlp: partialOutput with a bias is not supported');
+    this.down = Linear.load(weights, `${prefix}.${names.down}`, h, i, bias, { kind: 'sharded-to-all', sum: !settings.partialOutput });
     this.act = activation(settings.activation);
   }
 
