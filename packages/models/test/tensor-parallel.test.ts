@@ -32,7 +32,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-const tensorCases = ['tiny-llama', 'tiny-gemma3', 'tiny-qwen3-mlx-4bit', 'tiny-phi3', 'tiny-qwen3_moe', 'tiny-mixtral'].map((name) => [name, 'tensor', 2] as const);
+const tensorCases = ['tiny-llama', 'tiny-gemma3', 'tiny-qwen3-mlx-4bit', 'tiny-phi3', 'tiny-qwen3_moe', 'tiny-mixtral', 'tiny-qwen3.gguf'].map((name) => [name, 'tensor', 2] as const);
 const pipelineCases = ['tiny-llama', 'tiny-gemma3', 'tiny-qwen3-mlx-4bit'].map((name) => [name, 'pipeline', 2] as const);
 // Four ranks over two key/value heads: pairs of ranks share a head, each holding a copy.
 const sharedKvCases = [['tiny-gemma3', 'tensor', 4] as const];
