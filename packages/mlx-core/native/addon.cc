@@ -10,6 +10,12 @@ Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SetDistributedErrorClass(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throw ArgumentError("setDistributedErrorClass expects a constructor");
+  SetDistributedErrorConstructor(info.Env(), info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
 Napi::Value Version(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), mx::version());
 }
@@ -20,6 +26,7 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
 static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   using namespace mlxts;
   Export<SetErrorClass>(env, exports, "setErrorClass");
+  Export<SetDistributedErrorClass>(env, exports, "setDistributedErrorClass");
   Export<Version>(env, exports, "version");
   InitArray(env, exports);
   InitOps(env, exports);
@@ -30,6 +37,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitMemory(env, exports);
   InitDevice(env, exports);
   InitTransforms(env, exports);
+  InitDistributed(env, exports);
   return exports;
 }
 

@@ -36,6 +36,8 @@ void ReportExternal(Napi::Env env);
 // ---- errors ------------------------------------------------------------------------------
 
 void SetErrorConstructor(Napi::Env env, Napi::Function ctor);
+// Messages of MLX's communication backends ([ring], [mpi], ...) become this class instead.
+void SetDistributedErrorConstructor(Napi::Env env, Napi::Function ctor);
 [[noreturn]] void ThrowMlx(Napi::Env env, const std::string& message);
 void ThrowMlxAsJs(Napi::Env env, const std::string& message);
 Napi::Value MakeMlxError(Napi::Env env, const std::string& message);
@@ -158,5 +160,6 @@ void InitIo(Napi::Env env, Napi::Object exports);
 void InitMemory(Napi::Env env, Napi::Object exports);
 void InitDevice(Napi::Env env, Napi::Object exports);
 void InitTransforms(Napi::Env env, Napi::Object exports);
+void InitDistributed(Napi::Env env, Napi::Object exports);
 
 }  // namespace mlxts

@@ -7,6 +7,15 @@ namespace mlxts {
 namespace {
 
 Napi::FunctionReference* error_constructor = nullptr;
+Napi::FunctionReference* distributed_error_constructor = nullptr;
+
+// MLX prefixes the errors of its communication backends with the backend's name.
+bool IsDistributedMessage(const std::string& message) {
+  for (const char* prefix : {"[ring]", "[mpi]", "[nccl]", "[jaccl]", "[distributed]"}) {
+    if (message.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
 
 // Codes follow mx::Dtype::Val's order; the TS side keeps the same table (src/dtype.ts).
 const mx::Dtype kDtypes[] = {mx::bool_,   mx::uint8,   mx::uint16,  mx::uint32,  mx::uint64,
@@ -23,7 +32,18 @@ void SetErrorConstructor(Napi::Env env, Napi::Function ctor) {
   error_constructor = new Napi::FunctionReference(Napi::Persistent(ctor));
 }
 
+void SetDistributedErrorConstructor(Napi::Env env, Napi::Function ctor) {
+  if (distributed_error_constructor) {
+    distributed_error_constructor->Reset();
+    delete distributed_error_constructor;
+  }
+  distributed_error_constructor = new Napi::FunctionReference(Napi::Persistent(ctor));
+}
+
 Napi::Value MakeMlxError(Napi::Env env, const std::string& message) {
+  if (distributed_error_constructor && !distributed_error_constructor->IsEmpty() && IsDistributedMessage(message)) {
+    return distributed_error_constructor->New({Napi::String::New(env, message)});
+  }
   if (error_constructor && !error_constructor->IsEmpty()) {
     return error_constructor->New({Napi::String::New(env, message)});
   }

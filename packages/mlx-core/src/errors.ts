@@ -5,12 +5,13 @@ import { MlxTsError, errorMarker, hasMarker } from '@mlx-ts/spec';
 const mlxErrorMarker = errorMarker('MlxError');
 const loadErrorMarker = errorMarker('NativeBindingLoadError');
 const disposedMarker = errorMarker('ArrayDisposedError');
+const distributedMarker = errorMarker('DistributedError');
 
 /** An error raised by MLX itself (shape mismatch, unsupported dtype, bad file, ...). */
 export class MlxError extends MlxTsError {
   readonly [mlxErrorMarker] = true;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, { code: 'mlx_error', cause: options?.cause });
+  constructor(message: string, options?: ErrorOptions & { code?: string }) {
+    super(message, { code: options?.code ?? 'mlx_error', cause: options?.cause });
     this.name = 'MlxError';
   }
   static override isInstance(error: unknown): error is MlxError {
@@ -39,5 +40,20 @@ export class ArrayDisposedError extends MlxTsError {
   }
   static override isInstance(error: unknown): error is ArrayDisposedError {
     return hasMarker(error, disposedMarker);
+  }
+}
+
+/**
+ * A failure of MLX's communication layer (mx.distributed): a backend that cannot start, a peer
+ * that cannot be reached or was lost, an op the backend does not support. It is an MlxError too.
+ */
+export class DistributedError extends MlxError {
+  readonly [distributedMarker] = true;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { code: 'distributed_error', cause: options?.cause });
+    this.name = 'DistributedError';
+  }
+  static override isInstance(error: unknown): error is DistributedError {
+    return hasMarker(error, distributedMarker);
   }
 }

@@ -2,7 +2,7 @@
 export { Array, type NestedNumbers, type Scalar } from './array.js';
 export { array, scalar } from './create.js';
 export { type Dtype, dtypes, itemSize, isFloating, type AnyTypedArray } from './dtype.js';
-export { MlxError, NativeBindingLoadError, ArrayDisposedError } from './errors.js';
+export { MlxError, NativeBindingLoadError, ArrayDisposedError, DistributedError } from './errors.js';
 export { isAvailable, unavailableReason, mlxVersion } from './native.js';
 export { tidy, keep, dispose, liveArrayCount } from './scope.js';
 export { evaluate as eval, asyncEval, compile, setCompileDisabled, type CompileOptions, type CompiledFunction } from './transforms.js';
@@ -29,4 +29,6 @@ export * as fast from './fast.js';
 export * as random from './random.js';
 export * as io from './io.js';
 export * as memory from './memory.js';
+export * as distributed from './distributed.js';
 export type { AttentionMask, AttentionOptions, RopeOptions } from './fast.js';
+export type { Group, DistributedBackend, InitOptions, CollectiveOptions } from './distributed.js';

@@ -11,6 +11,7 @@ export type DeviceRef = IntList;
 export interface NativeAddon {
   version(): string;
   setErrorClass(ctor: new (message: string) => Error): void;
+  setDistributedErrorClass(ctor: new (message: string) => Error): void;
 
   // arrays
   fromBytes(data: ArrayBufferView, shape: IntList, dtype: number): Handle;
@@ -131,6 +132,15 @@ export interface NativeAddon {
   newStream(device: DeviceRef): Int32Array;
   setDefaultStream(stream: StreamTriple): void;
   synchronize(stream?: StreamTriple): void;
+
+  // distributed (groups are ids; [id, rank, size] describes one)
+  distributedIsAvailable(backend?: string): boolean;
+  distributedInit(strict: boolean, backend: string, timeoutMs?: number): Int32Array;
+  distributedSplit(group: number, color: number, key?: number): Int32Array;
+  distributedCollective(kind: number, x: Handle, group?: number, stream?: StreamTriple): Handle;
+  distributedSend(x: Handle, dst: number, group?: number, stream?: StreamTriple): Handle;
+  distributedRecv(shape: IntList, dtype: number, src: number, group?: number, stream?: StreamTriple): Handle;
+  distributedRecvLike(like: Handle, src: number, group?: number, stream?: StreamTriple): Handle;
 
   // transforms
   compile(fn: (inputs: Uint32Array) => Handle | Uint32Array, shapeless: boolean): number;

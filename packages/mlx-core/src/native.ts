@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { NativeAddon } from './native-types.js';
-import { MlxError, NativeBindingLoadError } from './errors.js';
+import { DistributedError, MlxError, NativeBindingLoadError } from './errors.js';
 import { binaryOpNames, reduceOpNames, unaryOpNames } from './op-codes.js';
 
 let addon: NativeAddon | undefined;
@@ -50,6 +50,7 @@ function load(): NativeAddon {
     throw new NativeBindingLoadError(`The native addon at ${path} does not match this version of @mlx-ts/core. Fix: rebuild it with \`pnpm --filter @mlx-ts/core build\`.`);
   }
   loaded.setErrorClass(MlxError);
+  loaded.setDistributedErrorClass(DistributedError);
   // The addon's exports object has ~100 properties added one by one, which leaves it in V8's
   // slow dictionary mode; a copy made in one go has fast properties, so `native().add(...)`
   // on the hot path is a plain inline-cached load.

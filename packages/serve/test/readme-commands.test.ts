@@ -31,6 +31,9 @@ const coveredElsewhere: Record<string, string> = {
   './mlx-ts test': '.ci/run runs it (the whole suite)',
   'pnpm test': '.ci/run runs it through ./mlx-ts test',
   './mlx-ts bench': 'cli.test.ts runs bench (shorter) on the tiny model',
+  './mlx-ts launch -n 2 -- node app.mjs': 'launch.test.ts runs launch -n 2 with a real two-rank program',
+  './mlx-ts launch --hosts hosts.json --rank 0 -- node app.mjs': 'launch.test.ts runs launch --hosts --rank',
+  './mlx-ts launch --hosts hosts.json --rank 1 -- node app.mjs': 'launch.test.ts runs launch --hosts --rank',
 };
 const curlExample = /^curl http:\/\/127\.0\.0\.1:8080\/v1\/chat\/completions/;
 

@@ -25,6 +25,18 @@ export interface LoadModelOptions {
   keepQuantized?: boolean;
   onProgress?: (progress: GgufLoadProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Split the model over the ranks of this group (from `mx.distributed.init()`). Every rank loads
+   * only its part and must call the model with the same inputs in the same order; the results
+   * are the same on every rank. A group of one loads the whole model.
+   */
+  group?: mx.distributed.Group;
+  /**
+   * How the model is split over `group`: 'tensor' (default) splits attention heads, MLP columns
+   * and the vocabulary, with all-sums inside every layer; 'pipeline' gives each rank a contiguous
+   * stage of layers, with one send per stage boundary.
+   */
+  parallelism?: 'tensor' | 'pipeline';
   /** For Hugging Face ids (`org/name[@revision][:QUANT]`): cache, endpoint, token, offline, download progress. */
   hub?: ResolveModelOptions;
 }
@@ -32,7 +44,7 @@ export interface LoadModelOptions {
 function defaultPolicy(options: LoadModelOptions): WeightPolicy {
   const onGpu = mx.defaultDevice().type === 'gpu';
   const fastCpuKernel = !onGpu && mx.fast.cpuKernelInfo().bestIsa !== 'scalar';
-  return { dtype: options.dtype ?? (onGpu ? 'bfloat16' : 'float32'), keepQuantized: options.keepQuantized ?? (onGpu || fastCpuKernel) };
+  return { dtype: options.dtype ?? (onGpu ? 'bfloat16' : 'float32'), keepQuantized: options.keepQuantized ?? (onGpu || fastCpuKernel), group: options.group, parallelism: options.parallelism };
 }
 
 class Loaded implements LoadedModel {

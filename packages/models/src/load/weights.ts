@@ -3,6 +3,7 @@
 import * as mx from '@mlx-ts/core';
 import { ModelLoadError } from '../errors.js';
 import type { QuantizedWeight } from '../toolkit/linear.js';
+import { type ShardPart, type ShardSpec, shardEntry } from './shard.js';
 
 /**
  * A weight as loaded. Dense matrices are in Hugging Face layout [out, in], or already transposed
@@ -15,6 +16,13 @@ export interface WeightPolicy {
   dtype: mx.Dtype;
   /** Keep affine-quantized weights quantized (GPU), or dequantize them to `dtype` (CPU, where MLX's quantized kernels are scalar). */
   keepQuantized: boolean;
+  /**
+   * The group whose ranks share the model. In tensor parallelism (the default) layers that shard
+   * take only this rank's slice of their weights (load/shard.ts) and all-sum their outputs over
+   * the group; in pipeline parallelism each rank takes the weights of its stage of layers.
+   */
+  group?: mx.distributed.Group;
+  parallelism?: 'tensor' | 'pipeline';
 }
 
 export class Weights implements Disposable {
@@ -27,6 +35,31 @@ export class Weights implements Disposable {
     /** The checkpoint's layout: llama.cpp's conversions change some tensors (e.g. Gemma's norms hold 1 + w). */
     readonly format: 'huggingface' | 'gguf',
   ) {}
+
+  /** The group the layers are split over (tensor parallelism with more than one rank). */
+  get group(): mx.distributed.Group | undefined {
+    const group = this.policy.group;
+    return group && group.size > 1 && this.policy.parallelism !== 'pipeline' ? group : undefined;
+  }
+
+  /** The group the stages of layers are spread over (pipeline parallelism with more than one rank). */
+  get pipelineGroup(): mx.distributed.Group | undefined {
+    const group = this.policy.group;
+    return group && group.size > 1 && this.policy.parallelism === 'pipeline' ? group : undefined;
+  }
+
+  private get part(): ShardPart | undefined {
+    const group = this.group;
+    return group ? { rank: group.rank, size: group.size } : undefined;
+  }
+
+  /** Replaces the entry by this rank's part of it (a no-op without a group). */
+  private shard(name: string, spec: ShardSpec | undefined): void {
+    const part = spec?.part ?? this.part;
+    const entry = this.entries.get(name);
+    if (!spec || !part || !entry || !this.group) return;
+    this.entries.set(name, shardEntry(entry, spec, part, name, this.source));
+  }
 
   add(name: string, entry: WeightEntry): void {
     this.entries.set(name, entry);
@@ -52,7 +85,8 @@ export class Weights implements Disposable {
   }
 
   /** A dense array in the compute dtype (quantized entries dequantized), in the layout it was stored. */
-  dense(name: string, expectedShape?: readonly number[]): mx.Array {
+  dense(name: string, expectedShape?: readonly number[], shard?: ShardSpec): mx.Array {
+    this.shard(name, shard);
     return this.denseEntry(name, expectedShape).array;
   }
 
@@ -82,8 +116,12 @@ export class Weights implements Disposable {
     return { array: mx.keep(array), transposed };
   }
 
-  /** A weight for a matmul: quantized when the policy keeps quantization, else dense. */
-  matrix(name: string, expectedShape?: readonly number[]): WeightEntry {
+  /**
+   * A weight for a matmul: quantized when the policy keeps quantization, else dense. With a
+   * shard spec and a group, only this rank's slice (expectedShape is then the slice's shape).
+   */
+  matrix(name: string, expectedShape?: readonly number[], shard?: ShardSpec): WeightEntry {
+    this.shard(name, shard);
     const entry = this.entries.get(name);
     if (!entry) this.missing(name);
     if (entry.kind === 'quantized' && this.policy.keepQuantized) {
@@ -107,6 +145,11 @@ export class Weights implements Disposable {
     this.entries.delete(name);
     if (entry.kind === 'dense') entry.array.dispose();
     else mx.dispose([entry.weight, entry.scales, entry.biases]);
+  }
+
+  /** Drops every weight whose name starts with prefix (the layers of another pipeline stage). */
+  discardPrefix(prefix: string): void {
+    for (const name of this.names()) if (name.startsWith(prefix)) this.discard(name);
   }
 
   /** After a model is built every weight must have been taken: anything left is not part of the architecture. */

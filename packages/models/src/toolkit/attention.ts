@@ -3,6 +3,7 @@
 // a fused qkv projection (Phi-3), attention-logit soft-capping (Gemma 2).
 import * as mx from '@mlx-ts/core';
 import type { KVCache } from '@mlx-ts/cache';
+import { ModelLoadError } from '../errors.js';
 import type { Weights } from '../load/weights.js';
 import { Linear } from './linear.js';
 import { maskArray } from './mask.js';
@@ -27,7 +28,15 @@ export interface AttentionSettings {
   softcap?: number;
 }
 
+/**
+ * Over a group (tensor parallelism) each rank computes its share of the query and key/value heads
+ * (q, k, v all-to-sharded) and the output projection sums the ranks' parts (sharded-to-all), as
+ * mlx-lm shards attention.
+ */
 export class Attention {
+  /** Query and key/value heads computed on this rank. */
+  private readonly nq: number;
+  private readonly nkv: number;
   private readonly q?: Linear;
   private readonly k?: Linear;
   private readonly v?: Linear;
@@ -42,14 +51,30 @@ export class Attention {
     private readonly settings: AttentionSettings,
   ) {
     const { hiddenSize: h, numHeads: nq, numKvHeads: nkv, headDim: d, qkvBias = false } = settings;
-    if (settings.fusedQkv) {
-      this.qkv = Linear.load(weights, `${prefix}.qkv_proj`, (nq + 2 * nkv) * d, h, qkvBias);
-    } else {
-      this.q = Linear.load(weights, `${prefix}.q_proj`, nq * d, h, qkvBias);
-      this.k = Linear.load(weights, `${prefix}.k_proj`, nkv * d, h, qkvBias);
-      this.v = Linear.load(weights, `${prefix}.v_proj`, nkv * d, h, qkvBias);
+    const ranks = weights.group?.size ?? 1;
+    const rank = weights.group?.rank ?? 0;
+    // Fewer key/value heads than ranks: each rank keeps the one head its query heads use (the
+    // ranks sharing it hold copies), as long as the ranks split evenly over the heads.
+    const sharedKv = nkv % ranks !== 0 && ranks % nkv === 0 && !settings.fusedQkv;
+    if (nq % ranks !== 0 || (nkv % ranks !== 0 && !sharedKv)) {
+      throw new ModelLoadError({
+        file: weights.source,
+        problem: `its ${nq} query and ${nkv} key/value heads cannot be split over ${ranks} ranks`,
+        fix: 'Use a number of ranks that divides the number of query heads and divides, or is a multiple of, the number of key/value heads',
+      });
     }
-    this.o = Linear.load(weights, `${prefix}.o_proj`, h, nq * d, settings.outputBias ?? false);
+    this.nq = nq / ranks;
+    this.nkv = sharedKv ? 1 : nkv / ranks;
+    const sharded = { kind: 'all-to-sharded' } as const;
+    const kvSharded = sharedKv ? ({ kind: 'all-to-sharded', part: { rank: Math.floor((rank * nkv) / ranks), size: nkv } } as const) : sharded;
+    if (settings.fusedQkv) {
+      this.qkv = Linear.load(weights, `${prefix}.qkv_proj`, (nq + 2 * nkv) * d, h, qkvBias, { kind: 'all-to-sharded', segments: [nq * d, nkv * d, nkv * d] });
+    } else {
+      this.q = Linear.load(weights, `${prefix}.q_proj`, nq * d, h, qkvBias, sharded);
+      this.k = Linear.load(weights, `${prefix}.k_proj`, nkv * d, h, qkvBias, kvSharded);
+      this.v = Linear.load(weights, `${prefix}.v_proj`, nkv * d, h, qkvBias, kvSharded);
+    }
+    this.o = Linear.load(weights, `${prefix}.o_proj`, h, nq * d, settings.outputBias ?? false, { kind: 'sharded-to-all' });
     if (settings.qkNorm) {
       const { eps, offsetOne } = settings.qkNorm;
       this.qNorm = RmsNorm.load(weights, `${prefix}.q_norm.weight`, d, eps, { offsetOne });
@@ -59,14 +84,16 @@ export class Attention {
 
   private project(x: mx.Array): [mx.Array, mx.Array, mx.Array] {
     if (!this.qkv) return [this.q!.apply(x), this.k!.apply(x), this.v!.apply(x)];
-    const { numHeads: nq, numKvHeads: nkv, headDim: d } = this.settings;
+    const { nq, nkv } = this;
+    const d = this.settings.headDim;
     const [q, k, v] = mx.split(this.qkv.apply(x), [nq * d, (nq + nkv) * d], -1);
     return [q, k, v];
   }
 
   /** x [B, L, hidden] → [B, L, hidden]; updates the cache. */
   apply(x: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined): mx.Array {
-    const { numHeads: nq, numKvHeads: nkv, headDim: d, scale, rope } = this.settings;
+    const { headDim: d, scale, rope } = this.settings;
+    const { nq, nkv } = this;
     const [b, l] = x.shape;
     const [qFlat, kFlat, vFlat] = this.project(x);
     // [B, L, n·d] → [B, n, L, d]; the norm runs on the transposed view, which leaves a contiguous
@@ -88,7 +115,8 @@ export class Attention {
 
   /** Attention by hand: the fused kernel has no soft-cap. Softmax in float32 as transformers does. */
   private softcapped(q: mx.Array, k: mx.Array, v: mx.Array, mask: mx.fast.AttentionMask): mx.Array {
-    const { numHeads: nq, numKvHeads: nkv, scale } = this.settings;
+    const { nq, nkv } = this;
+    const { scale } = this.settings;
     const cap = this.settings.softcap!;
     if (nq !== nkv) {
       k = mx.repeat(k, nq / nkv, 1);

@@ -13,6 +13,8 @@ import { attentionMask } from './mask.js';
 import { GatedMlp, type MlpSettings } from './mlp.js';
 import { RmsNorm } from './norm.js';
 import { SwitchMlp, type SwitchMlpSettings } from './switch-mlp.js';
+import { PipelineStage } from './pipeline.js';
+import { vocabShard } from './vocab-shard.js';
 
 export interface DecoderLayerSettings {
   attention: AttentionSettings;
@@ -80,6 +82,8 @@ export class DecoderModel<C extends ModelConfig = ModelConfig> implements Langua
   private readonly finalNorm: RmsNorm;
   private readonly lmHead: Linear | undefined;
   private readonly embedScale: number;
+  /** Pipeline parallelism: the layers this rank runs; `layers` holds only those. */
+  private readonly stage: PipelineStage | undefined;
 
   constructor(
     readonly config: C,
@@ -91,35 +95,54 @@ export class DecoderModel<C extends ModelConfig = ModelConfig> implements Langua
     this.embedding = Embedding.load(weights, 'model.embed_tokens.weight', v, h);
     const scale = settings.embedScale;
     this.embedScale = typeof scale === 'function' ? scale(this.embedding) : (scale ?? 1);
-    this.layers = settings.layers.map((layer, i) => new Block(weights, `model.layers.${i}`, settings, layer));
+    const pipeline = weights.pipelineGroup;
+    const stage = pipeline ? new PipelineStage(pipeline, settings.layers.length) : undefined;
+    this.stage = stage;
+    this.layers = [];
+    settings.layers.forEach((layer, i) => {
+      if (!stage || stage.holds(i)) this.layers.push(new Block(weights, `model.layers.${i}`, settings, layer));
+      else weights.discardPrefix(`model.layers.${i}.`);
+    });
     this.finalNorm = RmsNorm.load(weights, 'model.norm.weight', h, settings.rmsNormEps, { offsetOne: settings.normOffsetOne });
-    if (settings.tieWordEmbeddings) weights.discard('lm_head.weight');
-    this.lmHead = settings.tieWordEmbeddings ? undefined : Linear.load(weights, 'lm_head', v, h);
+    if (settings.tieWordEmbeddings || (stage && !stage.last)) weights.discard('lm_head.weight');
+    // Over a group the head's vocabulary rows are split like the embedding's, and gathered.
+    const headSharding = vocabShard(weights.group, v) ? ({ kind: 'all-to-sharded', gather: true } as const) : undefined;
+    this.lmHead = settings.tieWordEmbeddings || (stage && !stage.last) ? undefined : Linear.load(weights, 'lm_head', v, h, false, headSharding);
   }
 
   forward(inputIds: mx.Array, cache?: readonly KVCache[]): mx.Array {
     return mx.tidy(() => {
-      const length = inputIds.shape[1];
-      let h = this.embedding.lookup(inputIds, this.dtype);
-      if (this.embedScale !== 1) h = mx.multiply(h, this.embedScale);
+      const [batch, length] = inputIds.shape;
+      const stage = this.stage;
+      let h: mx.Array;
+      if (stage && !stage.first) h = stage.receive([batch, length, this.settings.hiddenSize], this.dtype);
+      else {
+        h = this.embedding.lookup(inputIds, this.dtype);
+        if (this.embedScale !== 1) h = mx.multiply(h, this.embedScale);
+      }
+      const first = stage?.start ?? 0;
       // One mask per distinct window, from the first layer that uses it (layers with the same
       // window share their cache's positions).
       const masks = new Map<number | undefined, mx.fast.AttentionMask>();
-      for (let i = 0; i < this.layers.length; i++) {
-        const layer = this.layers[i];
+      for (let j = 0; j < this.layers.length; j++) {
+        const layer = this.layers[j];
+        const i = first + j;
         const window = layer.layer.window;
         if (!masks.has(window)) masks.set(window, attentionMask(length, cache?.[i], window));
         h = layer.apply(h, masks.get(window)!, cache?.[i]);
       }
-      return this.finalNorm.apply(h);
+      return stage && !stage.last ? stage.passOn(h) : this.finalNorm.apply(h);
     });
   }
 
   unembed(hidden: mx.Array): mx.Array {
     return mx.tidy(() => {
-      const logits = this.lmHead ? this.lmHead.apply(hidden) : this.embedding.asLinear(hidden);
+      const stage = this.stage;
+      if (stage && !stage.last) return stage.shareLogits(undefined, hidden, this.settings.vocabSize);
+      let logits = this.lmHead ? this.lmHead.apply(hidden) : this.embedding.asLinear(hidden);
       const cap = this.settings.finalLogitSoftcap;
-      return cap ? mx.multiply(mx.tanh(mx.divide(logits, cap)), cap) : logits;
+      if (cap) logits = mx.multiply(mx.tanh(mx.divide(logits, cap)), cap);
+      return stage ? stage.shareLogits(logits, hidden, this.settings.vocabSize) : logits;
     });
   }
 

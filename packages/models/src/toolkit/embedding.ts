@@ -2,6 +2,7 @@
 import * as mx from '@mlx-ts/core';
 import type { Weights } from '../load/weights.js';
 import type { QuantizedWeight } from './linear.js';
+import { type VocabShard, localRows, sumLookups, vocabShard, gatherLastAxis } from './vocab-shard.js';
 import { storesInOut } from './weight-layout.js';
 
 /**
@@ -16,20 +17,28 @@ export class Embedding implements Disposable {
     private readonly denseT: mx.Array | undefined,
     private readonly quantized: QuantizedWeight | undefined,
     private readonly denseRows: mx.Array | undefined = undefined,
+    /** Over a group: this rank holds only these token ids (vocab-shard.ts). */
+    private shard: VocabShard | undefined = undefined,
   ) {}
 
   /** From a [vocab, hidden] table, or a [hidden, vocab] one when `transposed`; takes ownership. */
   static dense(table: mx.Array, transposed = false): Embedding {
     const wantHiddenVocab = storesInOut();
-    const stored = transposed === wantHiddenVocab ? mx.keep(table) : mx.keep(mx.contiguous(mx.transpose(table)));
+    const stored = transposed === wantHiddenVocab ? mx.keep(table) : mx.keep(mx.tidy(() => mx.contiguous(mx.transpose(table))));
     if (stored !== table) table.dispose();
     return wantHiddenVocab ? new Embedding(stored, undefined) : new Embedding(undefined, undefined, stored);
   }
 
-  /** `name` of shape [vocab, hidden], dense or quantized as the weight policy decides. */
+  /**
+   * `name` of shape [vocab, hidden], dense or quantized as the weight policy decides; over a
+   * group, only this rank's range of token ids.
+   */
   static load(weights: Weights, name: string, vocab: number, hidden: number): Embedding {
-    const table = weights.matrix(name, [vocab, hidden]);
-    return table.kind === 'dense' ? Embedding.dense(table.array, table.transposed) : Embedding.quantized(table);
+    const shard = vocabShard(weights.group, vocab);
+    const table = shard ? weights.matrix(name, [shard.rows, hidden], { axis: 0 }) : weights.matrix(name, [vocab, hidden]);
+    const embedding = table.kind === 'dense' ? Embedding.dense(table.array, table.transposed) : Embedding.quantized(table);
+    embedding.shard = shard;
+    return embedding;
   }
 
   get isQuantized(): boolean {
@@ -45,7 +54,8 @@ export class Embedding implements Disposable {
   lookup(ids: mx.Array, dtype: mx.Dtype): mx.Array {
     return mx.tidy(() => {
       const [b, l] = ids.shape;
-      const flat = mx.reshape(ids, [-1]);
+      const local = this.shard ? localRows(mx.reshape(ids, [-1]), this.shard) : undefined;
+      const flat = local ? local.rows : mx.reshape(ids, [-1]);
       let rows: mx.Array;
       if (this.denseT) {
         rows = mx.transpose(mx.take(this.denseT, flat, 1));
@@ -55,12 +65,19 @@ export class Embedding implements Disposable {
         const q = this.quantized!;
         rows = mx.dequantize(mx.take(q.weight, flat, 0), mx.take(q.scales, flat, 0), mx.take(q.biases, flat, 0), { groupSize: q.groupSize, bits: q.bits });
       }
+      if (local) rows = sumLookups(rows, local.held, this.shard!);
       return mx.astype(mx.reshape(rows, [b, l, -1]), dtype);
     });
   }
 
   /** hidden [..., hidden] → logits [..., vocab]. */
   asLinear(x: mx.Array): mx.Array {
+    const shard = this.shard;
+    return shard ? mx.tidy(() => gatherLastAxis(this.localLogits(x), shard.group)) : this.localLogits(x);
+  }
+
+  /** The logits of the token ids this embedding holds. */
+  private localLogits(x: mx.Array): mx.Array {
     if (this.denseT) return mx.matmul(x, this.denseT);
     if (this.denseRows) return mx.tidy(() => mx.matmul(x, mx.transpose(this.denseRows!)));
     const q = this.quantized!;

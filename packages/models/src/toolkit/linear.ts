@@ -1,7 +1,29 @@
 // A linear map whose weight is dense or MLX-affine-quantized, with an optional bias.
 import * as mx from '@mlx-ts/core';
 import type { WeightEntry, Weights } from '../load/weights.js';
+import { gatherLastAxis } from './vocab-shard.js';
 import { storesInOut } from './weight-layout.js';
+
+/**
+ * How a linear layer is split over the ranks of `weights.group` (tensor parallelism, as MLX's
+ * nn.layers.distributed): 'all-to-sharded' keeps a slice of the outputs (the input is whole, the
+ * output is this rank's part); 'sharded-to-all' keeps the matching slice of the inputs and sums
+ * the partial products over the group, so every rank gets the whole output.
+ */
+export type Sharding =
+  | {
+      kind: 'all-to-sharded';
+      segments?: readonly number[];
+      /** Gather the ranks' output slices so every rank has the whole output (a split vocabulary head). */
+      gather?: boolean;
+      /** Keep this part instead of the rank's own (key/value heads shared by several ranks). */
+      part?: { rank: number; size: number };
+    }
+  | {
+      kind: 'sharded-to-all';
+      /** false: leave the partial products for the caller to sum (once, over several layers). Default true. */
+      sum?: boolean;
+    };
 
 export interface QuantizedWeight {
   weight: mx.Array;
@@ -23,6 +45,10 @@ export class Linear implements Disposable {
     private readonly bias: mx.Array | undefined,
     /** True when `dense` is [out, in] and is multiplied through a transposed view. */
     private readonly outIn = false,
+    /** Sharded-to-all: the partial products are summed over this group (before the bias). */
+    private readonly sumOver: mx.distributed.Group | undefined = undefined,
+    /** All-to-sharded with gather: the output slices are gathered over this group. */
+    private readonly gatherOver: mx.distributed.Group | undefined = undefined,
   ) {}
 
   /** From an [out, in] weight, or an [in, out] one when `transposed`; the Linear takes ownership. */
@@ -30,7 +56,8 @@ export class Linear implements Disposable {
     if (bias) mx.keep(bias);
     const wantInOut = storesInOut();
     if (transposed === wantInOut) return new Linear(mx.keep(weight), undefined, bias, !wantInOut);
-    const flipped = mx.keep(mx.contiguous(mx.transpose(weight)));
+    // In a tidy scope: the transposed view would otherwise keep the original buffer alive.
+    const flipped = mx.keep(mx.tidy(() => mx.contiguous(mx.transpose(weight))));
     weight.dispose();
     return new Linear(flipped, undefined, bias, !wantInOut);
   }
@@ -49,9 +76,23 @@ export class Linear implements Disposable {
    * `<prefix>.weight` of shape [outputs, inputs] and, when `bias` is set, `<prefix>.bias`;
    * a bias the checkpoint has but the architecture does not use stays behind and is reported.
    */
-  static load(weights: Weights, prefix: string, outputs: number, inputs: number, bias = false): Linear {
-    const entry = weights.matrix(`${prefix}.weight`, [outputs, inputs]);
-    return Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs]) : undefined);
+  static load(weights: Weights, prefix: string, outputs: number, inputs: number, bias = false, sharding?: Sharding): Linear {
+    const group = sharding ? weights.group : undefined;
+    if (!group || !sharding) {
+      const entry = weights.matrix(`${prefix}.weight`, [outputs, inputs]);
+      return Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs]) : undefined);
+    }
+    if (sharding.kind === 'all-to-sharded') {
+      const spec = { axis: 0, segments: sharding.segments, part: sharding.part } as const;
+      const parts = sharding.part?.size ?? group.size;
+      const entry = weights.matrix(`${prefix}.weight`, [outputs / parts, inputs], spec);
+      const linear = Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs / parts], spec) : undefined);
+      return sharding.gather ? new Linear(linear.dense, linear.quantized, linear.bias, linear.outIn, undefined, group) : linear;
+    }
+    const entry = weights.matrix(`${prefix}.weight`, [outputs, inputs / group.size], { axis: 1 });
+    const b = bias ? weights.dense(`${prefix}.bias`, [outputs]) : undefined;
+    const linear = Linear.fromEntry(entry);
+    return new Linear(linear.dense, linear.quantized, b, linear.outIn, sharding.sum === false ? undefined : group);
   }
 
   apply(x: mx.Array): mx.Array {
@@ -61,7 +102,9 @@ export class Linear implements Disposable {
       const q = this.quantized!;
       y = mx.quantizedMatmul(x, q.weight, q.scales, q.biases, { transpose: true, groupSize: q.groupSize, bits: q.bits });
     }
-    return this.bias ? mx.add(y, this.bias) : y;
+    if (this.sumOver) y = mx.distributed.allSum(y, { group: this.sumOver });
+    if (this.bias) y = mx.add(y, this.bias);
+    return this.gatherOver ? mx.tidy(() => gatherLastAxis(y, this.gatherOver!)) : y;
   }
 
   arrays(): mx.Array[] {

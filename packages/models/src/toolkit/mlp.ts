@@ -13,8 +13,14 @@ export interface MlpSettings {
   fusedGateUp?: boolean;
   /** Projection names when not gate_proj / up_proj / down_proj (Mixtral's experts: w1, w3, w2). */
   names?: { gate: string; up: string; down: string };
+  /**
+   * Over a group, return this rank's partial output without the all-sum: a mixture of experts
+   * sums its weighted experts once instead of once per expert. Default false.
+   */
+  partialOutput?: boolean;
 }
 
+/** Over a group the intermediate columns are split: gate and up all-to-sharded, down sharded-to-all. */
 export class GatedMlp {
   private readonly gate?: Linear;
   private readonly up?: Linear;
@@ -24,16 +30,20 @@ export class GatedMlp {
 
   constructor(
     weights: Weights,
-    prefix: string,readonly settings: MlpSettings,
+    prefix: string,
+    readonly settings: MlpSettings,
   ) {
     const { hiddenSize: h, intermediateSize: i, bias = false } = settings;
     const names = settings.names ?? { gate: 'gate_proj', up: 'up_proj', down: 'down_proj' };
-    if (settings.fusedGateUp) this.gateUp = Linear.load(weights, `${prefix}.gate_up_proj`, 2 * i, h, bias);
+    const sharded = { kind: 'all-to-sharded' } as const;
+    if (settings.fusedGateUp) this.gateUp = Linear.load(weights, `${prefix}.gate_up_proj`, 2 * i, h, bias, { kind: 'all-to-sharded', segments: [i, i] });
     else {
-      this.gate = Linear.load(weights, `${prefix}.${names.gate}`, i, h, bias);
-      this.up = Linear.load(weights, `${prefix}.${names.up}`, i, h, bias);
+      this.gate = Linear.load(weights, `${prefix}.${names.gate}`, i, h, bias, sharded);
+      this.up = Linear.load(weights, `${prefix}.${names.up}`, i, h, bias, sharded);
     }
-    this.down = Linear.load(weights, `${prefix}.${names.down}`, h, i, bias);
+    // A partial output is a sharded-to-all projection without its sum (its bias, if any, would then be added once per rank).
+    if (settings.partialOutput && bias && weights.group) throw new TypeError('GatedMlp: partialOutput with a bias is not supported');
+    this.down = Linear.load(weights, `${prefix}.${names.down}`, h, i, bias, { kind: 'sharded-to-all', sum: !settings.partialOutput });
     this.act = activation(settings.activation);
   }
 

@@ -28,6 +28,8 @@ export interface SwitchMlpSettings {
 export class SwitchMlp {
   private readonly router: Linear;
   private readonly experts: GatedMlp[];
+  /** Over a group each expert's columns are split; the weighted sum of experts is all-summed once. */
+  private readonly group: mx.distributed.Group | undefined;
 
   constructor(
     weights: Weights,
@@ -38,8 +40,10 @@ export class SwitchMlp {
     this.router = Linear.load(weights, `${prefix}.${settings.router}`, numExperts, h);
     this.experts = Array.from(
       { length: numExperts },
-      (_, e) => new GatedMlp(weights, `${prefix}.${settings.expertPrefix(e)}`, { hiddenSize: h, intermediateSize: i, activation: settings.activation, names: settings.projections }),
+      (_, e) =>
+        new GatedMlp(weights, `${prefix}.${settings.expertPrefix(e)}`, { hiddenSize: h, intermediateSize: i, activation: settings.activation, names: settings.projections, partialOutput: true }),
     );
+    this.group = weights.group;
   }
 
   /** For each token its k experts and their weights (host arrays), as transformers' top-k router picks them. */
@@ -84,7 +88,8 @@ export class SwitchMlp {
     const all = outputs.length === 1 ? outputs[0] : mx.concatenate(outputs, 0);
     const gathered = mx.reshape(mx.take(all, mx.array(rowOf, 'int32', [rowOf.length]), 0), [b * l, k, h]);
     const scale = mx.astype(mx.array(weights, 'float32', [b * l, k, 1]), x.dtype);
-    return mx.reshape(mx.sum(mx.multiply(gathered, scale), 1), [b, l, h]);
+    const out = mx.reshape(mx.sum(mx.multiply(gathered, scale), 1), [b, l, h]);
+    return this.group ? mx.distributed.allSum(out, { group: this.group }) : out;
   }
 
   arrays(): mx.Array[] {

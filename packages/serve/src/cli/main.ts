@@ -1,9 +1,10 @@
-// The mlx-ts command line: serve, generate, chat, bench.
+// The mlx-ts command line: serve, generate, chat, bench, launch.
 import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
 import { benchCommand } from './commands/bench.js';
 import { chatCommand } from './commands/chat.js';
 import { generateCommand } from './commands/generate.js';
+import { launchCommand } from './commands/launch.js';
 import { serveCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
@@ -11,10 +12,13 @@ export function buildProgram(): Command {
     .description('Run LLMs on MLX from Node: an OpenAI-compatible server, one-shot generation, chat and benchmarks.')
     .version(version, '-V, --version', 'print the version of mlx-ts')
     .showHelpAfterError('(run with --help for usage)')
+    // launch hands everything after its command on to that command (passThroughOptions).
+    .enablePositionalOptions()
     .addCommand(serveCommand())
     .addCommand(generateCommand())
     .addCommand(chatCommand())
-    .addCommand(benchCommand());
+    .addCommand(benchCommand())
+    .addCommand(launchCommand());
 }
 
 /**
