@@ -19,7 +19,8 @@ let url: string;
 
 beforeAll(async () => {
   backend = await loadReferenceBackend({ dtype: 'float32' });
-  server = createServer(backend, { modelId });
+  // Greedy, so each run writes the same objects and calls.
+  server = createServer(backend, { modelId, defaults: { temperature: 0 } });
   ({ url } = await server.listen(0));
   client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
