@@ -59,7 +59,8 @@ function valid(i: number): Case {
 const burst: Case[] = Array.from({ length: 100 }, (_, i) => (i % 3 === 0 ? invalid[(i / 3) % invalid.length] : valid(i)));
 
 /** Checks a valid request's answer completed: every choice has a finish reason. */
-async function expectCompleted(response: Response, body: { stream?: boolean; n?: number }): Promise<void> {
+async function expectCompleted(response: Response, request: unknown): Promise<void> {
+  const body = request as { stream?: boolean; n?: number };
   expect(response.status).toBe(200);
   const choices = new Set<number>();
   if (body.stream) {
@@ -94,7 +95,7 @@ describe('a mixed burst of 100 requests on the default queue', () => {
         expect(error.param).toBe(c.expect.param);
         expect(error.message).toMatch(c.expect.message);
       } else {
-        await expectCompleted(response, c.body as { stream?: boolean; n?: number });
+        await expectCompleted(response, c.body);
       }
     }
     expect(invalidCount).toBe(34);
