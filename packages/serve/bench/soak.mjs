@@ -2,7 +2,7 @@
 // fixed time, with random prompt lengths, max tokens, stops and sampling settings, while /health
 // is probed and the server's RSS and MLX active memory are sampled. Prints one JSON report:
 // requests, errors, hangs (no byte for --hang-seconds), /health p50/p99 and the memory slopes per
-// minute after warm-up. Not a test: nothing here gates CI.
+// minute after warm-up (also outside the prefix cache, which fills by design). Not a test: nothing here gates CI.
 //   pnpm --filter @mlx-ts/serve soak [--model PATH] [--clients 32] [--minutes 10] [--warmup-minutes 1]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -174,12 +174,17 @@ async function probeHealth(deadline, probes, start) {
 
 async function sampleMemory(deadline, samples, start) {
   while (performance.now() < deadline) {
-    const metrics = await (await fetch(`${base}/metrics`)).text().catch(() => '');
+    const metrics = await fetch(`${base}/metrics`).then((r) => r.text()).catch(() => '');
     const read = (name) => Number(metrics.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? Number.NaN);
+    const active = read('mlx_ts_active_memory_bytes');
+    const prefixCache = read('mlx_ts_prefix_cache_bytes');
+    // The prefix cache grows by design up to its byte budget; what grows outside it would be a leak.
     samples.push({
       t: performance.now() - start,
       rss: rssBytes(server.pid),
-      active: read('mlx_ts_active_memory_bytes'),
+      active,
+      prefixCache,
+      outsidePrefixCache: active - prefixCache,
       liveArrays: read('mlx_ts_live_arrays'),
     });
     await sleep(5000);
@@ -247,6 +252,8 @@ try {
           rssSlopeMBPerMinute: slopePerMinute(warm, 'rss'),
           activeMB: warm.length ? { first: mb(warm[0].active), last: mb(warm.at(-1).active), max: mb(Math.max(...warm.map((s) => s.active))) } : null,
           activeSlopeMBPerMinute: slopePerMinute(warm, 'active'),
+          prefixCacheMB: warm.length ? { first: mb(warm[0].prefixCache), last: mb(warm.at(-1).prefixCache) } : null,
+          activeOutsidePrefixCacheSlopeMBPerMinute: slopePerMinute(warm, 'outsidePrefixCache'),
           liveArrays: warm.length ? { first: warm[0].liveArrays, last: warm.at(-1).liveArrays, max: Math.max(...warm.map((s) => s.liveArrays)) } : null,
         },
         serverExitCode: server.exitCode,
