@@ -238,6 +238,11 @@ export class BatchScheduler {
       try {
         const arrays = mx.tidy(() => this.sample(this.model.forward(input, this.caches), rows));
         next = { ...arrays, rows, done: mx.asyncEval(stepArrays(arrays), this.caches.flatMap((c) => [...c.state])) };
+      } catch (error) {
+        // Rows that joined at this step are in no step yet, so failAll would not reach them and
+        // their requests would wait forever.
+        for (const row of rows) row.fail(error);
+        throw error;
       } finally {
         input.dispose();
       }
