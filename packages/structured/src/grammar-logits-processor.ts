@@ -34,6 +34,13 @@ export class GrammarLogitsProcessor implements Disposable {
     return this.matcher.isTerminated();
   }
 
+  /** Whether the grammar lets any token through next (a grammar whose language is empty lets none). */
+  admitsAnyToken(): boolean {
+    if (this.matcher.isTerminated()) return true;
+    this.module.fillNextTokenBitmask(this.matcher, this.bitmask);
+    return this.bitmask.some((word) => word !== 0);
+  }
+
   /** Advances the grammar by a token the engine knows on the host. False if the grammar refuses it. */
   acceptToken(tokenId: number): boolean {
     return !this.matcher.isTerminated() && this.matcher.acceptToken(tokenId);
