@@ -63,6 +63,16 @@ describe('hostile schemas', () => {
     });
   }
 
+  it('a tool whose parameters $ref themselves fails that request alone, with a 400', async () => {
+    const [hostile, beside] = await Promise.all([
+      postJson(`${server.url}/v1/chat/completions`, { ...asTool({ $ref: '#' }), max_tokens: 200 }),
+      postJson(`${server.url}/v1/chat/completions`, { model: tinyModelId, messages, max_tokens: 30, temperature: 0 }),
+    ]);
+    expect(hostile.status).toBe(400);
+    expect((await errorBody(hostile)).message).toMatch(/admits no next token/);
+    expect(beside.status).toBe(200);
+  });
+
   it('leave the grammar engine serving a normal schema', async () => {
     const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false };
     const response = await postJson(`${server.url}/v1/chat/completions`, { ...asResponseFormat(schema), max_tokens: 40 });
