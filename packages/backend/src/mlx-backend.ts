@@ -48,6 +48,10 @@ export interface EngineStats extends SchedulerCounters {
   queueDepth: number;
   kvTokensInUse: number;
   prefixCacheBytes: number;
+  /** MLX arrays alive in this process (a leak shows as growth between idle moments). */
+  liveArrays: number;
+  /** Bytes MLX holds for live arrays (not its buffer cache). */
+  activeMemoryBytes: number;
 }
 
 /** Called once per finished row (for latency metrics). */
@@ -126,7 +130,15 @@ export class MlxBackend implements Backend {
   /** The engine's gauges and counters. */
   stats(): EngineStats {
     const s = this.scheduler;
-    return { ...s.counters, activeSequences: s.activeSequences, queueDepth: s.queueDepth, kvTokensInUse: s.kvTokensInUse, prefixCacheBytes: s.prefixCacheBytes };
+    return {
+      ...s.counters,
+      activeSequences: s.activeSequences,
+      queueDepth: s.queueDepth,
+      kvTokensInUse: s.kvTokensInUse,
+      prefixCacheBytes: s.prefixCacheBytes,
+      liveArrays: mx.liveArrayCount(),
+      activeMemoryBytes: mx.memory.getActiveMemory(),
+    };
   }
 
   /** Calls `observer` with the timings of every finished sequence; returns a function that stops it. */

@@ -112,7 +112,14 @@ export class GrammarEngine implements Disposable {
   async createProcessor(constraint: Constraint): Promise<GrammarLogitsProcessor> {
     const grammar = await this.compile(constraint);
     const matcher = await this.module.GrammarMatcher.createGrammarMatcher(grammar);
-    return new GrammarLogitsProcessor(this.module, matcher, this.mask);
+    const processor = new GrammarLogitsProcessor(this.module, matcher, this.mask);
+    // Caught here, a constraint nothing can satisfy is a bad request; in the batch, the token
+    // sampled from an all-refused mask would fail the step of every row.
+    if (!processor.admitsAnyToken()) {
+      processor.dispose();
+      throw new StructuredOutputError('The constraint admits no output at all (a $ref that only refers to itself does this, for one); give it a schema that some value matches.', 'invalid');
+    }
+    return processor;
   }
 
   dispose(): void {

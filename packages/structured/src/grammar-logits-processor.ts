@@ -34,6 +34,13 @@ export class GrammarLogitsProcessor implements Disposable {
     return this.matcher.isTerminated();
   }
 
+  /** Whether the grammar lets any token through next (a grammar whose language is empty lets none). */
+  admitsAnyToken(): boolean {
+    if (this.matcher.isTerminated()) return true;
+    this.module.fillNextTokenBitmask(this.matcher, this.bitmask);
+    return this.bitmask.some((word) => word !== 0);
+  }
+
   /** Advances the grammar by a token the engine knows on the host. False if the grammar refuses it. */
   acceptToken(tokenId: number): boolean {
     return !this.matcher.isTerminated() && this.matcher.acceptToken(tokenId);
@@ -75,6 +82,11 @@ export class GrammarLogitsProcessor implements Disposable {
     }
     this.maskMilliseconds += performance.now() - start;
     if (everyToken) return logits;
+    // A grammar with no way on (a $ref that only refers to itself, reached mid-output) would
+    // hand the sampler an all-refused mask, and the token it picks would then be refused.
+    if (!this.bitmask.some((word) => word !== 0)) {
+      throw new StructuredOutputError('The constraint admits no next token after the output so far (a $ref that only refers to itself does this, for one); give it a schema that some value matches.', 'invalid');
+    }
     this.maskedSteps++;
     return this.mask.apply(logits, this.bitmask);
   }

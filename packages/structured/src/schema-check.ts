@@ -77,6 +77,7 @@ export function checkJsonSchema(schema: unknown): asserts schema is Record<strin
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
     throw new StructuredOutputError('The JSON schema must be an object.', 'invalid');
   }
+  checkDepth(schema);
   // The draft is taken as 2020-12 whatever `$schema` says; the keywords we accept mean the same in draft 7.
   const { $schema: _draft, ...body } = schema as Record<string, unknown>;
   const ajv = metaValidator();
@@ -93,5 +94,25 @@ export function checkJsonSchema(schema: unknown): asserts schema is Record<strin
     throw new StructuredOutputError(`The JSON schema is invalid: ${(error as Error).message}.`, 'invalid', undefined, { cause: error });
   } finally {
     ajv.removeSchema();
+  }
+}
+
+/** JSON nesting a schema may have: far past real schemas, well short of overflowing the grammar compiler's stack. */
+export const maxSchemaDepth = 64;
+
+/**
+ * Refuses schemas nested deeper than maxSchemaDepth, walking without recursion. A schema nested
+ * thousands deep overflows the WebAssembly grammar compiler's stack, which leaves its module
+ * unusable for every later request, so it must never get there.
+ */
+function checkDepth(schema: object): void {
+  const stack: [unknown, number][] = [[schema, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > maxSchemaDepth) {
+      throw new StructuredOutputError(`The JSON schema is nested more than ${maxSchemaDepth} levels deep; flatten it (with $defs and $ref, say).`, 'unsupported');
+    }
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
   }
 }

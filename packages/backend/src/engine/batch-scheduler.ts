@@ -102,6 +102,8 @@ export class BatchScheduler {
   private loopDone: Promise<void> | undefined;
   private closed = false;
   private autoKvTokens: boolean;
+  /** Rows whose processors threw while a step was built; failed once the step's sampling is built. */
+  private failedRows: [Sequence, unknown][] = [];
 
   constructor(
     private readonly model: LanguageModel,
@@ -243,7 +245,13 @@ export class BatchScheduler {
       mx.dispose(inputs);
       try {
         const arrays = mx.tidy(() => this.sample(this.model.forward(input, this.caches), rows));
+        this.failRows();
         next = { ...arrays, rows, done: mx.asyncEval(stepArrays(arrays), this.caches.flatMap((c) => [...c.state])) };
+      } catch (error) {
+        // Rows that joined at this step are in no step yet, so failAll would not reach them and
+        // their requests would wait forever.
+        for (const row of rows) row.fail(error);
+        throw error;
       } finally {
         input.dispose();
       }
@@ -273,12 +281,23 @@ export class BatchScheduler {
     const vocabulary = logits.shape[1];
     const rowLogits = (i: number) => mx.slice(logits, [i, 0], [i + 1, vocabulary]);
     if (rows.some((r) => r.settings.processors.length > 0)) {
-      logits = mx.concatenate(rows.map((r, i) => applyLogitsProcessors(r.settings.processors, rowLogits(i))), 0);
+      logits = mx.concatenate(
+        rows.map((r, i) => {
+          // A processor that throws (a grammar refusing a token) fails its own row, not the batch.
+          try {
+            return applyLogitsProcessors(r.settings.processors, rowLogits(i));
+          } catch (error) {
+            this.failedRows.push([r, error]);
+            return rowLogits(i);
+          }
+        }),
+        0,
+      );
     }
     const token = sampleRows(logits, rows.map((r) => r.settings.sampler as RowSampler));
     rows.forEach((r, i) => {
       const processors: readonly LogitsProcessor[] = r.settings.processors;
-      if (processors.length === 0) return;
+      if (processors.length === 0 || this.failedRows.some(([row]) => row === r)) return;
       const own = mx.slice(token, [i], [i + 1]);
       for (const processor of processors) processor.didSample?.(own);
     });
@@ -355,6 +374,7 @@ export class BatchScheduler {
       // The last chunk goes through the first sampling step: logits of its last position only.
       const tail = prefill.rest;
       const step = { ...mx.tidy(() => this.sample(this.model.forward(mx.array([[...tail]], 'int32'), prefill.caches), sequences)), rows: sequences };
+      this.failRows();
       try {
         await mx.asyncEval(stepArrays(step), prefill.caches.flatMap((c) => [...c.state]));
         this.counters.promptTokens += tail.length;
@@ -388,6 +408,11 @@ export class BatchScheduler {
     const limit = Math.min(mx.memory.getMemoryLimit() || Number.POSITIVE_INFINITY, totalmem());
     const free = Math.max(0, limit * 0.7 - mx.memory.getActiveMemory());
     this.maxKvTokens = Math.max(1, Math.floor(free / perToken));
+  }
+
+  /** Fails the rows whose processors threw; they are finished, so the step reads no token for them. */
+  private failRows(): void {
+    for (const [row, error] of this.failedRows.splice(0)) row.fail(error);
   }
 
   /** A failed step leaves the batch caches in an unknown state: every running row fails. */

@@ -1,5 +1,5 @@
 // Which constraint a request asks for: a response format, a grammar, or its tool calls.
-import { type Constraint, type ToolFunction, toolCallConstraint } from '@mlx-ts/structured';
+import { type Constraint, StructuredOutputError, type ToolFunction, toolCallConstraint } from '@mlx-ts/structured';
 import { InvalidRequestError } from '../errors.js';
 import type { GenerateOptions, ToolDefinition } from '../types.js';
 import type { ToolCallFormat } from './tool-call-format.js';
@@ -45,7 +45,7 @@ export function requestConstraint(options: GenerateOptions, plan: ToolPlan | und
     throw new InvalidRequestError('give either grammar or responseFormat, not both', 'grammar');
   }
   const functions: ToolFunction[] | undefined = plan?.callable.map((tool) => ({ name: tool.function.name, parameters: tool.function.parameters }));
-  if (plan?.mode === 'required') return toolCallConstraint(functions!, format.syntax, { mode: 'required', parallel: plan.parallel });
+  if (plan?.mode === 'required') return toolConstraint(functions!, format, 'required', plan.parallel);
   if (options.grammar !== undefined) {
     if (typeof options.grammar !== 'string' || options.grammar.length === 0) throw new InvalidRequestError('grammar must be a non-empty string', 'grammar');
     return { type: 'grammar', grammar: options.grammar };
@@ -62,6 +62,16 @@ export function requestConstraint(options: GenerateOptions, plan: ToolPlan | und
         throw new InvalidRequestError("responseFormat.type must be 'text', 'json_object' or 'json_schema'", 'responseFormat');
     }
   }
-  if (plan?.mode === 'auto') return toolCallConstraint(functions!, format.syntax, { mode: 'auto', parallel: plan.parallel });
+  if (plan?.mode === 'auto') return toolConstraint(functions!, format, 'auto', plan.parallel);
   return undefined;
+}
+
+/** The tool-call constraint; a tool's parameters schema that cannot be used is a bad request naming tools. */
+function toolConstraint(functions: ToolFunction[], format: ToolCallFormat, mode: 'required' | 'auto', parallel: boolean): Constraint {
+  try {
+    return toolCallConstraint(functions, format.syntax, { mode, parallel });
+  } catch (error) {
+    if (StructuredOutputError.isInstance(error)) throw new InvalidRequestError(`tools: ${error.message}`, 'tools');
+    throw error;
+  }
 }

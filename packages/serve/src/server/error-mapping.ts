@@ -7,6 +7,8 @@ import { OpenAIError } from './openai-error.js';
 // The tokenizer's errors (a chat template refusing the messages) come from a lower layer that
 // serve may use for types only; the marker of its error class identifies them.
 const tokenizerErrorMarker = errorMarker('TokenizerError');
+// A constraint that fails while it runs (it admits no next token) is the request's schema at fault.
+const structuredOutputErrorMarker = errorMarker('StructuredOutputError');
 
 /** `maxTokens` → `max_tokens`: backend option names are camelCase, the HTTP edge speaks snake_case. */
 export function httpParamName(param: string, renames: Record<string, string> = {}): string {
@@ -43,6 +45,7 @@ export function toOpenAIError(error: unknown, renames: Record<string, string> = 
     const message = (error as Error).message.replace(/^The chat template failed: (?=The chat template )/, '');
     return OpenAIError.invalidRequest(message, 'messages');
   }
+  if (hasMarker(error, structuredOutputErrorMarker)) return OpenAIError.invalidRequest((error as Error).message, null, 'invalid_schema');
   const framework = (typeof error === 'object' && error !== null ? error : {}) as FrameworkError;
   const status = framework.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return fromFrameworkError(status, framework);

@@ -11,6 +11,8 @@ interface EngineStats {
   queueDepth: number;
   kvTokensInUse: number;
   prefixCacheBytes: number;
+  liveArrays?: number;
+  activeMemoryBytes?: number;
   promptTokens: number;
   generatedTokens: number;
 }
@@ -45,6 +47,9 @@ export class ServerMetrics {
     gauge('queue_depth', 'Requests waiting for room in the batch.', (s) => s.queueDepth);
     gauge('kv_tokens_in_use', 'Tokens the running sequences hold in the KV caches.', (s) => s.kvTokensInUse);
     gauge('prefix_cache_bytes', 'Bytes held by cached prompt prefixes.', (s) => s.prefixCacheBytes);
+    // Leak checks (soak, disconnect storms) read these between idle moments.
+    gauge('live_arrays', 'MLX arrays alive in the engine process.', (s) => s.liveArrays ?? 0);
+    gauge('active_memory_bytes', 'Bytes MLX holds for live arrays (its buffer cache not counted).', (s) => s.activeMemoryBytes ?? 0);
     const counter = (name: string, help: string, read: (s: EngineStats) => number) => {
       let seen = 0;
       return new Counter({
