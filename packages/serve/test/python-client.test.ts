@@ -1,6 +1,7 @@
 // The official Python `openai` client (tools/requirements-test.txt, installed into the test venv by
 // tools/setup-test-data.sh) against `mlx-ts serve` on the real Gemma 3 270M: omitted sampling
-// parameters sample (n: 2 differ), and the Responses API returns mlx-lm's text.
+// parameters sample (n: 2 differ), the Responses API returns mlx-lm's text, and structured output
+// and a required tool call arrive parsed.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,5 +40,21 @@ describe('the Python openai client', () => {
     expect(out.follow.previous).toMatch(/^resp_/);
     expect(out.follow.input_tokens).toBe(out.follow.chat_prompt_tokens);
     expect(out.follow.text).toBe(out.follow.chat_text);
+  });
+
+  it('parse() with a pydantic model gets a parsed object, and a required tool call arrives', () => {
+    // The client runs in its own process against the server's: a process that has used the
+    // pthreads OpenBLAS can hang in fork() (its at-fork handler joins busy threads).
+    const script = join(import.meta.dirname, 'python', 'structured_client.py');
+    const stdout = execFileSync(python, [script, `http://127.0.0.1:${port}/v1`, 'gemma-3-270m'], { encoding: 'utf8', timeout: 600_000 });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { parsedType: string; pet: { name: string; kind: string; age: number }; finishReason: string; call: { name: string; arguments: { kind: string } } };
+    expect(result.parsedType).toBe('Pet');
+    expect(['cat', 'dog', 'fish']).toContain(result.pet.kind);
+    expect(result.pet.name.length).toBeLessThanOrEqual(12);
+    expect(result.pet.age).toBeGreaterThanOrEqual(0);
+    expect(result.pet.age).toBeLessThanOrEqual(30);
+    expect(result.finishReason).toBe('tool_calls');
+    expect(result.call.name).toBe('find_pet');
+    expect(['cat', 'dog']).toContain(result.call.arguments.kind);
   });
 });

@@ -1,16 +1,14 @@
 // Structured output and tool calls through the official `openai` client, on the real Gemma 3
 // 270M: parsed zod objects, a tool round trip with tool_choice 'required', a streamed tool call
-// reassembled by the client's own stream helper, and 400s that name what is wrong.
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+// reassembled by the client's own stream helper, and 400s that name what is wrong. (The Python
+// client's turn is in python-client.test.ts, against a server in its own process.)
 import type { MlxBackend } from '@mlx-ts/backend';
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createServer, type OpenAIServer } from '../src/index.js';
-import { dataRoot, loadReferenceBackend, modelId, postJson } from './helpers.js';
+import { loadReferenceBackend, modelId, postJson } from './helpers.js';
 
 let backend: MlxBackend;
 let server: OpenAIServer;
@@ -125,22 +123,5 @@ describe('tools', () => {
     const call = final.choices[0].message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
     expect(call.function.name).toBe('get_weather');
     expect(Object.keys(JSON.parse(call.function.arguments))).toEqual(['city']);
-  });
-});
-
-describe('the Python openai client', () => {
-  it('parse() with a pydantic model gets a parsed object, and a required tool call arrives', async () => {
-    const python = join(dataRoot, 'venv', 'bin', 'python');
-    const script = join(import.meta.dirname, 'python', 'structured_client.py');
-    const { stdout } = await promisify(execFile)(python, [script, `${url}/v1`, modelId], { timeout: 600_000 });
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { parsedType: string; pet: { name: string; kind: string; age: number }; finishReason: string; call: { name: string; arguments: { kind: string } } };
-    expect(result.parsedType).toBe('Pet');
-    expect(['cat', 'dog', 'fish']).toContain(result.pet.kind);
-    expect(result.pet.name.length).toBeLessThanOrEqual(12);
-    expect(result.pet.age).toBeGreaterThanOrEqual(0);
-    expect(result.pet.age).toBeLessThanOrEqual(30);
-    expect(result.finishReason).toBe('tool_calls');
-    expect(result.call.name).toBe('find_pet');
-    expect(['cat', 'dog']).toContain(result.call.arguments.kind);
   });
 });

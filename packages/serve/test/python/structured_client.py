@@ -25,6 +25,7 @@ completion = client.chat.completions.parse(
     messages=[{"role": "user", "content": "Invent a pet and describe it as JSON."}],
     response_format=Pet,
     max_tokens=48,
+    temperature=0,
 )
 pet = completion.choices[0].message.parsed
 
@@ -36,6 +37,7 @@ called = client.chat.completions.create(
     tool_choice="required",
     parallel_tool_calls=False,
     max_tokens=32,
+    temperature=0,
 )
 call = called.choices[0].message.tool_calls[0]
 
