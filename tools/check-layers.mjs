@@ -13,13 +13,23 @@ const allowed = {
   '@mlx-ts/structured': ['@mlx-ts/spec', '@mlx-ts/core'],
   '@mlx-ts/models': ['@mlx-ts/spec', '@mlx-ts/core', '@mlx-ts/cache', '@mlx-ts/tokenizer'],
   '@mlx-ts/backend': ['@mlx-ts/spec', '@mlx-ts/core', '@mlx-ts/cache', '@mlx-ts/sample', '@mlx-ts/models', '@mlx-ts/tokenizer', '@mlx-ts/structured'],
-  '@mlx-ts/serve': ['@mlx-ts/spec', '@mlx-ts/backend', '@mlx-ts/structured', '@mlx-ts/core', '@mlx-ts/cache', '@mlx-ts/sample', '@mlx-ts/models', '@mlx-ts/tokenizer'],
+  '@mlx-ts/serve': [
+    '@mlx-ts/spec',
+    '@mlx-ts/backend',
+    '@mlx-ts/structured',
+    '@mlx-ts/core',
+    '@mlx-ts/cache',
+    '@mlx-ts/sample',
+    '@mlx-ts/models',
+    '@mlx-ts/tokenizer',
+  ],
   '@mlx-ts/ai-sdk': ['@mlx-ts/spec', '@mlx-ts/backend'],
 };
 // serve may name the lower layers only for their types: `import type` is checked separately.
 const typeOnly = { '@mlx-ts/serve': ['@mlx-ts/core', '@mlx-ts/cache', '@mlx-ts/sample', '@mlx-ts/models', '@mlx-ts/tokenizer'] };
 
-const importPattern = /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](@mlx-ts\/[a-z-]+)[^'"]*['"]|import\(\s*['"](@mlx-ts\/[a-z-]+)[^'"]*['"]\s*\)/g;
+const importPattern =
+  /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](@mlx-ts\/[a-z-]+)[^'"]*['"]|import\(\s*['"](@mlx-ts\/[a-z-]+)[^'"]*['"]\s*\)/g;
 
 function* sourceFiles(dir) {
   for (const entry of readdirSync(dir)) {
@@ -45,7 +55,11 @@ for (const folder of readdirSync('packages')) {
   }
   for (const sub of ['src', 'bin']) {
     let files;
-    try { files = [...sourceFiles(join(root, sub))]; } catch { continue; }
+    try {
+      files = [...sourceFiles(join(root, sub))];
+    } catch {
+      continue;
+    }
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(importPattern)) {
@@ -54,7 +68,8 @@ for (const folder of readdirSync('packages')) {
         if (target === name) continue;
         if (!allowed[name].includes(target)) problems.push(`${file}: imports ${target}, which ${name} may not use`);
         else if (typeOnly[name]?.includes(target) && !isType) problems.push(`${file}: ${name} may use ${target} for types only (import type)`);
-        else if (!(target in declared) && !(manifest.devDependencies && target in manifest.devDependencies)) problems.push(`${file}: imports ${target} without declaring it in package.json`);
+        else if (!(target in declared) && !(manifest.devDependencies && target in manifest.devDependencies))
+          problems.push(`${file}: imports ${target} without declaring it in package.json`);
       }
     }
   }

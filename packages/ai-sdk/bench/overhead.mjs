@@ -38,12 +38,18 @@ for (let i = 0; i < rounds; i++) {
 const tps = (list) => list.reduce((sum, s) => sum + s.tokens, 0) / (list.reduce((sum, s) => sum + s.ms, 0) / 1000);
 const directTps = tps(samples.direct);
 const providerTps = tps(samples.provider);
-console.log(JSON.stringify({
-  model: modelPath,
-  maxTokens,
-  rounds,
-  direct_tokens_per_second: Number(directTps.toFixed(2)),
-  ai_sdk_tokens_per_second: Number(providerTps.toFixed(2)),
-  ai_sdk_over_direct: Number((providerTps / directTps).toFixed(3)),
-}, null, 1));
+console.log(
+  JSON.stringify(
+    {
+      model: modelPath,
+      maxTokens,
+      rounds,
+      direct_tokens_per_second: Number(directTps.toFixed(2)),
+      ai_sdk_tokens_per_second: Number(providerTps.toFixed(2)),
+      ai_sdk_over_direct: Number((providerTps / directTps).toFixed(3)),
+    },
+    null,
+    1,
+  ),
+);
 await backend.dispose();

@@ -21,10 +21,18 @@ function defined<T extends object>(entries: T): Partial<T> {
   return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
-function toResponseFormat(format: LanguageModelV4CallOptions['responseFormat'], strict: boolean | undefined, warnings: SharedV4Warning[]): ResponseFormat | undefined {
+function toResponseFormat(
+  format: LanguageModelV4CallOptions['responseFormat'],
+  strict: boolean | undefined,
+  warnings: SharedV4Warning[],
+): ResponseFormat | undefined {
   if (format === undefined || format.type === 'text') return undefined;
   if (format.description !== undefined) {
-    warnings.push({ type: 'unsupported', feature: 'responseFormat.description', details: 'the output is constrained by the schema; its description is not shown to the model' });
+    warnings.push({
+      type: 'unsupported',
+      feature: 'responseFormat.description',
+      details: 'the output is constrained by the schema; its description is not shown to the model',
+    });
   }
   if (format.schema === undefined) return { type: 'json_object' };
   return { type: 'json_schema', schema: format.schema as Record<string, unknown>, ...defined({ name: format.name }), strict: strict ?? true };

@@ -1,6 +1,12 @@
 // A LanguageModelV4 (the AI SDK's language-model specification) over any mlx-ts Backend, in
 // process: doGenerate is one `chat` call, doStream one `stream` call.
-import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4GenerateResult, LanguageModelV4StreamResult } from '@ai-sdk/provider';
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4Content,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4StreamResult,
+} from '@ai-sdk/provider';
 import type { Backend } from '@mlx-ts/spec';
 import { prepareCall } from './call-options.js';
 import type { LazyBackend } from './lazy-backend.js';

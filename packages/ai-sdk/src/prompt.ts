@@ -22,9 +22,7 @@ export function toolOutputText(output: LanguageModelV4ToolResultOutput): string 
     case 'execution-denied':
       return output.reason ?? 'The tool call was denied.';
     case 'content':
-      return output.value
-        .map((part) => (part.type === 'text' ? part.text : unsupportedPart('tool', `${part.type} output`)))
-        .join('');
+      return output.value.map((part) => (part.type === 'text' ? part.text : unsupportedPart('tool', `${part.type} output`))).join('');
   }
 }
 

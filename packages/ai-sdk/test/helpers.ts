@@ -14,7 +14,9 @@ export const repoRoot = resolve(import.meta.dirname, '../../..');
 export function requireModelData(name: string): string {
   const path = join(process.env.MLX_TS_DATA ?? join(repoRoot, '.cache'), 'models', name);
   if (!existsSync(path)) {
-    throw new Error(`test data ${path} is missing: run \`bash tools/setup-test-data.sh\` from the repository root (or point MLX_TS_DATA at a folder holding models/)`);
+    throw new Error(
+      `test data ${path} is missing: run \`bash tools/setup-test-data.sh\` from the repository root (or point MLX_TS_DATA at a folder holding models/)`,
+    );
   }
   return path;
 }

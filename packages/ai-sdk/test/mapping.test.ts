@@ -16,7 +16,13 @@ function toolCallTurn(): GenerateEvent[] {
     { type: 'tool-call-delta', index: 0, id: 'call-7', name: 'weather', argumentsDelta: '' },
     { type: 'tool-call-delta', index: 0, argumentsDelta: '{"city":' },
     { type: 'tool-call-delta', index: 0, argumentsDelta: '"Paris"}' },
-    { type: 'done', finishReason: 'tool_calls', usage: { promptTokens: 40, cachedPromptTokens: 0, completionTokens: 9 }, timings: scriptedTimings, toolCalls: [weatherCall] },
+    {
+      type: 'done',
+      finishReason: 'tool_calls',
+      usage: { promptTokens: 40, cachedPromptTokens: 0, completionTokens: 9 },
+      timings: scriptedTimings,
+      toolCalls: [weatherCall],
+    },
   ];
 }
 
@@ -78,7 +84,13 @@ describe('tools', () => {
     const noArguments: ToolCall = { id: 'call-1', type: 'function', function: { name: 'now', arguments: '' } };
     const turn = (): GenerateEvent[] => [
       { type: 'tool-call-delta', index: 0, id: 'call-1', name: 'now', argumentsDelta: '' },
-      { type: 'done', finishReason: 'tool_calls', usage: { promptTokens: 9, cachedPromptTokens: 0, completionTokens: 3 }, timings: scriptedTimings, toolCalls: [noArguments] },
+      {
+        type: 'done',
+        finishReason: 'tool_calls',
+        usage: { promptTokens: 9, cachedPromptTokens: 0, completionTokens: 3 },
+        timings: scriptedTimings,
+        toolCalls: [noArguments],
+      },
     ];
     const backend = new ScriptedBackend([turn(), turn()]);
     const tools = { now: tool({ inputSchema: jsonSchema<Record<string, never>>({ type: 'object', properties: {} }) }) };
@@ -92,7 +104,10 @@ describe('tools', () => {
     const choices = [
       ['none', 'none'],
       ['required', 'required'],
-      [{ type: 'tool', toolName: 'weather' }, { type: 'function', function: { name: 'weather' } }],
+      [
+        { type: 'tool', toolName: 'weather' },
+        { type: 'function', function: { name: 'weather' } },
+      ],
     ] as const;
     for (const [choice, mapped] of choices) {
       // The AI SDK checks that a required or named choice was obeyed: those turns call the tool.
@@ -110,8 +125,13 @@ describe('tools', () => {
       tools: { weather: tool({ inputSchema: jsonSchema(weatherSchema), strict: true, inputExamples: [{ input: { city: 'Oslo' } }] }) },
       providerOptions: { mlx: { parallelToolCalls: false } },
     });
-    expect(backend.requests[0]).toMatchObject({ parallelToolCalls: false, tools: [{ type: 'function', function: { name: 'weather', parameters: weatherSchema, strict: true } }] });
-    expect(result.warnings).toEqual([{ type: 'unsupported', feature: 'tool input examples', details: 'the examples of tool "weather" are not shown to the model' }]);
+    expect(backend.requests[0]).toMatchObject({
+      parallelToolCalls: false,
+      tools: [{ type: 'function', function: { name: 'weather', parameters: weatherSchema, strict: true } }],
+    });
+    expect(result.warnings).toEqual([
+      { type: 'unsupported', feature: 'tool input examples', details: 'the examples of tool "weather" are not shown to the model' },
+    ]);
   });
 
   it('streams a tool call as tool-input parts, then the complete call', async () => {
@@ -142,13 +162,25 @@ describe('tools', () => {
       { type: 'error-text', value: 'boom' },
       { type: 'error-json', value: { error: 'bad city' } },
       { type: 'execution-denied', reason: 'not allowed' },
-      { type: 'content', value: [{ type: 'text', text: 'part one, ' }, { type: 'text', text: 'part two' }] },
+      {
+        type: 'content',
+        value: [
+          { type: 'text', text: 'part one, ' },
+          { type: 'text', text: 'part two' },
+        ],
+      },
     ];
     await generateText({
       model: mlx({ backend }),
       messages: [
         { role: 'user', content: 'go' },
-        { role: 'assistant', content: [{ type: 'text', text: 'Calling. ' }, ...outputs.map((_, i) => ({ type: 'tool-call' as const, toolCallId: `c${i}`, toolName: 'weather', input: { city: `C${i}` } }))] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Calling. ' },
+            ...outputs.map((_, i) => ({ type: 'tool-call' as const, toolCallId: `c${i}`, toolName: 'weather', input: { city: `C${i}` } })),
+          ],
+        },
         { role: 'tool', content: outputs.map((output, i) => ({ type: 'tool-result' as const, toolCallId: `c${i}`, toolName: 'weather', output })) },
       ],
     });
@@ -159,7 +191,12 @@ describe('tools', () => {
       toolCalls: outputs.map((_, i) => ({ id: `c${i}`, type: 'function', function: { name: 'weather', arguments: `{"city":"C${i}"}` } })),
     });
     expect(messages.slice(2)).toEqual(
-      ['plain', '{"a":[1,2]}', 'boom', '{"error":"bad city"}', 'not allowed', 'part one, part two'].map((content, i) => ({ role: 'tool', toolCallId: `c${i}`, name: 'weather', content })),
+      ['plain', '{"a":[1,2]}', 'boom', '{"error":"bad city"}', 'not allowed', 'part one, part two'].map((content, i) => ({
+        role: 'tool',
+        toolCallId: `c${i}`,
+        name: 'weather',
+        content,
+      })),
     );
   });
 });
@@ -208,10 +245,20 @@ describe('structured output', () => {
     const any = await generateObject({ model: mlx({ backend }), output: 'no-schema', prompt: 'JSON please' });
     expect(backend.requests[0]).toEqual({ messages: [{ role: 'user', content: 'JSON please' }], responseFormat: { type: 'json_object' } });
     expect(any.object).toEqual({ ok: true });
-    const loose = await generateObject({ model: mlx({ backend }), schema: person, schemaDescription: 'a person', prompt: 'Who?', providerOptions: { mlx: { strictJsonSchema: false } } });
+    const loose = await generateObject({
+      model: mlx({ backend }),
+      schema: person,
+      schemaDescription: 'a person',
+      prompt: 'Who?',
+      providerOptions: { mlx: { strictJsonSchema: false } },
+    });
     expect(backend.requests[1]).toMatchObject({ responseFormat: { type: 'json_schema', strict: false } });
     expect(loose.warnings).toEqual([
-      { type: 'unsupported', feature: 'responseFormat.description', details: 'the output is constrained by the schema; its description is not shown to the model' },
+      {
+        type: 'unsupported',
+        feature: 'responseFormat.description',
+        details: 'the output is constrained by the schema; its description is not shown to the model',
+      },
     ]);
   });
 });

@@ -54,7 +54,11 @@ describe('@ai-sdk/openai-compatible against mlx-ts serve', () => {
   it('reports the prompt tokens reused from the previous turn (cached_tokens) as cache reads', async () => {
     const model = provider()(modelId);
     const first = await generateText({ model, messages, maxOutputTokens: 8 });
-    const second = await generateText({ model, messages: [...messages, { role: 'assistant', content: first.text }, { role: 'user', content: 'and then?' }], maxOutputTokens: 8 });
+    const second = await generateText({
+      model,
+      messages: [...messages, { role: 'assistant', content: first.text }, { role: 'user', content: 'and then?' }],
+      maxOutputTokens: 8,
+    });
     expect(second.usage.inputTokenDetails.cacheReadTokens).toBeGreaterThanOrEqual(first.usage.inputTokens!);
     expect(second.usage.inputTokenDetails.cacheReadTokens).toBeLessThan(second.usage.inputTokens!);
   });

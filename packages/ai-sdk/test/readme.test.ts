@@ -26,7 +26,9 @@ beforeAll(async () => {
   // Inside the package, so that the examples resolve `@mlx-ts/ai-sdk`, `ai` and the rest as an application would.
   scratch = mkdtempSync(join(packageRoot, '.readme-run-'));
   const cli = join(packageRoot, 'node_modules', '@mlx-ts', 'serve', 'bin', 'mlx-ts.mjs');
-  server = spawn(process.execPath, [cli, 'serve', '--model', folder, '--model-id', 'gemma-3-270m', '--port', '0', '--temp', '0', '--log-format', 'off'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  server = spawn(process.execPath, [cli, 'serve', '--model', folder, '--model-id', 'gemma-3-270m', '--port', '0', '--temp', '0', '--log-format', 'off'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   serverUrl = await new Promise<string>((resolveUrl, reject) => {
     let stderr = '';
     server.stderr!.on('data', (chunk: Buffer) => {

@@ -71,7 +71,10 @@ describe('in process', () => {
     // The engine's own tool call (id, name, arguments) is what the AI SDK got.
     const first = backend.calls.at(-2)!;
     expect(first.result!.toolCalls).toEqual([{ id: call.toolCallId, type: 'function', function: { name: 'weather', arguments: JSON.stringify(call.input) } }]);
-    expect(backend.lastCall.request).toMatchObject({ toolChoice: 'none', messages: [{ role: 'user' }, { role: 'assistant', content: null }, { role: 'tool', toolCallId: call.toolCallId, name: 'weather' }] });
+    expect(backend.lastCall.request).toMatchObject({
+      toolChoice: 'none',
+      messages: [{ role: 'user' }, { role: 'assistant', content: null }, { role: 'tool', toolCallId: call.toolCallId, name: 'weather' }],
+    });
     expect(result.text.length).toBeGreaterThan(0);
   });
 });
@@ -79,14 +82,24 @@ describe('in process', () => {
 describe('through mlx-ts serve with @ai-sdk/openai-compatible', () => {
   it('json_object (the default): any JSON object', async () => {
     const server = createOpenAICompatible({ name: 'mlx-ts', baseURL });
-    const result = await generateObject({ model: server('gemma-3-270m'), output: 'no-schema', prompt: 'Describe Paris as a JSON object.', maxOutputTokens: 64 });
+    const result = await generateObject({
+      model: server('gemma-3-270m'),
+      output: 'no-schema',
+      prompt: 'Describe Paris as a JSON object.',
+      maxOutputTokens: 64,
+    });
     expect(typeof result.object).toBe('object');
     expect(result.object).not.toBeNull();
   });
 
   it('json_schema (supportsStructuredOutputs): a valid object', async () => {
     const server = createOpenAICompatible({ name: 'mlx-ts', baseURL, supportsStructuredOutputs: true });
-    const result = await generateObject({ model: server('gemma-3-270m'), schema: city, prompt: 'Name a large city and the country it is in.', maxOutputTokens: 64 });
+    const result = await generateObject({
+      model: server('gemma-3-270m'),
+      schema: city,
+      prompt: 'Name a large city and the country it is in.',
+      maxOutputTokens: 64,
+    });
     expect(city.parse(result.object)).toEqual(result.object);
     expect(result.warnings).toEqual([]);
   });

@@ -55,7 +55,11 @@ describe('generateText', () => {
   it('reports the prompt tokens the engine reused from the previous turn as cache reads', async () => {
     const model = mlx({ backend });
     const first = await generateText({ model, prompt, maxOutputTokens: 8 });
-    const second = await generateText({ model, messages: [userMessage, { role: 'assistant', content: first.text }, { role: 'user', content: 'and then?' }], maxOutputTokens: 8 });
+    const second = await generateText({
+      model,
+      messages: [userMessage, { role: 'assistant', content: first.text }, { role: 'user', content: 'and then?' }],
+      maxOutputTokens: 8,
+    });
     const usage = backend.lastCall.result!.usage;
     // The second prompt continues the first: its KV state is reused, not computed again.
     expect(usage.cachedPromptTokens).toBeGreaterThanOrEqual(first.usage.inputTokens!);
@@ -72,8 +76,20 @@ describe('generateText', () => {
       system: 'answer briefly',
       messages: [
         { role: 'user', content: 'hello' },
-        { role: 'assistant', content: [{ type: 'text', text: 'hi ' }, { type: 'text', text: 'there' }] },
-        { role: 'user', content: [{ type: 'text', text: 'the ' }, { type: 'text', text: 'fox' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'hi ' },
+            { type: 'text', text: 'there' },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'the ' },
+            { type: 'text', text: 'fox' },
+          ],
+        },
       ],
       maxOutputTokens: 2,
     });
@@ -162,7 +178,13 @@ describe('generateText', () => {
     const controller = new AbortController();
     backend.onEvent = (event) => event.type === 'text' && controller.abort(new Error('the user left'));
     try {
-      const error = await generateText({ model: mlx({ backend }), prompt, maxOutputTokens: 500, providerOptions: { mlx: { ignoreEos: true } }, abortSignal: controller.signal }).catch((e: unknown) => e);
+      const error = await generateText({
+        model: mlx({ backend }),
+        prompt,
+        maxOutputTokens: 500,
+        providerOptions: { mlx: { ignoreEos: true } },
+        abortSignal: controller.signal,
+      }).catch((e: unknown) => e);
       expect((error as Error).message).toBe('the user left');
     } finally {
       backend.onEvent = undefined;
@@ -198,7 +220,9 @@ describe('streamText', () => {
     expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join('')).toBe(reference.text);
     expect(await result.text).toBe(reference.text);
-    expect(deltas).toEqual(backend.lastCall.events.filter((event) => event.type === 'text' && event.text !== '').map((event) => (event as { text: string }).text));
+    expect(deltas).toEqual(
+      backend.lastCall.events.filter((event) => event.type === 'text' && event.text !== '').map((event) => (event as { text: string }).text),
+    );
     const done = backend.lastCall.events.at(-1)!;
     expect(done.type).toBe('done');
     const usage = await result.usage;
@@ -274,4 +298,3 @@ describe('mlx(reference)', () => {
     }
   });
 });
-

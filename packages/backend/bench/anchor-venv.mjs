@@ -30,7 +30,11 @@ export function anchorPython(log = (m) => console.error(`[bench] ${m}`)) {
   try {
     execFileSync(python, ['-c', `import mlx.core as mx, mlx_lm; assert mx.__version__ == '${MLX_VERSION}'`], { stdio: 'ignore' });
   } catch {
-    execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `mlx==${MLX_VERSION}`, `mlx-cpu==${MLX_VERSION}`, `mlx-lm==${MLX_LM_VERSION}`], { stdio: 'inherit' });
+    execFileSync(
+      python,
+      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `mlx==${MLX_VERSION}`, `mlx-cpu==${MLX_VERSION}`, `mlx-lm==${MLX_LM_VERSION}`],
+      { stdio: 'inherit' },
+    );
   }
   const blas = ourBlas();
   const site = execFileSync(python, ['-c', 'import mlx, os; print(os.path.dirname(list(mlx.__path__)[0]))']).toString().trim();

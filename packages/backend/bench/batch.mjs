@@ -92,7 +92,15 @@ async function ours(folder, all) {
       const total = runs.reduce((s, r) => s + r.times.length, 0);
       const ttft = runs.map((r) => r.times[0] - tic);
       const itl = runs.flatMap((r) => r.times.slice(1).map((t, i) => t - r.times[i]));
-      results.push({ streams: n, aggregate_tps: total / wall, generated_tokens: total, ttft_ms_p50: percentile(ttft, 50), ttft_ms_p99: percentile(ttft, 99), itl_ms_p50: percentile(itl, 50), itl_ms_p99: percentile(itl, 99) });
+      results.push({
+        streams: n,
+        aggregate_tps: total / wall,
+        generated_tokens: total,
+        ttft_ms_p50: percentile(ttft, 50),
+        ttft_ms_p99: percentile(ttft, 99),
+        itl_ms_p50: percentile(itl, 50),
+        itl_ms_p99: percentile(itl, 99),
+      });
       log(`ours ${n} streams: ${(total / wall).toFixed(1)} tok/s`);
     }
     return results;
@@ -104,7 +112,9 @@ async function ours(folder, all) {
 function anchor(folder, all) {
   const file = join(mkdtempSync(join(tmpdir(), 'mlx-ts-bench-prompts-')), 'prompts.json');
   writeFileSync(file, JSON.stringify(all));
-  const out = execFileSync(args.python, [join(here, 'batch_anchor.py'), folder, file, String(generationTokens), streams.join(','), 'float32'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(args.python, [join(here, 'batch_anchor.py'), folder, file, String(generationTokens), streams.join(','), 'float32'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return JSON.parse(out.toString().trim().split('\n').at(-1));
 }
 
@@ -122,7 +132,11 @@ for (const key of args.models.split(',')) {
     ours: our,
     mlx_lm: lm.results,
     mlx_version: lm.mlx,
-    ratios: our.map((r, i) => ({ streams: r.streams, ours_over_mlx_lm: r.aggregate_tps / lm.results[i].aggregate_tps, ours_over_our_single: single ? r.aggregate_tps / single : null })),
+    ratios: our.map((r, i) => ({
+      streams: r.streams,
+      ours_over_mlx_lm: r.aggregate_tps / lm.results[i].aggregate_tps,
+      ours_over_our_single: single ? r.aggregate_tps / single : null,
+    })),
   });
 }
 console.log(JSON.stringify(report, null, 2));

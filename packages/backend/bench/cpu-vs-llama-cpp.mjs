@@ -71,7 +71,12 @@ async function llamaCpp(path) {
   const ids = promptIds(model.tokens.bos === null ? 262144 : 262144, promptTokens);
   await run(ids.slice(0, 32), 4);
   const r = await run(ids, generationTokens);
-  const out = { prompt_tps: promptTokens / (r.ttft / 1e3), decode_tps: (r.count - 1) / (r.decode / 1e3), ttft_ms: r.ttft, rss_mb: process.memoryUsage().rss / 1e6 };
+  const out = {
+    prompt_tps: promptTokens / (r.ttft / 1e3),
+    decode_tps: (r.count - 1) / (r.decode / 1e3),
+    ttft_ms: r.ttft,
+    rss_mb: process.memoryUsage().rss / 1e6,
+  };
   await context.dispose();
   await model.dispose();
   await llama.dispose();
@@ -89,7 +94,11 @@ if (modeArg === '--side') {
   const sides = (process.env.BENCH_SIDES ?? 'ours-quantized,ours-float32,llama-cpp').split(',');
   const results = {};
   for (const side of sides) {
-    const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--side', side, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--side', side, path], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 24,
+    });
     results[side] = Object.fromEntries(Object.entries(JSON.parse(out)).map(([k, v]) => [k, Number(v.toFixed(2))]));
   }
   const fileMb = statSync(path).size / 1e6;
@@ -101,5 +110,20 @@ if (modeArg === '--side') {
     ratios.ttft_vs_llama_cpp = Number((a.ttft_ms / b.ttft_ms).toFixed(2));
     ratios.rss_vs_file = Number((a.rss_mb / fileMb).toFixed(2));
   }
-  console.log(JSON.stringify({ bench: 'cpu-vs-llama-cpp', model: path.split('/').pop(), file_mb: Number(fileMb.toFixed(1)), prompt: promptTokens, generation: generationTokens, threads, results, ratios }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'cpu-vs-llama-cpp',
+        model: path.split('/').pop(),
+        file_mb: Number(fileMb.toFixed(1)),
+        prompt: promptTokens,
+        generation: generationTokens,
+        threads,
+        results,
+        ratios,
+      },
+      null,
+      2,
+    ),
+  );
 }

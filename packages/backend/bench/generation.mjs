@@ -68,7 +68,12 @@ async function ours(folder, ids) {
     const runs = [];
     for (let i = 0; i < trials; i++) {
       const r = await backend.generate(ids, { maxTokens: generationTokens, ignoreEos: true });
-      runs.push({ prompt_tps: r.timings.promptTokensPerSecond, generation_tps: r.timings.generationTokensPerSecond, ttft_ms: r.timings.ttftMs, generation_tokens: r.usage.completionTokens });
+      runs.push({
+        prompt_tps: r.timings.promptTokensPerSecond,
+        generation_tps: r.timings.generationTokensPerSecond,
+        ttft_ms: r.timings.ttftMs,
+        generation_tokens: r.usage.completionTokens,
+      });
     }
     const avg = Object.fromEntries(Object.keys(runs[0]).map((k) => [k, runs.reduce((s, r) => s + r[k], 0) / runs.length]));
     avg.peak_memory_gb = mx.memory.getPeakMemory() / 1e9;
@@ -81,13 +86,24 @@ async function ours(folder, ids) {
 function anchor(python, folder, ids) {
   const promptFile = join(mkdtempSync(join(tmpdir(), 'mlx-ts-bench-')), 'prompt.json');
   writeFileSync(promptFile, JSON.stringify(ids));
-  const out = execFileSync(python, [join(here, 'mlx_lm_anchor.py'), folder, promptFile, String(generationTokens), String(trials), 'float32'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(python, [join(here, 'mlx_lm_anchor.py'), folder, promptFile, String(generationTokens), String(trials), 'float32'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return JSON.parse(out.toString().trim().split('\n').pop());
 }
 
 const round = (v, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 const { python, ourBlas, anchorBlas } = anchorPython();
-const report = { bench: 'generation', prompt_tokens: promptTokens, generation_tokens: generationTokens, trials, device: mx.defaultDevice().type, mlx: mx.mlxVersion(), blas: { ours: ourBlas, anchor: anchorBlas }, models: [] };
+const report = {
+  bench: 'generation',
+  prompt_tokens: promptTokens,
+  generation_tokens: generationTokens,
+  trials,
+  device: mx.defaultDevice().type,
+  mlx: mx.mlxVersion(),
+  blas: { ours: ourBlas, anchor: anchorBlas },
+  models: [],
+};
 for (const key of args.models.split(',')) {
   const { name, folder } = models[key]();
   const vocab = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')).vocab_size;

@@ -7,18 +7,34 @@ import { loadLanguageModel } from '@mlx-ts/models';
 
 const folder = process.argv[2];
 const out = {};
-const shapes = process.env.DIAG_SHAPES ? JSON.parse(process.env.DIAG_SHAPES) : [[1152, 6912], [6912, 1152], [2560, 10240], [10240, 2560], [640, 262144]];
+const shapes = process.env.DIAG_SHAPES
+  ? JSON.parse(process.env.DIAG_SHAPES)
+  : [
+      [1152, 6912],
+      [6912, 1152],
+      [2560, 10240],
+      [10240, 2560],
+      [640, 262144],
+    ];
 for (const [k, n] of shapes) {
   const w = mx.keep(mx.astype(mx.random.normal({ shape: [n, k] }), 'bfloat16'));
   const x = mx.keep(mx.astype(mx.random.normal({ shape: [1, k] }), 'bfloat16'));
   mx.eval(w, x);
-  const once = () => mx.tidy(() => { const y = mx.matmul(x, mx.transpose(w)); mx.eval(y); });
+  const once = () =>
+    mx.tidy(() => {
+      const y = mx.matmul(x, mx.transpose(w));
+      mx.eval(y);
+    });
   for (let i = 0; i < 10; i++) once();
   let t = performance.now();
   for (let i = 0; i < 100; i++) once();
   const single = (performance.now() - t) / 100;
   t = performance.now();
-  mx.tidy(() => { let acc = mx.matmul(x, mx.transpose(w)); for (let i = 0; i < 99; i++) acc = mx.add(acc, mx.matmul(x, mx.transpose(w))); mx.eval(acc); });
+  mx.tidy(() => {
+    let acc = mx.matmul(x, mx.transpose(w));
+    for (let i = 0; i < 99; i++) acc = mx.add(acc, mx.matmul(x, mx.transpose(w)));
+    mx.eval(acc);
+  });
   const chained = (performance.now() - t) / 100;
   out[`matvec_${k}x${n}`] = { single_ms: single, chained_ms: chained, gbps: (2 * k * n) / (chained * 1e6) };
   mx.dispose([w, x]);
@@ -26,11 +42,18 @@ for (const [k, n] of shapes) {
 const model = await loadLanguageModel(folder, {});
 const cache = model.makeCache();
 const prompt = Array.from({ length: 512 }, (_, i) => 3 + ((i * 7919) % Math.min(200000, model.config.vocabSize - 3)));
-let token = mx.tidy(() => mx.argmax(model.unembed(mx.slice(model.forward(mx.array([prompt], 'int32'), cache), [0, 511, 0], [1, 512, model.config.hiddenSize])), -1));
+let token = mx.tidy(() =>
+  mx.argmax(model.unembed(mx.slice(model.forward(mx.array([prompt], 'int32'), cache), [0, 511, 0], [1, 512, model.config.hiddenSize])), -1),
+);
 mx.keep(token);
 await mx.asyncEval(token);
 const step = (t) => mx.tidy(() => mx.keep(mx.argmax(model.unembed(model.forward(mx.reshape(t, [1, 1]), cache)), -1)));
-for (let i = 0; i < 8; i++) { const next = step(token); await mx.asyncEval(next); token.dispose(); token = next; }
+for (let i = 0; i < 8; i++) {
+  const next = step(token);
+  await mx.asyncEval(next);
+  token.dispose();
+  token = next;
+}
 const t = performance.now();
 let pending = mx.asyncEval(token);
 for (let i = 0; i < 100; i++) {

@@ -18,7 +18,16 @@ const random = mx.keep(mx.astype(mx.random.normal({ shape: [n, k] }), 'bfloat16'
 mx.eval(x, random);
 const results = [time('random', random, x)];
 // From host bytes, as a checkpoint loads.
-const host = mx.keep(mx.astype(mx.array(new Float32Array(n * k).map((_, i) => Math.sin(i)), 'float32', [n, k]), 'bfloat16'));
+const host = mx.keep(
+  mx.astype(
+    mx.array(
+      new Float32Array(n * k).map((_, i) => Math.sin(i)),
+      'float32',
+      [n, k],
+    ),
+    'bfloat16',
+  ),
+);
 mx.eval(host);
 results.push(time('host-bytes', host, x));
 // A fresh copy made on the device.
@@ -26,6 +35,13 @@ const copied = mx.keep(mx.multiply(random, mx.scalar(1, 'bfloat16')));
 mx.eval(copied);
 results.push(time('device-copy', copied, x));
 results.push(time('random-again', random, x));
-const libs = [...new Set(readFileSync('/proc/self/maps', 'utf8').split('\n').filter((line) => /cublas|cudart|cudnn|nvrtc|libmlx|libcuda\./.test(line)).map((line) => line.split(/\s+/).at(-1)))].sort();
+const libs = [
+  ...new Set(
+    readFileSync('/proc/self/maps', 'utf8')
+      .split('\n')
+      .filter((line) => /cublas|cudart|cudnn|nvrtc|libmlx|libcuda\./.test(line))
+      .map((line) => line.split(/\s+/).at(-1)),
+  ),
+].sort();
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => /^(MLX|CUDA|LD_)/.test(key)));
 console.log(JSON.stringify({ side: 'ours', results, libs, env, device: mx.defaultDevice?.() }));

@@ -16,7 +16,10 @@ const measure = (label, caches) => {
     const t = performance.now();
     const next = mx.tidy(() => mx.keep(mx.reshape(mx.argmax(model.unembed(model.forward(token, caches)), -1), [1, 1])));
     build += performance.now() - t;
-    mx.eval(next, caches.flatMap((c) => [...c.state]));
+    mx.eval(
+      next,
+      caches.flatMap((c) => [...c.state]),
+    );
     token.dispose();
     token = next;
   }
@@ -25,6 +28,12 @@ const measure = (label, caches) => {
 };
 measure('model', model.makeCache());
 const windows = model.makeCache().map((c) => c.maxSize);
-measure('batch', windows.map((windowSize) => new BatchKVCache({ windowSize })));
+measure(
+  'batch',
+  windows.map((windowSize) => new BatchKVCache({ windowSize })),
+);
 measure('model', model.makeCache());
-measure('batch', windows.map((windowSize) => new BatchKVCache({ windowSize })));
+measure(
+  'batch',
+  windows.map((windowSize) => new BatchKVCache({ windowSize })),
+);

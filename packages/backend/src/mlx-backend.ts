@@ -10,7 +10,16 @@ import type { Sequence } from './engine/sequence.js';
 import type { GeneratedToken } from './engine/token-channel.js';
 import { BackendClosedError, InvalidRequestError } from './errors.js';
 import { StopMatcher } from './stop-matcher.js';
-import { StructuredOutput, type ToolPlan, ToolCallStream, type ToolStreamPiece, requestConstraint, templateInput, toolCallId, toolPlan } from './tools/index.js';
+import {
+  StructuredOutput,
+  type ToolPlan,
+  ToolCallStream,
+  type ToolStreamPiece,
+  requestConstraint,
+  templateInput,
+  toolCallId,
+  toolPlan,
+} from './tools/index.js';
 import type { Backend, FinishReason, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message, TokenLogprob, ToolCall } from './types.js';
 import { type ResolvedOptions, resolveOptions } from './validate-options.js';
 
@@ -70,7 +79,10 @@ function checkMessages(messages: unknown): asserts messages is readonly Message[
   if (!Array.isArray(messages) || messages.length === 0) throw new InvalidRequestError('messages must be a non-empty list', 'messages');
   messages.forEach((m, i) => {
     if (typeof m !== 'object' || m === null || !roles.has((m as Message).role) || !validContent(m as Message)) {
-      throw new InvalidRequestError(`messages[${i}] must be { role: 'system' | 'user' | 'assistant' | 'tool', content: string | text parts } (null only beside toolCalls)`, 'messages');
+      throw new InvalidRequestError(
+        `messages[${i}] must be { role: 'system' | 'user' | 'assistant' | 'tool', content: string | text parts } (null only beside toolCalls)`,
+        'messages',
+      );
     }
   });
 }
@@ -216,9 +228,19 @@ export class MlxBackend implements Backend {
     structured: { processor?: LogitsProcessor; tools?: ToolPlan },
   ): AsyncGenerator<GenerateEvent, GenerateResult>[] {
     if (this.closed) throw new BackendClosedError();
-    if (!Number.isInteger(n) || n < 1 || n > this.scheduler.maxBatch) throw new InvalidRequestError(`n must be an integer from 1 to ${this.scheduler.maxBatch} (the batch size)`, 'n');
+    if (!Number.isInteger(n) || n < 1 || n > this.scheduler.maxBatch)
+      throw new InvalidRequestError(`n must be an integer from 1 to ${this.scheduler.maxBatch} (the batch size)`, 'n');
     // Structured-output and tool options were checked by toolPlan / requestConstraint.
-    const { prompt: _p, messages: _m, responseFormat: _f, grammar: _g, tools: _t, toolChoice: _c, parallelToolCalls: _l, ...rest } = request as GenerateRequest & {
+    const {
+      prompt: _p,
+      messages: _m,
+      responseFormat: _f,
+      grammar: _g,
+      tools: _t,
+      toolChoice: _c,
+      parallelToolCalls: _l,
+      ...rest
+    } = request as GenerateRequest & {
       prompt?: unknown;
       messages?: unknown;
     };
@@ -227,7 +249,10 @@ export class MlxBackend implements Backend {
     const promptIds = this.promptIds(request);
     if (promptIds.length === 0) throw new InvalidRequestError('the prompt is empty', 'prompt');
     if (promptIds.length >= config.maxPositionEmbeddings) {
-      throw new InvalidRequestError(`the prompt has ${promptIds.length} tokens; this model's context holds ${config.maxPositionEmbeddings}. Shorten the prompt.`, 'messages' in request ? 'messages' : 'prompt');
+      throw new InvalidRequestError(
+        `the prompt has ${promptIds.length} tokens; this model's context holds ${config.maxPositionEmbeddings}. Shorten the prompt.`,
+        'messages' in request ? 'messages' : 'prompt',
+      );
     }
     if (rest.maxTokens !== undefined && promptIds.length + options.maxTokens > config.maxPositionEmbeddings) {
       throw new InvalidRequestError(
@@ -239,7 +264,13 @@ export class MlxBackend implements Backend {
     const maxTokens = Math.min(options.maxTokens, config.maxPositionEmbeddings - promptIds.length);
     const eos = new Set(options.ignoreEos ? [] : config.eosTokenIds);
     const rows = Array.from({ length: n }, (_, i) => ({
-      sampler: new RowSampler({ temperature: options.temperature, topP: options.topP, topK: options.topK, minP: options.minP, seed: options.seed === undefined ? undefined : options.seed + i }),
+      sampler: new RowSampler({
+        temperature: options.temperature,
+        topP: options.topP,
+        topK: options.topK,
+        minP: options.minP,
+        seed: options.seed === undefined ? undefined : options.seed + i,
+      }),
       processors: [
         ...makeLogitsProcessors({
           repetitionPenalty: options.repetitionPenalty,
@@ -346,7 +377,11 @@ export class MlxBackend implements Backend {
     const { cachedTokens, queueMs } = await submitted.started;
     // Text held back for a possible stop string (or an unfinished character) is released at the end.
     const tail = matchedStop ? '' : stopper.push(detokenizer.flush()).emit + stopper.flush();
-    const tailPieces: ToolStreamPiece[] = toolStream ? [...(tail ? toolStream.push(tail) : []), ...toolStream.flush()] : tail ? [{ type: 'text', text: tail }] : [];
+    const tailPieces: ToolStreamPiece[] = toolStream
+      ? [...(tail ? toolStream.push(tail) : []), ...toolStream.flush()]
+      : tail
+        ? [{ type: 'text', text: tail }]
+        : [];
     for (const event of pieceEvents(tailPieces)) yield event;
     if (toolCalls.length > 0 && finishReason === 'stop') finishReason = 'tool_calls';
     const end = performance.now();
@@ -354,7 +389,8 @@ export class MlxBackend implements Backend {
     const promptSeconds = (firstTokenAt - start - queueMs) / 1000;
     const generationSeconds = (end - firstTokenAt) / 1000;
     const interTokenMs = tokenTimes.slice(1).map((t, i) => t - tokenTimes[i]);
-    for (const observer of this.observers) observer({ ttftMs: firstTokenAt - start, interTokenMs, promptTokens: promptIds.length, completionTokens: completion.length });
+    for (const observer of this.observers)
+      observer({ ttftMs: firstTokenAt - start, interTokenMs, promptTokens: promptIds.length, completionTokens: completion.length });
     const result: GenerateResult = {
       text,
       tokenIds: completion,

@@ -20,7 +20,22 @@ export interface ResolvedOptions {
   ignoreEos: boolean;
 }
 
-const known = new Set(['maxTokens', 'temperature', 'topP', 'topK', 'minP', 'repetitionPenalty', 'presencePenalty', 'frequencyPenalty', 'logitBias', 'seed', 'stop', 'logprobs', 'topLogprobs', 'ignoreEos']);
+const known = new Set([
+  'maxTokens',
+  'temperature',
+  'topP',
+  'topK',
+  'minP',
+  'repetitionPenalty',
+  'presencePenalty',
+  'frequencyPenalty',
+  'logitBias',
+  'seed',
+  'stop',
+  'logprobs',
+  'topLogprobs',
+  'ignoreEos',
+]);
 
 function finite(options: Record<string, unknown>, name: string, check: (v: number) => boolean, rule: string): number | undefined {
   const value = options[name];
@@ -60,14 +75,32 @@ export function resolveOptions(options: GenerateOptions = {}, defaults: { maxTok
   }
   let logitBias: Record<number, number> | undefined;
   if (raw.logitBias !== undefined && raw.logitBias !== null) {
-    if (typeof raw.logitBias !== 'object' || Array.isArray(raw.logitBias)) throw new InvalidRequestError('logitBias must map token ids to numbers', 'logitBias');
+    if (typeof raw.logitBias !== 'object' || Array.isArray(raw.logitBias))
+      throw new InvalidRequestError('logitBias must map token ids to numbers', 'logitBias');
     logitBias = {};
     for (const [key, value] of Object.entries(raw.logitBias as Record<string, unknown>)) {
       const id = Number(key);
-      if (!Number.isInteger(id) || id < 0 || id >= defaults.vocabSize) throw new InvalidRequestError(`logitBias: ${key} is not a token id of this model (0..${defaults.vocabSize - 1})`, 'logitBias');
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < -100 || value > 100) throw new InvalidRequestError(`logitBias: the bias of ${key} must be a number from -100 to 100`, 'logitBias');
+      if (!Number.isInteger(id) || id < 0 || id >= defaults.vocabSize)
+        throw new InvalidRequestError(`logitBias: ${key} is not a token id of this model (0..${defaults.vocabSize - 1})`, 'logitBias');
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < -100 || value > 100)
+        throw new InvalidRequestError(`logitBias: the bias of ${key} must be a number from -100 to 100`, 'logitBias');
       logitBias[id] = value;
     }
   }
-  return { maxTokens, temperature, topP, topK, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, stop, logprobs: raw.logprobs === true, topLogprobs, ignoreEos: raw.ignoreEos === true };
+  return {
+    maxTokens,
+    temperature,
+    topP,
+    topK,
+    minP,
+    repetitionPenalty,
+    presencePenalty,
+    frequencyPenalty,
+    logitBias,
+    seed,
+    stop,
+    logprobs: raw.logprobs === true,
+    topLogprobs,
+    ignoreEos: raw.ignoreEos === true,
+  };
 }

@@ -143,7 +143,10 @@ describe('batched greedy requests give the tokens each gives alone', () => {
     const banned = await backend.generate(prompt, { maxTokens: 10, ignoreEos: true });
     const bias = { [banned.tokenIds[0]]: -100, [banned.tokenIds[1]]: -100 };
     const biasedAlone = await backend.generate(prompt, { maxTokens: 10, ignoreEos: true, logitBias: bias });
-    const [plain, biased] = await Promise.all([backend.generate(prompt, { maxTokens: 10, ignoreEos: true }), backend.generate(prompt, { maxTokens: 10, ignoreEos: true, logitBias: bias })]);
+    const [plain, biased] = await Promise.all([
+      backend.generate(prompt, { maxTokens: 10, ignoreEos: true }),
+      backend.generate(prompt, { maxTokens: 10, ignoreEos: true, logitBias: bias }),
+    ]);
     expect(plain.tokenIds).toEqual(banned.tokenIds);
     expect(biased.tokenIds).toEqual(biasedAlone.tokenIds);
     expect(biased.tokenIds).not.toContain(banned.tokenIds[0]);
@@ -210,7 +213,11 @@ describe('memory', () => {
         Array.from({ length: 12 }, (_, i) => {
           const controller = new AbortController();
           if (i % 5 === 0) setTimeout(() => controller.abort(), 2 + i);
-          return backend.generate(promptOf(w * 100 + i, 3 + ((i * 7) % 40)), { maxTokens: 2 + ((i * 5) % 17), ignoreEos: true, temperature: i % 2, seed: i }, controller.signal);
+          return backend.generate(
+            promptOf(w * 100 + i, 3 + ((i * 7) % 40)),
+            { maxTokens: 2 + ((i * 5) % 17), ignoreEos: true, temperature: i % 2, seed: i },
+            controller.signal,
+          );
         }),
       );
     await wave(0);

@@ -10,7 +10,9 @@ const repoRoot = resolve(here, '../../..');
 export function requireModelData(name: string): string {
   const path = join(process.env.MLX_TS_DATA ?? join(repoRoot, '.cache'), 'models', name);
   if (!existsSync(path)) {
-    throw new Error(`test data ${path} is missing: run \`bash tools/setup-test-data.sh\` from the repository root (or point MLX_TS_DATA at a folder holding models/)`);
+    throw new Error(
+      `test data ${path} is missing: run \`bash tools/setup-test-data.sh\` from the repository root (or point MLX_TS_DATA at a folder holding models/)`,
+    );
   }
   return path;
 }

@@ -35,7 +35,10 @@ afterAll(async () => {
 describe('loading by Hugging Face id', () => {
   it('MlxBackend.load downloads, reports progress and generates the reference tokens', async () => {
     const progress: HubDownloadProgress[] = [];
-    await using backend = await MlxBackend.load(repo, { dtype: 'float32', hub: { cacheDir: mkdtempSync(join(tmpdir(), 'mlx-ts-backend-hub-')), endpoint: hub.url, offline: false, onProgress: (event) => progress.push(event) } });
+    await using backend = await MlxBackend.load(repo, {
+      dtype: 'float32',
+      hub: { cacheDir: mkdtempSync(join(tmpdir(), 'mlx-ts-backend-hub-')), endpoint: hub.url, offline: false, onProgress: (event) => progress.push(event) },
+    });
     expect(backend.name).toBe(repo);
     expect(progress.at(-1)).toMatchObject({ repo, filesDone: progress.at(-1)!.filesTotal, doneBytes: progress.at(-1)!.totalBytes });
     const result = await backend.generate(reference.promptIds, { maxTokens: expected.length, ignoreEos: true });
@@ -44,7 +47,10 @@ describe('loading by Hugging Face id', () => {
 
   it('WorkerBackend.load resolves on the calling thread, so a progress callback works too', async () => {
     const progress: HubDownloadProgress[] = [];
-    const backend = await WorkerBackend.load(repo, { dtype: 'float32', hub: { cacheDir: mkdtempSync(join(tmpdir(), 'mlx-ts-backend-hub-')), endpoint: hub.url, offline: false, onProgress: (event) => progress.push(event) } });
+    const backend = await WorkerBackend.load(repo, {
+      dtype: 'float32',
+      hub: { cacheDir: mkdtempSync(join(tmpdir(), 'mlx-ts-backend-hub-')), endpoint: hub.url, offline: false, onProgress: (event) => progress.push(event) },
+    });
     try {
       expect(backend.name).toBe(repo);
       expect(progress.length).toBeGreaterThan(0);

@@ -11,7 +11,13 @@ import { readJson } from './helpers.js';
 
 interface Fixture {
   tools: ToolDefinition[];
-  conversation: { role: Message['role']; content: string; tool_calls?: { id: string; function: { name: string; arguments: unknown } }[]; tool_call_id?: string; name?: string }[];
+  conversation: {
+    role: Message['role'];
+    content: string;
+    tool_calls?: { id: string; function: { name: string; arguments: unknown } }[];
+    tool_call_id?: string;
+    name?: string;
+  }[];
   templates: Record<string, { withTools: string; withoutTools: string }>;
   llamaConversation: Fixture['conversation'];
   outputs: Record<'hermes' | 'mistral' | 'llama3', string[]>;
@@ -27,7 +33,15 @@ const asMessages = (conversation: Fixture['conversation']): Message[] =>
   conversation.map((m) => ({
     role: m.role,
     content: m.content,
-    ...(m.tool_calls ? { toolCalls: m.tool_calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.function.name, arguments: JSON.stringify(c.function.arguments) } })) } : {}),
+    ...(m.tool_calls
+      ? {
+          toolCalls: m.tool_calls.map((c) => ({
+            id: c.id,
+            type: 'function' as const,
+            function: { name: c.function.name, arguments: JSON.stringify(c.function.arguments) },
+          })),
+        }
+      : {}),
     ...(m.tool_call_id ? { toolCallId: m.tool_call_id } : {}),
     ...(m.name ? { name: m.name } : {}),
   }));
@@ -83,7 +97,9 @@ describe('tool-call parsing, as mlx-lm parses', () => {
     it(`Hermes / Qwen <tool_call> in chunks of ${chunk}, with text around`, () => {
       const text = `Let me check. ${fixture.outputs.hermes.join('\n')}\nDone.`;
       const pieces = streamCalls(hermesFormat, text, chunk);
-      const calls = pieces.filter((p) => p.type === 'call').map((p) => (p.type === 'call' ? { name: p.call.name, arguments: JSON.parse(p.call.arguments) } : undefined));
+      const calls = pieces
+        .filter((p) => p.type === 'call')
+        .map((p) => (p.type === 'call' ? { name: p.call.name, arguments: JSON.parse(p.call.arguments) } : undefined));
       expect(calls).toEqual(fixture.parsed.hermes);
       const prose = pieces.map((p) => (p.type === 'text' ? p.text : '')).join('');
       expect(prose).toBe('Let me check. Done.');
@@ -101,7 +117,15 @@ describe('tool-call parsing, as mlx-lm parses', () => {
   });
 
   it('text that only looks like the start of a marker is released, an unfinished call comes back as text', () => {
-    expect(streamCalls(hermesFormat, 'a <tool b', 1).map((p) => (p.type === 'text' ? p.text : '')).join('')).toBe('a <tool b');
-    expect(streamCalls(hermesFormat, 'x <tool_call>\n{"name": "f", "argu', 4).map((p) => (p.type === 'text' ? p.text : '?')).join('')).toBe('x <tool_call>\n{"name": "f", "argu');
+    expect(
+      streamCalls(hermesFormat, 'a <tool b', 1)
+        .map((p) => (p.type === 'text' ? p.text : ''))
+        .join(''),
+    ).toBe('a <tool b');
+    expect(
+      streamCalls(hermesFormat, 'x <tool_call>\n{"name": "f", "argu', 4)
+        .map((p) => (p.type === 'text' ? p.text : '?'))
+        .join(''),
+    ).toBe('x <tool_call>\n{"name": "f", "argu');
   });
 });

@@ -74,7 +74,8 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
     if (!Number.isInteger(step) || step < 1) throw new CacheError(`${NAME}: step must be a positive integer, got ${step}`);
     checkWindowSize(NAME, windowSize);
     if (bits !== undefined && !SUPPORTED_BITS.includes(bits)) throw new CacheError(`${NAME}: bits must be one of ${SUPPORTED_BITS.join(', ')}, got ${bits}`);
-    if (!SUPPORTED_GROUP_SIZES.includes(groupSize)) throw new CacheError(`${NAME}: groupSize must be one of ${SUPPORTED_GROUP_SIZES.join(', ')}, got ${groupSize}`);
+    if (!SUPPORTED_GROUP_SIZES.includes(groupSize))
+      throw new CacheError(`${NAME}: groupSize must be one of ${SUPPORTED_GROUP_SIZES.join(', ')}, got ${groupSize}`);
     this.step = step;
     this.windowSize = windowSize;
     this.bits = bits;
@@ -90,7 +91,9 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
     if (this.bits === undefined) return [x];
     const dim = x.shape[3];
     if (dim % this.groupSize !== 0 || (dim * this.bits) % 32 !== 0) {
-      throw new CacheError(`${NAME}.updateAndFetch: the head dimension (${dim}) must be a multiple of groupSize ${this.groupSize} to quantize; use a smaller groupSize or no bits`);
+      throw new CacheError(
+        `${NAME}.updateAndFetch: the head dimension (${dim}) must be a multiple of groupSize ${this.groupSize} to quantize; use a smaller groupSize or no bits`,
+      );
     }
     // Affine quantization always has biases.
     const [packed, scales, biases] = mx.quantize(x, { groupSize: this.groupSize, bits: this.bits });
@@ -256,7 +259,8 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
   filter(indices: readonly number[]): void {
     this.assertUsable();
     for (const i of indices) {
-      if (!Number.isInteger(i) || i < 0 || i >= this.#positions.length) throw new CacheError(`${NAME}.filter: row ${i} is not in a batch of ${this.#positions.length}`);
+      if (!Number.isInteger(i) || i < 0 || i >= this.#positions.length)
+        throw new CacheError(`${NAME}.filter: row ${i} is not in a batch of ${this.#positions.length}`);
     }
     const positions = indices.map((i) => this.#positions[i]);
     if (indices.length === 0 || !this.#keys || !this.#values) {
@@ -282,8 +286,15 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
   /** Appends the rows of `other` (its buffers are copied; `other` is left as it was). */
   extend(other: BatchKVCache): void {
     this.assertUsable();
-    if (!(other instanceof BatchKVCache) || other.windowSize !== this.windowSize || other.bits !== this.bits || (this.bits !== undefined && other.groupSize !== this.groupSize)) {
-      throw new CacheError(`${NAME}.extend: needs another BatchKVCache with the same windowSize (${this.windowSize}) and quantization (${this.bits ?? 'none'})`);
+    if (
+      !(other instanceof BatchKVCache) ||
+      other.windowSize !== this.windowSize ||
+      other.bits !== this.bits ||
+      (this.bits !== undefined && other.groupSize !== this.groupSize)
+    ) {
+      throw new CacheError(
+        `${NAME}.extend: needs another BatchKVCache with the same windowSize (${this.windowSize}) and quantization (${this.bits ?? 'none'})`,
+      );
     }
     if (other.batchSize === 0 || !other.#keys || !other.#values) return;
     const otherKeys = other.#keys;
@@ -320,7 +331,8 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
     this.assertUsable();
     const copy = this.emptyLike();
     if (!this.#keys || !this.#values) return copy;
-    if (!Number.isInteger(row) || row < 0 || row >= this.#positions.length) throw new CacheError(`${NAME}.extract: row ${row} is not in a batch of ${this.#positions.length}`);
+    if (!Number.isInteger(row) || row < 0 || row >= this.#positions.length)
+      throw new CacheError(`${NAME}.extract: row ${row} is not in a batch of ${this.#positions.length}`);
     const position = this.#positions[row];
     let from = Math.max(0, this.#index - position);
     if (this.windowSize !== undefined) from = Math.max(from, this.#index - (this.windowSize - 1));
@@ -367,8 +379,10 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
       throw new CacheError(`${NAME}.restore: expected a snapshot of a ${quantized ? `${this.bits}-bit quantized ` : 'plain '}${BatchKVCache.className}`);
     }
     const [keys, values, index, positions, windowSize, bits, groupSize] = snapshot.state;
-    if ((windowSize || undefined) !== this.windowSize) throw new CacheError(`${NAME}.restore: the snapshot's window ${windowSize} differs from this cache's ${this.windowSize}`);
-    if (quantized && (bits !== this.bits || groupSize !== this.groupSize)) throw new CacheError(`${NAME}.restore: the snapshot's quantization (${bits} bits, group ${groupSize}) differs from this cache's`);
+    if ((windowSize || undefined) !== this.windowSize)
+      throw new CacheError(`${NAME}.restore: the snapshot's window ${windowSize} differs from this cache's ${this.windowSize}`);
+    if (quantized && (bits !== this.bits || groupSize !== this.groupSize))
+      throw new CacheError(`${NAME}.restore: the snapshot's quantization (${bits} bits, group ${groupSize}) differs from this cache's`);
     if (typeof index !== 'number' || !Array.isArray(positions) || !positions.every((p) => typeof p === 'number')) {
       throw new CacheError(`${NAME}.restore: malformed state`);
     }

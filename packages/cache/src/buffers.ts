@@ -46,7 +46,9 @@ export function checkKeysValues(cacheName: string, keys: mx.Array, values: mx.Ar
   const k = keys.shape;
   const v = values.shape;
   if (k.length !== 4 || v.length !== 4) {
-    throw new CacheError(`${cacheName}.updateAndFetch: keys and values must be 4-D [batch, kvHeads, length, headDim]; got keys [${k}] and values [${v}] (reshape/transpose the projections first)`);
+    throw new CacheError(
+      `${cacheName}.updateAndFetch: keys and values must be 4-D [batch, kvHeads, length, headDim]; got keys [${k}] and values [${v}] (reshape/transpose the projections first)`,
+    );
   }
   if (k[0] !== v[0] || k[1] !== v[1] || k[2] !== v[2]) {
     throw new CacheError(`${cacheName}.updateAndFetch: keys [${k}] and values [${v}] must agree on batch, kvHeads and length`);
@@ -59,10 +61,14 @@ export function checkCompatible(cacheName: string, buffer: mx.Array, update: mx.
   const b = buffer.shape;
   const u = update.shape;
   if (b[0] !== u[0] || b[1] !== u[1]) {
-    throw new CacheError(`${cacheName}.updateAndFetch: ${what} [${u}] do not match the cached [batch ${b[0]}, kvHeads ${b[1]}]; call reset() before reusing the cache for another shape`);
+    throw new CacheError(
+      `${cacheName}.updateAndFetch: ${what} [${u}] do not match the cached [batch ${b[0]}, kvHeads ${b[1]}]; call reset() before reusing the cache for another shape`,
+    );
   }
   if (update.dtype !== expectedDtype) {
-    throw new CacheError(`${cacheName}.updateAndFetch: ${what} are ${update.dtype} but the cache holds ${expectedDtype}; cast with .astype('${expectedDtype}') or reset() the cache`);
+    throw new CacheError(
+      `${cacheName}.updateAndFetch: ${what} are ${update.dtype} but the cache holds ${expectedDtype}; cast with .astype('${expectedDtype}') or reset() the cache`,
+    );
   }
 }
 
@@ -89,10 +95,14 @@ export function assertNotDisposed(cacheName: string, disposed: boolean): void {
 /** Reads a snapshot made for `className`, checking its layout. */
 export function snapshotState(cacheName: string, className: string, snapshot: CacheSnapshot, length: number): readonly CacheStateValue[] {
   if (typeof snapshot !== 'object' || snapshot === null || snapshot.className !== className) {
-    throw new CacheError(`${cacheName}.restore: expected a snapshot of a ${className}, got ${snapshot && typeof snapshot === 'object' ? `one of a ${String(snapshot.className)}` : String(snapshot)}`);
+    throw new CacheError(
+      `${cacheName}.restore: expected a snapshot of a ${className}, got ${snapshot && typeof snapshot === 'object' ? `one of a ${String(snapshot.className)}` : String(snapshot)}`,
+    );
   }
   if (!Array.isArray(snapshot.state) || snapshot.state.length !== length) {
-    throw new CacheError(`${cacheName}.restore: a ${className} state has ${length} entries, got ${Array.isArray(snapshot.state) ? snapshot.state.length : 'none'}`);
+    throw new CacheError(
+      `${cacheName}.restore: a ${className} state has ${length} entries, got ${Array.isArray(snapshot.state) ? snapshot.state.length : 'none'}`,
+    );
   }
   return snapshot.state;
 }

@@ -24,7 +24,9 @@ export function registerCacheClass(className: string, factory: CacheFactory): vo
 export function cacheFromSnapshot(snapshot: CacheSnapshot): KVCache {
   const factory = factories.get(snapshot.className);
   if (!factory) {
-    throw new CacheError(`no cache class named ${JSON.stringify(snapshot.className)} is registered (known: ${[...factories.keys()].join(', ')}); call registerCacheClass() first`);
+    throw new CacheError(
+      `no cache class named ${JSON.stringify(snapshot.className)} is registered (known: ${[...factories.keys()].join(', ')}); call registerCacheClass() first`,
+    );
   }
   return factory(snapshot);
 }

@@ -104,7 +104,9 @@ function parseMetadata(path: string, fileMetadata: Record<string, string>): Pars
     }
   }
   if (classes.length === 0 || classes.some((c) => typeof c !== 'string')) {
-    throw new CacheError(`loadPromptCache: ${path} has no cache class names ("1.<layer>" metadata); it was not written by savePromptCache or mlx_lm.save_prompt_cache`);
+    throw new CacheError(
+      `loadPromptCache: ${path} has no cache class names ("1.<layer>" metadata); it was not written by savePromptCache or mlx_lm.save_prompt_cache`,
+    );
   }
   const scalars = new Map<string, ScalarKind>();
   for (const { name, kind } of markers.values()) {
@@ -159,7 +161,8 @@ export function loadPromptCache(path: string): LoadedPromptCache {
     for (const [name, array] of Object.entries(content.arrays)) {
       if (!/^\d+(\.\d+)*$/.test(name)) throw new CacheError(`loadPromptCache: ${path} holds tensor ${JSON.stringify(name)}, which is not a cache state entry`);
       const indices = name.split('.').map(Number);
-      if (indices[0] >= classes.length) throw new CacheError(`loadPromptCache: ${path} holds state for layer ${indices[0]} but names only ${classes.length} cache classes`);
+      if (indices[0] >= classes.length)
+        throw new CacheError(`loadPromptCache: ${path} holds state for layer ${indices[0]} but names only ${classes.length} cache classes`);
       insert(roots, indices, leafFromArray(array, scalars.get(name)));
     }
     classes.forEach((className, layer) => {

@@ -60,7 +60,8 @@ export class QuantizedKVCache extends BaseKVCache implements KVCache {
     super();
     const { bits = 8, groupSize = 64 } = options;
     if (!SUPPORTED_BITS.includes(bits)) throw new CacheError(`${NAME}: bits must be one of ${SUPPORTED_BITS.join(', ')}, got ${bits}`);
-    if (!SUPPORTED_GROUP_SIZES.includes(groupSize)) throw new CacheError(`${NAME}: groupSize must be one of ${SUPPORTED_GROUP_SIZES.join(', ')}, got ${groupSize}`);
+    if (!SUPPORTED_GROUP_SIZES.includes(groupSize))
+      throw new CacheError(`${NAME}: groupSize must be one of ${SUPPORTED_GROUP_SIZES.join(', ')}, got ${groupSize}`);
     this.bits = bits;
     this.groupSize = groupSize;
   }
@@ -93,7 +94,9 @@ export class QuantizedKVCache extends BaseKVCache implements KVCache {
   #checkHeadDim(a: mx.Array, what: string): void {
     const dim = a.shape[3];
     if (dim % this.groupSize !== 0 || (dim * this.bits) % 32 !== 0) {
-      throw new CacheError(`${NAME}.updateAndFetch: the head dimension of the ${what} (${dim}) must be a multiple of groupSize ${this.groupSize}; use a smaller groupSize or a StandardKVCache`);
+      throw new CacheError(
+        `${NAME}.updateAndFetch: the head dimension of the ${what} (${dim}) must be a multiple of groupSize ${this.groupSize}; use a smaller groupSize or a StandardKVCache`,
+      );
     }
   }
 
@@ -146,8 +149,7 @@ export class QuantizedKVCache extends BaseKVCache implements KVCache {
   }
 
   #fetchQuantized(): { keys: Triple; values: Triple } {
-    const view = (triple: Triple): Triple =>
-      triple.map((a) => (this.#offset < a.shape[2] ? sliceSequence(a, 0, this.#offset) : shareArray(a))) as Triple;
+    const view = (triple: Triple): Triple => triple.map((a) => (this.#offset < a.shape[2] ? sliceSequence(a, 0, this.#offset) : shareArray(a))) as Triple;
     return { keys: view(this.#keys!), values: view(this.#values!) };
   }
 
@@ -199,7 +201,9 @@ export class QuantizedKVCache extends BaseKVCache implements KVCache {
     const [keysValue, valuesValue, offsetValue, groupSizeValue, bitsValue] = snapshotState(NAME, QuantizedKVCache.className, snapshot, 5);
     const offset = stateInteger(NAME, offsetValue, 'offset');
     if (stateInteger(NAME, groupSizeValue, 'groupSize') !== this.groupSize || stateInteger(NAME, bitsValue, 'bits') !== this.bits) {
-      throw new CacheError(`${NAME}.restore: the snapshot was made with groupSize ${String(groupSizeValue)} and bits ${String(bitsValue)}, this cache uses ${this.groupSize} and ${this.bits}; use QuantizedKVCache.fromSnapshot`);
+      throw new CacheError(
+        `${NAME}.restore: the snapshot was made with groupSize ${String(groupSizeValue)} and bits ${String(bitsValue)}, this cache uses ${this.groupSize} and ${this.bits}; use QuantizedKVCache.fromSnapshot`,
+      );
     }
     const triple = (value: CacheStateValue, what: string): Triple | undefined => {
       if (value === null) return undefined;
@@ -231,5 +235,4 @@ export class QuantizedKVCache extends BaseKVCache implements KVCache {
     this.#keys = undefined;
     this.#values = undefined;
   }
-
 }

@@ -147,7 +147,10 @@ export class RotatingKVCache extends BaseKVCache implements KVCache {
       if (!bufferKeys || !bufferValues || (previous >= bufferKeys.shape[2] && bufferKeys.shape[2] < this.#maxSize)) {
         const [b, h] = keys.shape;
         const grow = Math.min(STEP, this.#maxSize - previous);
-        if (grow < 1) throw new CacheError(`${NAME}.updateAndFetch: inconsistent state (offset ${previous} with ${bufferKeys?.shape[2] ?? 0} buffered positions); reset() the cache`);
+        if (grow < 1)
+          throw new CacheError(
+            `${NAME}.updateAndFetch: inconsistent state (offset ${previous} with ${bufferKeys?.shape[2] ?? 0} buffered positions); reset() the cache`,
+          );
         const newKeys = mx.zeros([b, h, grow, keys.shape[3]], keys.dtype);
         const newValues = mx.zeros([b, h, grow, values.shape[3]], values.dtype);
         if (bufferKeys && bufferValues) {
@@ -213,7 +216,9 @@ export class RotatingKVCache extends BaseKVCache implements KVCache {
   trim(n: number): number {
     checkTrimCount(NAME, n);
     if (!this.canTrim() && n > 0) {
-      throw new CacheError(`${NAME}.trim: the window already evicted positions (offset ${this.#offset} >= maxSize ${this.#maxSize}), so it cannot be rewound; restore a snapshot or re-prefill instead`);
+      throw new CacheError(
+        `${NAME}.trim: the window already evicted positions (offset ${this.#offset} >= maxSize ${this.#maxSize}), so it cannot be rewound; restore a snapshot or re-prefill instead`,
+      );
     }
     const trimmed = Math.min(this.#offset, n);
     this.#offset -= trimmed;
@@ -225,14 +230,7 @@ export class RotatingKVCache extends BaseKVCache implements KVCache {
     this.assertUsable();
     return {
       className: RotatingKVCache.className,
-      state: [
-        this.#keys ? shareArray(this.#keys) : null,
-        this.#values ? shareArray(this.#values) : null,
-        this.#offset,
-        this.#keep,
-        this.#maxSize,
-        this.#index,
-      ],
+      state: [this.#keys ? shareArray(this.#keys) : null, this.#values ? shareArray(this.#values) : null, this.#offset, this.#keep, this.#maxSize, this.#index],
     };
   }
 
@@ -274,5 +272,4 @@ export class RotatingKVCache extends BaseKVCache implements KVCache {
     this.#keys = undefined;
     this.#values = undefined;
   }
-
 }

@@ -170,5 +170,4 @@ export class StandardKVCache extends BaseKVCache implements KVCache {
     this.#keys = undefined;
     this.#values = undefined;
   }
-
 }

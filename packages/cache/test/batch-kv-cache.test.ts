@@ -27,7 +27,7 @@ function rowBlock(salt: number, row: number, heads: number, start: number, lengt
   let i = 0;
   for (let h = 0; h < heads; h++)
     for (let p = start; p < start + length; p++)
-      for (let d = 0; d < fx.D; d++) data[i++] = ((((p * 131 + row * 71 + h * 17 + d * 7 + salt * 53) % 199) - 99) / 128);
+      for (let d = 0; d < fx.D; d++) data[i++] = (((p * 131 + row * 71 + h * 17 + d * 7 + salt * 53) % 199) - 99) / 128;
   return mx.array(data, 'float32', [1, heads, length, fx.D]);
 }
 
@@ -76,7 +76,9 @@ class Runner {
       const single = new BatchKVCache(this.options);
       let start = 0;
       for (const length of op.chunks) {
-        const out = mx.tidy(() => this.#attend(single, rowBlock(2, row, fx.Hq, start, length), rowBlock(0, row, fx.Hkv, start, length), rowBlock(1, row, fx.Hkv, start, length)));
+        const out = mx.tidy(() =>
+          this.#attend(single, rowBlock(2, row, fx.Hq, start, length), rowBlock(0, row, fx.Hkv, start, length), rowBlock(1, row, fx.Hkv, start, length)),
+        );
         this.#check(out, 0, 1, row, start, length);
         start += length;
       }
@@ -88,7 +90,11 @@ class Runner {
     } else if ('decode' in op) {
       for (let s = 0; s < op.decode; s++) {
         const out = mx.tidy(() => {
-          const block = (salt: number, heads: number) => mx.concatenate(this.rows.map((r) => rowBlock(salt, r, heads, this.position.get(r)!, 1)), 0);
+          const block = (salt: number, heads: number) =>
+            mx.concatenate(
+              this.rows.map((r) => rowBlock(salt, r, heads, this.position.get(r)!, 1)),
+              0,
+            );
           return this.#attend(this.batch, block(2, fx.Hq), block(0, fx.Hkv), block(1, fx.Hkv));
         });
         this.rows.forEach((r, i) => this.#check(out, i, this.rows.length, r, this.position.get(r)!, 1));

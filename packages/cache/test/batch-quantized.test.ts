@@ -98,7 +98,11 @@ describe('BatchKVCache with bits', () => {
       expect(pair.quantized.positions).toEqual([26, 28]);
       expect(pair.compared).toBe(19);
       // The masks are the plain cache's: the stored columns line up the same way.
-      mx.tidy(() => expect(same(pair.quantized.makeMask(1, { returnArray: true }) as mx.Array, pair.plain.makeMask(1, { returnArray: true }) as mx.Array).item()).toBe(true));
+      mx.tidy(() =>
+        expect(same(pair.quantized.makeMask(1, { returnArray: true }) as mx.Array, pair.plain.makeMask(1, { returnArray: true }) as mx.Array).item()).toBe(
+          true,
+        ),
+      );
       pair.dispose();
       expect(mx.liveArrayCount()).toBe(before);
     });
@@ -158,7 +162,9 @@ describe('BatchKVCache with bits', () => {
     expect(() => new BatchKVCache({ bits: 7 })).toThrow(/bits must be one of 2, 3, 4, 5, 6, 8/);
     expect(() => new BatchKVCache({ bits: 4, groupSize: 48 })).toThrow(/groupSize must be one of/);
     const cache = new BatchKVCache({ bits: 4, groupSize: 64 });
-    expect(() => mx.tidy(() => cache.updateAndFetch(mx.zeros([1, 1, 2, 32]), mx.zeros([1, 1, 2, 32])))).toThrow(/multiple of groupSize 64 .* smaller groupSize/);
+    expect(() => mx.tidy(() => cache.updateAndFetch(mx.zeros([1, 1, 2, 32]), mx.zeros([1, 1, 2, 32])))).toThrow(
+      /multiple of groupSize 64 .* smaller groupSize/,
+    );
     cache.dispose();
   });
 });

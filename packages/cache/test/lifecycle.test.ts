@@ -1,15 +1,7 @@
 // Growth, trim, reset, snapshot/restore, ownership across mx.tidy, and typed errors.
 import * as mx from '@mlx-ts/core';
 import { describe, expect, it } from 'vitest';
-import {
-  CacheError,
-  canTrimPromptCache,
-  disposeSnapshot,
-  QuantizedKVCache,
-  RotatingKVCache,
-  StandardKVCache,
-  trimPromptCache,
-} from '../src/index.js';
+import { CacheError, canTrimPromptCache, disposeSnapshot, QuantizedKVCache, RotatingKVCache, StandardKVCache, trimPromptCache } from '../src/index.js';
 import { inputBlock } from './reference.js';
 import { makeCache, replay, scenarios } from './scenarios.js';
 
@@ -112,7 +104,7 @@ describe('snapshot and restore', () => {
 });
 
 describe('memory', () => {
-  it('buffers survive the caller\'s tidy; the arrays handed out do not leak', () => {
+  it("buffers survive the caller's tidy; the arrays handed out do not leak", () => {
     using cache = new StandardKVCache();
     feed(cache, 4);
     const before = mx.liveArrayCount();

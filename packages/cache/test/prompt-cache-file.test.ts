@@ -57,7 +57,12 @@ function keysAndValues(snapshot: CacheSnapshot): [mx.Array, mx.Array] {
 
 /** The generator's sequence (fixtures-gen/generate.py prompt_cache_file) on our caches. */
 function buildReferenceCaches(): KVCache[] {
-  const caches: KVCache[] = [new StandardKVCache(), new RotatingKVCache({ maxSize: 8, keep: 2 }), new QuantizedKVCache({ groupSize: 32, bits: 4 }), new StandardKVCache()];
+  const caches: KVCache[] = [
+    new StandardKVCache(),
+    new RotatingKVCache({ maxSize: 8, keep: 2 }),
+    new QuantizedKVCache({ groupSize: 32, bits: 4 }),
+    new StandardKVCache(),
+  ];
   mx.tidy(() => {
     [5, 11, 6].forEach((length, index) => {
       caches[index].updateAndFetch(inputBlock('keys', 0, length, index, 1, 2, 32), inputBlock('values', 0, length, index, 1, 2, 32));

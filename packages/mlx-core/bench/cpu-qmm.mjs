@@ -67,7 +67,11 @@ for (const [name, m, n, k] of shapes) {
     const mlxBatch = n * k * m > 5e7 ? 1 : batch;
     const theirs = time((i) => mx.quantizedMatmul(xs[i], wq, scales, biases, { bits, groupSize, cpuKernel: false }), mlxBatch);
     const blas = time((i) => mx.matmul(xs[i], dense), batch);
-    const entry = (us, bytes) => ({ us: Number(us.toFixed(1)), gbPerS: Number((bytes / us / 1e3).toFixed(2)), gflops: Number(((2 * m * n * k) / us / 1e3).toFixed(2)) });
+    const entry = (us, bytes) => ({
+      us: Number(us.toFixed(1)),
+      gbPerS: Number((bytes / us / 1e3).toFixed(2)),
+      gflops: Number(((2 * m * n * k) / us / 1e3).toFixed(2)),
+    });
     results.push({
       name,
       m,

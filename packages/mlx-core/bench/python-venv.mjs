@@ -25,7 +25,11 @@ export function benchPython(repoRoot, log = (m) => console.error(`[bench] ${m}`)
     if (!ready()) throw new Error(`mlx ${MLX_VERSION} is not importable in ${venv}; delete the folder and rerun.`);
   }
   const lib = join(venv, 'lib');
-  const site = join(lib, readdirSync(lib).find((d) => d.startsWith('python3')), 'site-packages');
+  const site = join(
+    lib,
+    readdirSync(lib).find((d) => d.startsWith('python3')),
+    'site-packages',
+  );
   preferOpenBlas(site, log);
   return python;
 }

@@ -22,7 +22,12 @@ export function cudaToolkitRoot() {
   }
   const nvcc = which('nvcc');
   if (nvcc) return dirname(dirname(realpathSync(nvcc)));
-  const candidates = existsSync('/usr/local') ? readdirSync('/usr/local').filter((f) => /^cuda(-13[.\d]*)?$/.test(f)).sort().reverse() : [];
+  const candidates = existsSync('/usr/local')
+    ? readdirSync('/usr/local')
+        .filter((f) => /^cuda(-13[.\d]*)?$/.test(f))
+        .sort()
+        .reverse()
+    : [];
   for (const folder of candidates) if (existsSync(join('/usr/local', folder, 'bin', 'nvcc'))) return join('/usr/local', folder);
   throw new Error('The CUDA toolkit was not found (no nvcc on PATH, no /usr/local/cuda-13*). Fix: install CUDA 13 or set CUDAToolkit_ROOT to its folder.');
 }
@@ -32,9 +37,13 @@ export function nvidiaPackagesFolder() {
   if (process.env.MLX_TS_NVIDIA_DIR) return process.env.MLX_TS_NVIDIA_DIR;
   for (const python of [process.env.PYTHON, 'python3', 'python'].filter(Boolean)) {
     try {
-      const out = execFileSync(python, ['-c', "import importlib.util as u; s = u.find_spec('nvidia'); print(list(s.submodule_search_locations)[0] if s else '')"], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      })
+      const out = execFileSync(
+        python,
+        ['-c', "import importlib.util as u; s = u.find_spec('nvidia'); print(list(s.submodule_search_locations)[0] if s else '')"],
+        {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      )
         .toString()
         .trim();
       if (out && existsSync(out)) return out;

@@ -61,7 +61,7 @@ export function preferOpenBlas(wheelRoot, log) {
   if (!existsSync(libs)) return;
   const openblas = findOpenBlas();
   if (!openblas) {
-    log('note: using the wheel\'s reference BLAS; install OpenBLAS (Debian: libopenblas0-pthread) and rebuild for much faster float32 matmul');
+    log("note: using the wheel's reference BLAS; install OpenBLAS (Debian: libopenblas0-pthread) and rebuild for much faster float32 matmul");
     return;
   }
   for (const file of readdirSync(libs)) {
@@ -83,7 +83,9 @@ function linkNvidiaPackages(wheelRoot, log) {
   if (existsSync(target)) return;
   const nvidia = nvidiaPackagesFolder();
   if (!nvidia) {
-    log('warning: no Python with the nvidia-* CUDA 13 packages found; libmlx will need the CUDA libraries on LD_LIBRARY_PATH (fix: pip install mlx-cuda-13 into python3, or set MLX_TS_NVIDIA_DIR)');
+    log(
+      'warning: no Python with the nvidia-* CUDA 13 packages found; libmlx will need the CUDA libraries on LD_LIBRARY_PATH (fix: pip install mlx-cuda-13 into python3, or set MLX_TS_NVIDIA_DIR)',
+    );
     return;
   }
   symlinkSync(nvidia, target);
@@ -93,8 +95,15 @@ function linkNvidiaPackages(wheelRoot, log) {
 export function resolveMlx(log = (m) => console.error(`[mlx-ts] ${m}`)) {
   if (process.env.MLX_DIR) {
     const dir = findConfigDir(resolve(process.env.MLX_DIR));
-    if (!dir) throw new Error(`MLX_DIR=${process.env.MLX_DIR} holds no MLXConfig.cmake. Point MLX_DIR at an MLX install (the folder with share/cmake/MLX), or unset it to use the pinned wheel.`);
-    return { cmakeDir: dir, source: 'MLX_DIR', backend: process.env.MLX_BACKEND === 'cuda' || existsSync(join(dir, '..', '..', 'include', 'cccl')) ? 'cuda' : undefined };
+    if (!dir)
+      throw new Error(
+        `MLX_DIR=${process.env.MLX_DIR} holds no MLXConfig.cmake. Point MLX_DIR at an MLX install (the folder with share/cmake/MLX), or unset it to use the pinned wheel.`,
+      );
+    return {
+      cmakeDir: dir,
+      source: 'MLX_DIR',
+      backend: process.env.MLX_BACKEND === 'cuda' || existsSync(join(dir, '..', '..', 'include', 'cccl')) ? 'cuda' : undefined,
+    };
   }
   const wheel = wheelName();
   if (!wheel) {
@@ -105,13 +114,19 @@ export function resolveMlx(log = (m) => console.error(`[mlx-ts] ${m}`)) {
   if (!existsSync(join(ready, 'share', 'cmake', 'MLX', 'MLXConfig.cmake'))) {
     const py = python();
     if (!py) {
-      throw new Error(`MLX not found. Fix either: (1) set MLX_DIR to an MLX install (a folder holding MLXConfig.cmake), or (2) install Python 3 with pip so the build can fetch the pinned wheel ${wheel}==${MLX_VERSION}.`);
+      throw new Error(
+        `MLX not found. Fix either: (1) set MLX_DIR to an MLX install (a folder holding MLXConfig.cmake), or (2) install Python 3 with pip so the build can fetch the pinned wheel ${wheel}==${MLX_VERSION}.`,
+      );
     }
     const staging = `${root}.partial`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     log(`fetching ${wheel}==${MLX_VERSION} with pip into ${root}`);
-    execFileSync(py, ['-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:', '--disable-pip-version-check', '-d', staging, `${wheel}==${MLX_VERSION}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync(
+      py,
+      ['-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:', '--disable-pip-version-check', '-d', staging, `${wheel}==${MLX_VERSION}`],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
     const file = readdirSync(staging).find((f) => f.endsWith('.whl'));
     if (!file) throw new Error(`pip downloaded no wheel for ${wheel}==${MLX_VERSION}. Fix: set MLX_DIR to an MLX install.`);
     execFileSync(py, ['-m', 'zipfile', '-e', join(staging, file), staging], { stdio: 'inherit' });
@@ -121,7 +136,12 @@ export function resolveMlx(log = (m) => console.error(`[mlx-ts] ${m}`)) {
   }
   preferOpenBlas(root, log);
   if (wheel === 'mlx-cuda-13') linkNvidiaPackages(root, log);
-  return { cmakeDir: join(ready, 'share', 'cmake', 'MLX'), libDir: join(ready, 'lib'), source: `${wheel}==${MLX_VERSION}`, backend: wheel === 'mlx-cuda-13' ? 'cuda' : undefined };
+  return {
+    cmakeDir: join(ready, 'share', 'cmake', 'MLX'),
+    libDir: join(ready, 'lib'),
+    source: `${wheel}==${MLX_VERSION}`,
+    backend: wheel === 'mlx-cuda-13' ? 'cuda' : undefined,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -99,7 +99,12 @@ export class Array implements Disposable {
       flat = viewBytes(dtype, n.toBytes(this.handle));
     }
     const shape = this.shape;
-    const convert = dtype === 'bool' ? (v: unknown) => v !== 0 : typeof (flat as ArrayLike<unknown>)[0] === 'bigint' ? (v: unknown) => Number(v) : (v: unknown) => v as number;
+    const convert =
+      dtype === 'bool'
+        ? (v: unknown) => v !== 0
+        : typeof (flat as ArrayLike<unknown>)[0] === 'bigint'
+          ? (v: unknown) => Number(v)
+          : (v: unknown) => v as number;
     if (shape.length === 0) return convert(flat[0]) as number | boolean;
     let offset = 0;
     const build = (dim: number): NestedNumbers[] => {

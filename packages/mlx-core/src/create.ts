@@ -23,7 +23,10 @@ function flattenInto(data: NestedNumbers, shape: number[], dim: number, out: num
     else if (typeof data === 'boolean') {
       out.push(data ? 1 : 0);
       sawBoolean = true;
-    } else throw new TypeError(`mx.array: element ${path} is ${globalThis.Array.isArray(data) ? 'a list, but sibling elements are scalars (ragged nesting)' : typeof data}; expected a number or boolean`);
+    } else
+      throw new TypeError(
+        `mx.array: element ${path} is ${globalThis.Array.isArray(data) ? 'a list, but sibling elements are scalars (ragged nesting)' : typeof data}; expected a number or boolean`,
+      );
     return sawBoolean;
   }
   if (!globalThis.Array.isArray(data) || data.length !== shape[dim]) {
@@ -115,4 +118,3 @@ export function array(data: HostData, dtype?: Dtype, shape?: readonly number[]):
 export function scalar(value: number | boolean, dtype?: Dtype): Array {
   return wrap(native().scalar(value, dtypeCode(dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'))));
 }
-

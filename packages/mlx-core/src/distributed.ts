@@ -67,7 +67,9 @@ export function init(options: InitOptions = {}): Group {
   } catch (error) {
     if (DistributedError.isInstance(error) || !MlxError.isInstance(error)) throw error;
     const compiled = backends.filter((b) => b !== 'any' && isAvailable(b));
-    throw new DistributedError(`distributed.init({ backend: '${backend}' }): ${error.message} (backends in this MLX: ${compiled.join(', ') || 'none'})`, { cause: error });
+    throw new DistributedError(`distributed.init({ backend: '${backend}' }): ${error.message} (backends in this MLX: ${compiled.join(', ') || 'none'})`, {
+      cause: error,
+    });
   }
 }
 

@@ -127,6 +127,10 @@ export function dtypeOfTypedArray(data: ArrayBufferView): Dtype {
   if (data instanceof BigInt64Array) return 'int64';
   if (data instanceof BigUint64Array) return 'uint64';
   if (data instanceof Float64Array) return 'float64';
-  if (typeof (globalThis as { Float16Array?: unknown }).Float16Array === 'function' && data instanceof (globalThis as unknown as { Float16Array: new () => object }).Float16Array) return 'float16';
+  if (
+    typeof (globalThis as { Float16Array?: unknown }).Float16Array === 'function' &&
+    data instanceof (globalThis as unknown as { Float16Array: new () => object }).Float16Array
+  )
+    return 'float16';
   throw new TypeError(`unsupported typed array ${data.constructor.name}`);
 }

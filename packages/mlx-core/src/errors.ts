@@ -35,7 +35,9 @@ export class NativeBindingLoadError extends MlxTsError {
 export class ArrayDisposedError extends MlxTsError {
   readonly [disposedMarker] = true;
   constructor() {
-    super('This mx.Array was disposed. Keep it alive with mx.keep(array) or return it from the mx.tidy() callback that created it.', { code: 'array_disposed' });
+    super('This mx.Array was disposed. Keep it alive with mx.keep(array) or return it from the mx.tidy() callback that created it.', {
+      code: 'array_disposed',
+    });
     this.name = 'ArrayDisposedError';
   }
   static override isInstance(error: unknown): error is ArrayDisposedError {

@@ -7,7 +7,15 @@ export { isAvailable, unavailableReason, mlxVersion } from './native.js';
 export { tidy, keep, dispose, liveArrayCount } from './scope.js';
 export { evaluate as eval, asyncEval, compile, setCompileDisabled, type CompileOptions, type CompiledFunction } from './transforms.js';
 export * from './ops.js';
-export { quantize, dequantize, quantizedMatmul, type QuantizeOptions, type DequantizeOptions, type QuantizedMatmulOptions, type QuantizationMode } from './quantized.js';
+export {
+  quantize,
+  dequantize,
+  quantizedMatmul,
+  type QuantizeOptions,
+  type DequantizeOptions,
+  type QuantizedMatmulOptions,
+  type QuantizationMode,
+} from './quantized.js';
 export {
   type Device,
   type DeviceType,

@@ -19,5 +19,10 @@ export function loadSafetensors(path: string): SafetensorsContent {
 export function saveSafetensors(path: string, arrays: Record<string, Array>, metadata: Record<string, string> = {}): void {
   if (typeof path !== 'string') throw new TypeError('saveSafetensors: path must be a string');
   const names = Object.keys(arrays);
-  native().saveSafetensors(path, names, names.map((k) => handleOf(arrays[k], `saveSafetensors ${k}`)), metadata);
+  native().saveSafetensors(
+    path,
+    names,
+    names.map((k) => handleOf(arrays[k], `saveSafetensors ${k}`)),
+    metadata,
+  );
 }

@@ -84,14 +84,61 @@ export interface NativeAddon {
   // fast
   rmsNorm(x: Handle, weight: Handle | undefined, eps: number, stream?: StreamTriple): Handle;
   layerNorm(x: Handle, weight: Handle | undefined, bias: Handle | undefined, eps: number, stream?: StreamTriple): Handle;
-  rope(x: Handle, dims: number, traditional: boolean, base: number | undefined, scale: number, offset: number, offsetIsArray: boolean, freqs?: Handle, stream?: StreamTriple): Handle;
-  scaledDotProductAttention(q: Handle, k: Handle, v: Handle, scale: number, maskMode: '' | 'causal' | 'array', mask?: Handle, sinks?: Handle, stream?: StreamTriple): Handle;
+  rope(
+    x: Handle,
+    dims: number,
+    traditional: boolean,
+    base: number | undefined,
+    scale: number,
+    offset: number,
+    offsetIsArray: boolean,
+    freqs?: Handle,
+    stream?: StreamTriple,
+  ): Handle;
+  scaledDotProductAttention(
+    q: Handle,
+    k: Handle,
+    v: Handle,
+    scale: number,
+    maskMode: '' | 'causal' | 'array',
+    mask?: Handle,
+    sinks?: Handle,
+    stream?: StreamTriple,
+  ): Handle;
 
   // quantized
   quantize(w: Handle, groupSize: number | undefined, bits: number | undefined, mode: string, stream?: StreamTriple): Uint32Array;
-  dequantize(w: Handle, scales: Handle, biases: Handle | undefined, groupSize: number | undefined, bits: number | undefined, mode: string, dtype?: number, stream?: StreamTriple): Handle;
-  quantizedMatmul(x: Handle, w: Handle, scales: Handle, biases: Handle | undefined, transpose: boolean, groupSize: number | undefined, bits: number | undefined, mode: string, stream?: StreamTriple, cpuKernel?: boolean): Handle;
-  cpuQuantizedMatmul(x: Handle, w: Handle, scales: Handle, biases: Handle | undefined, groupSize: number | undefined, bits: number | undefined, stream?: StreamTriple): Handle;
+  dequantize(
+    w: Handle,
+    scales: Handle,
+    biases: Handle | undefined,
+    groupSize: number | undefined,
+    bits: number | undefined,
+    mode: string,
+    dtype?: number,
+    stream?: StreamTriple,
+  ): Handle;
+  quantizedMatmul(
+    x: Handle,
+    w: Handle,
+    scales: Handle,
+    biases: Handle | undefined,
+    transpose: boolean,
+    groupSize: number | undefined,
+    bits: number | undefined,
+    mode: string,
+    stream?: StreamTriple,
+    cpuKernel?: boolean,
+  ): Handle;
+  cpuQuantizedMatmul(
+    x: Handle,
+    w: Handle,
+    scales: Handle,
+    biases: Handle | undefined,
+    groupSize: number | undefined,
+    bits: number | undefined,
+    stream?: StreamTriple,
+  ): Handle;
   cpuKernelInfo(): { isa: 'scalar' | 'avx2'; bestIsa: 'scalar' | 'avx2'; threads: number };
   setCpuKernelThreads(n: number): void;
   setCpuKernelIsa(isa: 'scalar' | 'avx2'): boolean;

@@ -47,7 +47,9 @@ function load(): NativeAddon {
     );
   }
   if (!sameList(loaded.unaryOps, unaryOpNames) || !sameList(loaded.binaryOps, binaryOpNames) || !sameList(loaded.reduceOps, reduceOpNames)) {
-    throw new NativeBindingLoadError(`The native addon at ${path} does not match this version of @mlx-ts/core. Fix: rebuild it with \`pnpm --filter @mlx-ts/core build\`.`);
+    throw new NativeBindingLoadError(
+      `The native addon at ${path} does not match this version of @mlx-ts/core. Fix: rebuild it with \`pnpm --filter @mlx-ts/core build\`.`,
+    );
   }
   loaded.setErrorClass(MlxError);
   loaded.setDistributedErrorClass(DistributedError);

@@ -140,8 +140,7 @@ export const rightShift = binary('rightShift');
 
 function reduction(name: ReduceOpName) {
   const code = reduceCode[name];
-  return (a: Array, axis?: number | readonly number[], keepdims = false): Array =>
-    wrap(native().reduce(code, handleOf(a, name), axesOf(axis), keepdims));
+  return (a: Array, axis?: number | readonly number[], keepdims = false): Array => wrap(native().reduce(code, handleOf(a, name), axesOf(axis), keepdims));
 }
 
 export const sum = reduction('sum');
@@ -237,15 +236,32 @@ export function sliceUpdate(a: Array, update: Array, start: readonly number[], s
 
 /** sliceUpdate with the start given as an int32 array along `axes` (usable inside compiled functions). */
 export function sliceUpdateDynamic(a: Array, update: Array, start: Array, axes: readonly number[]): Array {
-  return wrap(native().sliceUpdateDynamic(handleOf(a, 'sliceUpdateDynamic'), handleOf(update, 'sliceUpdateDynamic update'), handleOf(start, 'sliceUpdateDynamic start'), axes));
+  return wrap(
+    native().sliceUpdateDynamic(
+      handleOf(a, 'sliceUpdateDynamic'),
+      handleOf(update, 'sliceUpdateDynamic update'),
+      handleOf(start, 'sliceUpdateDynamic start'),
+      axes,
+    ),
+  );
 }
 
 export function concatenate(arrays: readonly Array[], axis = 0): Array {
-  return wrap(native().concatenate(arrays.map((a) => handleOf(a, 'concatenate')), axis));
+  return wrap(
+    native().concatenate(
+      arrays.map((a) => handleOf(a, 'concatenate')),
+      axis,
+    ),
+  );
 }
 
 export function stack(arrays: readonly Array[], axis = 0): Array {
-  return wrap(native().stack(arrays.map((a) => handleOf(a, 'stack')), axis));
+  return wrap(
+    native().stack(
+      arrays.map((a) => handleOf(a, 'stack')),
+      axis,
+    ),
+  );
 }
 
 /** Splits into `sections` equal parts, or at the given indices, along axis. */
@@ -274,13 +290,22 @@ export function takeAlongAxis(a: Array, indices: Array, axis?: number): Array {
 }
 
 export function putAlongAxis(a: Array, indices: Array, values: ArrayOrScalar, axis?: number): Array {
-  return withHandle(values, a, (hv) => wrap(native().putAlongAxis(handleOf(a, 'putAlongAxis'), handleOf(indices, 'putAlongAxis indices'), hv, axis)), 'putAlongAxis values');
+  return withHandle(
+    values,
+    a,
+    (hv) => wrap(native().putAlongAxis(handleOf(a, 'putAlongAxis'), handleOf(indices, 'putAlongAxis indices'), hv, axis)),
+    'putAlongAxis values',
+  );
 }
 
 export function where(condition: ArrayOrScalar, x: ArrayOrScalar, y: ArrayOrScalar): Array {
   const like = x instanceof Array ? x : y instanceof Array ? y : undefined;
-  return withHandle(condition, undefined, (hc) =>
-    withHandle(x, like, (hx) => withHandle(y, like, (hy) => wrap(native().where(hc, hx, hy)), 'where y'), 'where x'), 'where condition');
+  return withHandle(
+    condition,
+    undefined,
+    (hc) => withHandle(x, like, (hx) => withHandle(y, like, (hy) => wrap(native().where(hc, hx, hy)), 'where y'), 'where x'),
+    'where condition',
+  );
 }
 
 // ---- softmax, scans, sorting --------------------------------------------------------------------
@@ -377,10 +402,27 @@ export function triu(a: Array, k = 0): Array {
 /** Pads each axis by [before, after] (one pair for every axis, or one pair for all). */
 export function pad(a: Array, widths: readonly (readonly [number, number])[] | readonly [number, number], value: number = 0): Array {
   const ndim = a.ndim;
-  const pairs = typeof widths[0] === 'number' ? globalThis.Array.from({ length: ndim }, () => widths as readonly [number, number]) : (widths as readonly (readonly [number, number])[]);
+  const pairs =
+    typeof widths[0] === 'number'
+      ? globalThis.Array.from({ length: ndim }, () => widths as readonly [number, number])
+      : (widths as readonly (readonly [number, number])[]);
   if (pairs.length !== ndim) throw new TypeError(`pad: expected ${ndim} [before, after] pairs, got ${pairs.length}`);
   const axes = pairs.map((_, i) => i);
-  return withHandle(value, a, (hv) => wrap(native().pad(a.handle, axes, pairs.map((p) => p[0]), pairs.map((p) => p[1]), hv)), 'pad value');
+  return withHandle(
+    value,
+    a,
+    (hv) =>
+      wrap(
+        native().pad(
+          a.handle,
+          axes,
+          pairs.map((p) => p[0]),
+          pairs.map((p) => p[1]),
+          hv,
+        ),
+      ),
+    'pad value',
+  );
 }
 
 export function repeat(a: Array, repeats: number, axis?: number): Array {
@@ -407,7 +449,12 @@ export function allclose(a: Array, b: Array, options: CloseOptions = {}): Array 
 
 /** Identity on `inputs` that also waits for `dependencies` when evaluated. */
 export function depends(inputs: readonly Array[], dependencies: readonly Array[]): Array[] {
-  return wrapMany(native().depends(inputs.map((a) => handleOf(a, 'depends')), dependencies.map((a) => handleOf(a, 'depends'))));
+  return wrapMany(
+    native().depends(
+      inputs.map((a) => handleOf(a, 'depends')),
+      dependencies.map((a) => handleOf(a, 'depends')),
+    ),
+  );
 }
 
 registerOps({ astype, reshape, transpose, add, subtract, multiply, divide, matmul, sum, mean, max, min, argmax } as unknown as typeof import('./ops.js'));

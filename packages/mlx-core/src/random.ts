@@ -64,5 +64,12 @@ export interface CategoricalOptions {
 
 /** Samples indices from unnormalized log-probabilities along axis (Gumbel-max). */
 export function categorical(logits: Array, options: CategoricalOptions = {}): Array {
-  return wrap(native().randomCategorical(handleOf(logits, 'random.categorical'), options.axis ?? -1, options.numSamples, options.key ? handleOf(options.key, 'key') : undefined));
+  return wrap(
+    native().randomCategorical(
+      handleOf(logits, 'random.categorical'),
+      options.axis ?? -1,
+      options.numSamples,
+      options.key ? handleOf(options.key, 'key') : undefined,
+    ),
+  );
 }

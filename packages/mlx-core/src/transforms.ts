@@ -74,7 +74,13 @@ export function compile<F extends (...inputs: Array[]) => Array | Array[]>(fn: F
   let disposed = false;
   const compiled = ((...inputs: Array[]) => {
     if (disposed) throw new TypeError('this compiled function was disposed');
-    const outputs = globalThis.Array.from(n.callCompiled(id, inputs.map((a) => a.handle)), (h) => wrap(h));
+    const outputs = globalThis.Array.from(
+      n.callCompiled(
+        id,
+        inputs.map((a) => a.handle),
+      ),
+      (h) => wrap(h),
+    );
     return returnsList ? outputs : outputs[0];
   }) as CompiledFunction<F>;
   const dispose = () => {

@@ -31,7 +31,14 @@ describe('compile', () => {
     using f = mx.compile((a: mx.Array) => mx.sum(mx.square(a), -1));
     mx.tidy(() => {
       expect(f(mx.array([1, 2, 3])).item()).toBe(14);
-      expect(f(mx.array([[1, 2], [3, 4]])).toList()).toEqual([5, 25]);
+      expect(
+        f(
+          mx.array([
+            [1, 2],
+            [3, 4],
+          ]),
+        ).toList(),
+      ).toEqual([5, 25]);
       const ints = f(mx.array(Int32Array.of(2, 3)));
       expect(ints.dtype).toBe('int32');
       expect(ints.item()).toBe(13);
@@ -45,8 +52,7 @@ describe('compile', () => {
       return mx.multiply(mx.add(a, 1), 2);
     };
     const sizes = [2, 3, 4, 5, 6];
-    const run = (f: (a: mx.Array) => mx.Array) =>
-      mx.tidy(() => sizes.map((n) => f(mx.arange(n).astype('float32')).toList()));
+    const run = (f: (a: mx.Array) => mx.Array) => mx.tidy(() => sizes.map((n) => f(mx.arange(n).astype('float32')).toList()));
     const expected = sizes.map((n) => Array.from({ length: n }, (_, i) => (i + 1) * 2));
     {
       using shapeless = mx.compile(fn, { shapeless: true });

@@ -35,7 +35,13 @@ interface Case {
 }
 
 /** x @ Wᵀ in float64 with W unpacked from MLX's layout: value j of a row sits in word j·bits/32, lowest bits first. */
-function float64Reference(x: Float32Array, wq: Uint32Array, scales: Float32Array, biases: Float32Array, c: Case): { out: Float64Array; magnitude: Float64Array } {
+function float64Reference(
+  x: Float32Array,
+  wq: Uint32Array,
+  scales: Float32Array,
+  biases: Float32Array,
+  c: Case,
+): { out: Float64Array; magnitude: Float64Array } {
   const perWord = 32 / c.bits;
   const mask = 2 ** c.bits - 1;
   const words = c.k / perWord;
@@ -80,7 +86,11 @@ function check(c: Case, seed: number): void {
   mx.tidy(() => {
     const xData = noise(c.m * c.k, seed);
     const x = mx.array(xData, undefined, [c.m, c.k]);
-    const w = mx.array(noise(c.n * c.k, seed + 1).map((v, i) => v * (0.2 + (i % 7) * 0.1)), undefined, [c.n, c.k]);
+    const w = mx.array(
+      noise(c.n * c.k, seed + 1).map((v, i) => v * (0.2 + (i % 7) * 0.1)),
+      undefined,
+      [c.n, c.k],
+    );
     const [wq, s0, b0] = mx.quantize(w, { bits: c.bits, groupSize: c.groupSize });
     const scales = mx.astype(s0, c.scaleDtype);
     const biases = mx.astype(b0!, c.scaleDtype);

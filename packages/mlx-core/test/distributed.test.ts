@@ -70,10 +70,24 @@ describe('mx.distributed over a ring of two processes', () => {
       expect(results[i].status, results[i].stderr).toBe(0);
       expect(r.rank).toBe(i);
       expect(r.size).toBe(2);
-      expect(r.sum).toEqual([[3, -30], [1, 1]]);
-      expect(r.gather).toEqual([[1, -10], [0.5, 0], [2, -20], [0.5, 1]]);
-      expect(r.max).toEqual([[2, -10], [0.5, 1]]);
-      expect(r.min).toEqual([[1, -20], [0.5, 0]]);
+      expect(r.sum).toEqual([
+        [3, -30],
+        [1, 1],
+      ]);
+      expect(r.gather).toEqual([
+        [1, -10],
+        [0.5, 0],
+        [2, -20],
+        [0.5, 1],
+      ]);
+      expect(r.max).toEqual([
+        [2, -10],
+        [0.5, 1],
+      ]);
+      expect(r.min).toEqual([
+        [1, -20],
+        [0.5, 0],
+      ]);
       expect(r.gatherInt).toEqual([0, 7]);
     }
     expect(r1.got).toEqual([1.5, 2.5, 3.5]);

@@ -23,7 +23,11 @@ describe('MlxError', () => {
     ['an axis out of range', () => mx.sum(mx.ones([2, 3]), 5), /axis/i],
     ['transpose with a wrong permutation', () => mx.transpose(mx.ones([2, 3]), [0, 0]), /transpose|axes|permutation/i],
     ['split into unequal sections', () => mx.split(mx.ones([5]), 2), /split/i],
-    ['sdpa with mismatched head dims', () => mx.fast.scaledDotProductAttention(mx.ones([1, 2, 3, 8]), mx.ones([1, 2, 3, 4]), mx.ones([1, 2, 3, 4]), { scale: 1 }), /./],
+    [
+      'sdpa with mismatched head dims',
+      () => mx.fast.scaledDotProductAttention(mx.ones([1, 2, 3, 8]), mx.ones([1, 2, 3, 4]), mx.ones([1, 2, 3, 4]), { scale: 1 }),
+      /./,
+    ],
     ['quantize with an unsupported bit width', () => mx.quantize(mx.ones([4, 64]), { bits: 7 }), /bits|quantiz/i],
     ['broadcastTo an incompatible shape', () => mx.broadcastTo(mx.ones([3]), [2, 4]), /broadcast/i],
   ];
@@ -66,8 +70,14 @@ describe('TypeError for arguments of the wrong type', () => {
     ['a shape that is not a list', () => mx.zeros(3 as unknown as number[])],
     ['typed data that does not fill the shape', () => mx.array(Float32Array.of(1, 2, 3), undefined, [2, 2])],
     ['item() of an array with several elements', () => mx.ones([3]).item()],
-    ['sdpa without options.scale', () => mx.fast.scaledDotProductAttention(mx.ones([1, 1, 2, 4]), mx.ones([1, 1, 2, 4]), mx.ones([1, 1, 2, 4]), {} as mx.AttentionOptions)],
-    ['sdpa with an unknown mask kind', () => mx.fast.scaledDotProductAttention(mx.ones([1, 1, 2, 4]), mx.ones([1, 1, 2, 4]), mx.ones([1, 1, 2, 4]), { scale: 1, mask: 'future' as 'causal' })],
+    [
+      'sdpa without options.scale',
+      () => mx.fast.scaledDotProductAttention(mx.ones([1, 1, 2, 4]), mx.ones([1, 1, 2, 4]), mx.ones([1, 1, 2, 4]), {} as mx.AttentionOptions),
+    ],
+    [
+      'sdpa with an unknown mask kind',
+      () => mx.fast.scaledDotProductAttention(mx.ones([1, 1, 2, 4]), mx.ones([1, 1, 2, 4]), mx.ones([1, 1, 2, 4]), { scale: 1, mask: 'future' as 'causal' }),
+    ],
     ['rope with a fractional offset', () => mx.fast.rope(mx.ones([1, 1, 2, 4]), 4, { offset: 1.5 })],
     ['a negative random seed', () => mx.random.key(-1)],
     ['pad with the wrong number of pairs', () => mx.pad(mx.ones([2, 2]), [[1, 1]])],

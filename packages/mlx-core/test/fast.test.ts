@@ -77,10 +77,7 @@ describe('fast.rmsNorm and fast.layerNorm', () => {
     it(c.name, () => {
       mx.tidy(() => {
         const x = fromEncoded(c.x);
-        const out =
-          c.kind === 'rmsNorm'
-            ? mx.fast.rmsNorm(x, optional(c.weight), c.eps)
-            : mx.fast.layerNorm(x, optional(c.weight), optional(c.bias), c.eps);
+        const out = c.kind === 'rmsNorm' ? mx.fast.rmsNorm(x, optional(c.weight), c.eps) : mx.fast.layerNorm(x, optional(c.weight), optional(c.bias), c.eps);
         expectArray(out, c.expected, c.rtol, c.atol, c.name);
       });
     });

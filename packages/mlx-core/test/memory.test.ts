@@ -48,7 +48,16 @@ describe('dispose', () => {
   it('use after dispose throws ArrayDisposedError', () => {
     const a = mx.ones([2, 2]);
     a.dispose();
-    const uses: (() => unknown)[] = [() => a.shape, () => a.dtype, () => a.toList(), () => a.item(), () => mx.add(a, 1), () => mx.matmul(a, a), () => a.reshape(4), () => mx.eval(a)];
+    const uses: (() => unknown)[] = [
+      () => a.shape,
+      () => a.dtype,
+      () => a.toList(),
+      () => a.item(),
+      () => mx.add(a, 1),
+      () => mx.matmul(a, a),
+      () => a.reshape(4),
+      () => mx.eval(a),
+    ];
     for (const use of uses) {
       let caught: unknown;
       try {

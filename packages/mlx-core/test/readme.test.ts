@@ -12,7 +12,10 @@ describe('README', () => {
     // Print each logged value as JSON (one line each) to read it back here.
     const r = runChild(example.replace("'@mlx-ts/core'", 'MX').replace(/console\.log\((.*)\);/g, 'console.log(JSON.stringify($1));'));
     expect(r.stderr).toBe('');
-    const [probs, live] = r.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const [probs, live] = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     // a·aᵀ·0.5 = [[2.5, 5.5], [5.5, 12.5]]; softmax of each row.
     const row = (d: number) => [1 / (1 + Math.exp(d)), Math.exp(d) / (1 + Math.exp(d))];
     [row(3), row(7)].flat().forEach((v, i) => expect(probs.flat()[i]).toBeCloseTo(v, 6));

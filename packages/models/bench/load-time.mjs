@@ -15,8 +15,21 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const data = join(process.env.MLX_TS_DATA ?? join(root, '.cache'), 'models');
 const rounds = Number(process.argv[2] ?? 3);
 const models = process.argv[3]?.split(',') ?? [
-  'tiny-llama', 'tiny-mistral', 'tiny-qwen2', 'tiny-qwen3', 'tiny-gemma2', 'tiny-phi3', 'tiny-mixtral', 'tiny-qwen3_moe',
-  'tiny-llama-mlx-mixed-3-6', 'tiny-qwen3-mlx-4bit', 'tiny-llama.gguf', 'tiny-qwen2.gguf', 'tiny-qwen3.gguf', 'gemma-3-270m-bf16', 'gemma-3-270m-mlx-4bit',
+  'tiny-llama',
+  'tiny-mistral',
+  'tiny-qwen2',
+  'tiny-qwen3',
+  'tiny-gemma2',
+  'tiny-phi3',
+  'tiny-mixtral',
+  'tiny-qwen3_moe',
+  'tiny-llama-mlx-mixed-3-6',
+  'tiny-qwen3-mlx-4bit',
+  'tiny-llama.gguf',
+  'tiny-qwen2.gguf',
+  'tiny-qwen3.gguf',
+  'gemma-3-270m-bf16',
+  'gemma-3-270m-mlx-4bit',
 ];
 const python = process.env.MLX_LM_PYTHON ?? join(root, '.cache/data-venv/bin/python');
 const script = fileURLToPath(new URL('./mlx-lm-load.py', import.meta.url));
@@ -40,7 +53,10 @@ for (const name of models) {
   for (let round = 0; round < rounds; round++) {
     mine.push(await ours(path));
     if (!name.endsWith('.gguf') && existsSync(python)) {
-      const line = execFileSync(python, [script, '1', path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').at(-1);
+      const line = execFileSync(python, [script, '1', path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .trim()
+        .split('\n')
+        .at(-1);
       theirs.push(JSON.parse(line).seconds[0]);
     }
   }

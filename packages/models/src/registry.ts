@@ -51,7 +51,8 @@ export function architectureFor(modelType: unknown, file: string): Architecture 
 /** The architecture registered for a GGUF file's `general.architecture`. */
 export function architectureForGguf(name: unknown, file: string): Architecture & { gguf: GgufArchitecture } {
   for (const architecture of new Set(architectures.values())) {
-    if (architecture.gguf && typeof name === 'string' && architecture.gguf.names.includes(name)) return architecture as Architecture & { gguf: GgufArchitecture };
+    if (architecture.gguf && typeof name === 'string' && architecture.gguf.names.includes(name))
+      return architecture as Architecture & { gguf: GgufArchitecture };
   }
   const supported = [...new Set([...architectures.values()].flatMap((a) => a.gguf?.names ?? []))];
   throw new ModelLoadError({ file, problem: `its architecture is ${JSON.stringify(name)}`, fix: `GGUF architectures supported: ${supported.join(', ')}` });

@@ -21,7 +21,10 @@ function withConfig(model: string, edit: (config: Record<string, unknown>) => vo
 }
 
 async function loadError(folder: string): Promise<ModelLoadError> {
-  const error = await loadLanguageModel(folder, { dtype: 'float32' }).then(() => undefined, (e: unknown) => e);
+  const error = await loadLanguageModel(folder, { dtype: 'float32' }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(ModelLoadError.isInstance(error), `expected a ModelLoadError, got ${String(error)}`).toBe(true);
   expect(MlxTsError.isInstance(error)).toBe(true);
   expect((error as ModelLoadError).code).toBe('model_load_error');

@@ -10,5 +10,12 @@ const report: ParityCase['report'] = new Map();
 afterAll(() => printReport(report));
 
 for (const name of ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma2', 'phi3', 'mixtral', 'qwen3_moe']) {
-  describeParity({ model: `tiny-${name}`, fixture: `tiny-${name}-reference.json`, modelType: name, load: { dtype: 'float32', keepQuantized: false }, tolerance: 1e-4, report });
+  describeParity({
+    model: `tiny-${name}`,
+    fixture: `tiny-${name}-reference.json`,
+    modelType: name,
+    load: { dtype: 'float32', keepQuantized: false },
+    tolerance: 1e-4,
+    report,
+  });
 }

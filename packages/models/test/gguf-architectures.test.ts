@@ -16,7 +16,14 @@ describeParity({ model: 'tiny-llama.gguf', fixture: 'tiny-llama-reference.json',
 describeParity({ model: 'tiny-qwen3.gguf', fixture: 'tiny-qwen3-reference.json', modelType: 'qwen3', load: float32, tolerance: 1e-4, report });
 describeParity({ model: 'tiny-qwen2.gguf', fixture: 'tiny-qwen2.gguf-reference.json', modelType: 'qwen2', load: float32, tolerance: 1e-4, report });
 // Q8_0 kept as MLX affine quantization (lossless), multiplied by the quantized kernels.
-describeParity({ model: 'tiny-qwen2.gguf', fixture: 'tiny-qwen2.gguf-reference.json', modelType: 'qwen2', load: { dtype: 'float32', keepQuantized: true }, tolerance: 1e-4, report });
+describeParity({
+  model: 'tiny-qwen2.gguf',
+  fixture: 'tiny-qwen2.gguf-reference.json',
+  modelType: 'qwen2',
+  load: { dtype: 'float32', keepQuantized: true },
+  tolerance: 1e-4,
+  report,
+});
 
 describe('a GGUF byte-level (gpt2) vocabulary', () => {
   it('tokenizes like transformers reading the same GGUF, and carries the chat template and special ids', async () => {

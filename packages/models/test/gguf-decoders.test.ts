@@ -1,15 +1,7 @@
 // Decoders vs gguf-py's dequantize and MLX's own GGUF loader, on random blocks made by
 // tools/fixtures/models/make-gguf-quant-blocks.py.
 import { describe, expect, it } from 'vitest';
-import {
-  decodeTensor,
-  dequantizeAffine,
-  float16ToFloat32,
-  ggmlTypeById,
-  ggmlTypes,
-  toFloat32Values,
-  type GgmlTypeName,
-} from '../src/gguf/index.js';
+import { decodeTensor, dequantizeAffine, float16ToFloat32, ggmlTypeById, ggmlTypes, toFloat32Values, type GgmlTypeName } from '../src/gguf/index.js';
 import { base64Bytes, base64Float32, base64Uint16, base64Uint32, firstBitDifference, readFixture } from './helpers/fixtures.js';
 
 interface QuantFixture {

@@ -34,7 +34,9 @@ afterAll(async () => {
 });
 
 function sha256(bytes: ArrayBufferView): string {
-  return createHash('sha256').update(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    .digest('hex');
 }
 
 function expectSummary(values: Float32Array, summary: Summary, what: string): void {
@@ -69,7 +71,12 @@ describe('Gemma 3 270M GGUF', () => {
       const items = Array.from(list as ArrayLike<unknown>);
       expect(items.slice(0, 8), key).toEqual(want.head);
       expect(items.slice(-8), key).toEqual(want.tail);
-      const digest = want.type === 'array<string>' ? createHash('sha256').update((value as string[]).join('\0'), 'utf8').digest('hex') : sha256(list);
+      const digest =
+        want.type === 'array<string>'
+          ? createHash('sha256')
+              .update((value as string[]).join('\0'), 'utf8')
+              .digest('hex')
+          : sha256(list);
       expect(digest, key).toBe(want.sha256);
     }
   });

@@ -46,7 +46,10 @@ describe('a well-formed file', () => {
     expect(file.version).toBe(3);
     expect(file.metadata['general.architecture']).toBe('test');
     expect(Array.from(file.metadata['test.ids'] as Int32Array)).toEqual([1, 2, 3]);
-    expect(file.tensors.map((t) => [t.name, t.shape])).toEqual([['a', [4]], ['b', [2, 3]]]);
+    expect(file.tensors.map((t) => [t.name, t.shape])).toEqual([
+      ['a', [4]],
+      ['b', [2, 3]],
+    ]);
     const b = await file.readTensor('b');
     expect(b.kind === 'dense' && Array.from(b.data as Float32Array)).toEqual([5, 6, 7, 8, 9, 10]);
     const row = await file.readTensor('b', { firstRow: 1, rowCount: 1 });

@@ -25,7 +25,8 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 /** Our value in the fixture's JSON form (bigints beyond 2^53 as {bigint}). */
 function plain(value: GgufValue): Plain {
-  if (typeof value === 'bigint') return value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER) ? { bigint: value.toString() } : Number(value);
+  if (typeof value === 'bigint')
+    return value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER) ? { bigint: value.toString() } : Number(value);
   if (ArrayBuffer.isView(value)) return Array.from(value as ArrayLike<number | bigint>, (v) => plain(v as GgufValue));
   if (Array.isArray(value)) return value.map((v) => plain(v as GgufValue));
   return value as Plain;

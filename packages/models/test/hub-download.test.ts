@@ -48,7 +48,7 @@ describe('download into the cache', () => {
     hub.resetLog();
   });
 
-  it('fetches only the files a model needs, byte for byte, in huggingface_hub\'s layout', async () => {
+  it("fetches only the files a model needs, byte for byte, in huggingface_hub's layout", async () => {
     const resolved = await resolveModelReference(repo, { ...online(cacheDir), onProgress: (event) => progress.push(event) });
     const commit = hub.commitOf(repo);
     const storage = join(cacheDir, 'models--tiny-org--tiny-gemma3');
@@ -135,7 +135,9 @@ describe('resume', () => {
     hub.resetLog();
     const progress: HubDownloadProgress[] = [];
     const resolved = await resolveModelReference(repo, { ...online(cacheDir), onProgress: (event) => progress.push(event) });
-    expect(hub.contentRequests('model.safetensors').map((request) => request.range)).toEqual([`bytes=${kept.length}-${Buffer.from(files['model.safetensors']!).length - 1}`]);
+    expect(hub.contentRequests('model.safetensors').map((request) => request.range)).toEqual([
+      `bytes=${kept.length}-${Buffer.from(files['model.safetensors']!).length - 1}`,
+    ]);
     expect(Buffer.compare(readFileSync(join(resolved.path, 'model.safetensors')), Buffer.from(files['model.safetensors']!))).toBe(0);
     expect(existsSync(incomplete)).toBe(false);
     expect(progress.at(-1)!.doneBytes).toBe(progress.at(-1)!.totalBytes);

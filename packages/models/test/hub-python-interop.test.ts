@@ -95,8 +95,11 @@ print(json.dumps({
     expect(hub.requests).toEqual([]);
   });
 
-  it('reads as a sound cache to huggingface_hub\'s scanner (refs, revisions, blob sizes)', async () => {
-    const scan = await runPythonHub<{ warnings: string[]; repos: { id: string; size: number; revisions: { commit: string; refs: string[]; files: string[] }[] }[] }>(
+  it("reads as a sound cache to huggingface_hub's scanner (refs, revisions, blob sizes)", async () => {
+    const scan = await runPythonHub<{
+      warnings: string[];
+      repos: { id: string; size: number; revisions: { commit: string; refs: string[]; files: string[] }[] }[];
+    }>(
       `import json
 from huggingface_hub import scan_cache_dir
 info = scan_cache_dir()
@@ -111,7 +114,11 @@ print(json.dumps({
     const files = tinyGemmaFiles();
     expect(scan.warnings).toEqual([]);
     expect(scan.repos).toEqual([
-      { id: 'tiny-org/tiny-gemma3', size: tinyModelFiles.reduce((sum, file) => sum + Buffer.from(files[file]!).length, 0), revisions: [{ commit: hub.commitOf(repo), refs: ['main', 'v1.0'], files: [...tinyModelFiles].sort() }] },
+      {
+        id: 'tiny-org/tiny-gemma3',
+        size: tinyModelFiles.reduce((sum, file) => sum + Buffer.from(files[file]!).length, 0),
+        revisions: [{ commit: hub.commitOf(repo), refs: ['main', 'v1.0'], files: [...tinyModelFiles].sort() }],
+      },
       { id: 'tiny-org/tiny-gguf', size: 5000, revisions: [{ commit: hub.commitOf('tiny-org/tiny-gguf'), refs: ['main'], files: ['tiny-Q8_0.gguf'] }] },
     ]);
   });

@@ -6,6 +6,9 @@ import { describeParity, type ParityCase, printReport } from './helpers/parity.j
 const report: ParityCase['report'] = new Map();
 afterAll(() => printReport(report));
 
-for (const [model, modelType] of [['tiny-llama-mlx-mixed-3-6', 'llama'], ['tiny-qwen3-mlx-4bit', 'qwen3']]) {
+for (const [model, modelType] of [
+  ['tiny-llama-mlx-mixed-3-6', 'llama'],
+  ['tiny-qwen3-mlx-4bit', 'qwen3'],
+]) {
   describeParity({ model, fixture: `${model}-reference.json`, modelType, load: { dtype: 'float32', keepQuantized: true }, tolerance: 1e-4, report });
 }

@@ -32,48 +32,55 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-const tensorCases = ['tiny-llama', 'tiny-gemma3', 'tiny-qwen3-mlx-4bit', 'tiny-phi3', 'tiny-qwen3_moe', 'tiny-mixtral', 'tiny-qwen3.gguf'].map((name) => [name, 'tensor', 2] as const);
+const tensorCases = ['tiny-llama', 'tiny-gemma3', 'tiny-qwen3-mlx-4bit', 'tiny-phi3', 'tiny-qwen3_moe', 'tiny-mixtral', 'tiny-qwen3.gguf'].map(
+  (name) => [name, 'tensor', 2] as const,
+);
 const pipelineCases = ['tiny-llama', 'tiny-gemma3', 'tiny-qwen3-mlx-4bit'].map((name) => [name, 'pipeline', 2] as const);
 // Four ranks over two key/value heads: pairs of ranks share a head, each holding a copy.
 const sharedKvCases = [['tiny-gemma3', 'tensor', 4] as const];
 // Three stages of tiny Gemma 3's seven layers (3, 2, 2): the middle rank receives and sends.
 const threeStageCases = [['tiny-gemma3', 'pipeline', 3] as const];
 
-describe.each([...tensorCases, ...pipelineCases, ...sharedKvCases, ...threeStageCases])('%s split (%s parallelism) over a ring of %i processes', (name, parallelism, size) => {
-  it('gives the single-process logits and greedy tokens on both ranks, each holding a part of the weights', async () => {
-    const path = requireModelData(name);
-    const args = [path, JSON.stringify(prompt), String(STEPS), parallelism];
-    const single = await runNode(script, args, {});
-    expect(single.status, single.stderr).toBe(0);
-    const reference = lastJson<RankOutput>(single);
-    const ranks = await runRing(script, args, size);
-    const expected = floats(reference.prefill);
-    for (const r of ranks) {
-      expect(r.status, r.stderr).toBe(0);
-      const out = lastJson<RankOutput>(r);
-      expect(out.rank).toBe(r.rank);
-      expect(out.size).toBe(size);
-      const diff = maxAbsDiff(floats(out.prefill), expected);
-      console.log(`${name} ${parallelism} rank ${out.rank}: max |logit diff| ${diff.toExponential(2)}, weights ${out.weightBytes} of ${reference.weightBytes} bytes (${((100 * out.weightBytes) / reference.weightBytes).toFixed(1)}%), MLX active memory ${out.activeBytes} of ${reference.activeBytes}`);
-      expect(diff).toBeLessThan(1e-4);
-      expect(out.tokens).toEqual(reference.tokens);
-      if (size === 3) {
-        expect(out.weightBytes).toBeLessThan(reference.weightBytes * 0.7);
-      } else if (size === 4) {
-        // A quarter of everything but the key/value projections, of which each rank has half.
-        expect(out.weightBytes).toBeLessThan(reference.weightBytes * 0.35);
-      } else if (parallelism === 'tensor') {
-        // Norms and routers are replicated; everything else is split in two.
-        expect(out.weightBytes).toBeLessThan(reference.weightBytes * 0.55);
-        expect(out.activeBytes).toBeLessThan(reference.activeBytes * 0.6);
-      } else {
-        // Each rank has its stage of layers; the embedding is on every rank, the head on the last.
-        expect(out.weightBytes).toBeLessThan(reference.weightBytes * 0.8);
-        expect(out.activeBytes).toBeLessThan(reference.activeBytes * 0.85);
+describe.each([...tensorCases, ...pipelineCases, ...sharedKvCases, ...threeStageCases])(
+  '%s split (%s parallelism) over a ring of %i processes',
+  (name, parallelism, size) => {
+    it('gives the single-process logits and greedy tokens on both ranks, each holding a part of the weights', async () => {
+      const path = requireModelData(name);
+      const args = [path, JSON.stringify(prompt), String(STEPS), parallelism];
+      const single = await runNode(script, args, {});
+      expect(single.status, single.stderr).toBe(0);
+      const reference = lastJson<RankOutput>(single);
+      const ranks = await runRing(script, args, size);
+      const expected = floats(reference.prefill);
+      for (const r of ranks) {
+        expect(r.status, r.stderr).toBe(0);
+        const out = lastJson<RankOutput>(r);
+        expect(out.rank).toBe(r.rank);
+        expect(out.size).toBe(size);
+        const diff = maxAbsDiff(floats(out.prefill), expected);
+        console.log(
+          `${name} ${parallelism} rank ${out.rank}: max |logit diff| ${diff.toExponential(2)}, weights ${out.weightBytes} of ${reference.weightBytes} bytes (${((100 * out.weightBytes) / reference.weightBytes).toFixed(1)}%), MLX active memory ${out.activeBytes} of ${reference.activeBytes}`,
+        );
+        expect(diff).toBeLessThan(1e-4);
+        expect(out.tokens).toEqual(reference.tokens);
+        if (size === 3) {
+          expect(out.weightBytes).toBeLessThan(reference.weightBytes * 0.7);
+        } else if (size === 4) {
+          // A quarter of everything but the key/value projections, of which each rank has half.
+          expect(out.weightBytes).toBeLessThan(reference.weightBytes * 0.35);
+        } else if (parallelism === 'tensor') {
+          // Norms and routers are replicated; everything else is split in two.
+          expect(out.weightBytes).toBeLessThan(reference.weightBytes * 0.55);
+          expect(out.activeBytes).toBeLessThan(reference.activeBytes * 0.6);
+        } else {
+          // Each rank has its stage of layers; the embedding is on every rank, the head on the last.
+          expect(out.weightBytes).toBeLessThan(reference.weightBytes * 0.8);
+          expect(out.activeBytes).toBeLessThan(reference.activeBytes * 0.85);
+        }
       }
-    }
-  });
-});
+    });
+  },
+);
 
 describe('a model that cannot be split over the group', () => {
   it('fails to load on every rank with a ModelLoadError naming the heads, instead of computing nonsense', async () => {

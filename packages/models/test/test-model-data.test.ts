@@ -10,7 +10,9 @@ describe('test model data', () => {
   it('tiny-gemma3 holds the weights and config the tiny reference was computed from', () => {
     const expected = readFixture<{ weightsSha256: string; config: Record<string, unknown> }>('tiny-gemma3-reference.json');
     const folder = requireModelData('tiny-gemma3');
-    const digest = createHash('sha256').update(readFileSync(join(folder, 'model.safetensors'))).digest('hex');
+    const digest = createHash('sha256')
+      .update(readFileSync(join(folder, 'model.safetensors')))
+      .digest('hex');
     expect(digest).toBe(expected.weightsSha256);
     expect(JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'))).toEqual(expected.config);
   });

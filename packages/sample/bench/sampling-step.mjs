@@ -96,8 +96,23 @@ mlxLm?.stdin.end();
 
 const median = (values) => Number([...values].sort((a, b) => a - b)[values.length >> 1].toFixed(3));
 const mediansOf = (bySide) => {
-  const medians = Object.fromEntries(Object.entries(bySide).map(([side, byName]) => [side, Object.fromEntries(Object.entries(byName).map(([name, times]) => [name, median(times)]))]));
+  const medians = Object.fromEntries(
+    Object.entries(bySide).map(([side, byName]) => [side, Object.fromEntries(Object.entries(byName).map(([name, times]) => [name, median(times)]))]),
+  );
   if (mlxLm === undefined) medians.mlxLm = `skipped: no Python at ${python}`;
   return medians;
 };
-console.log(JSON.stringify({ vocabulary, rounds, stepsPerRound: steps, device: mx.defaultDevice(), medianMsPerStep: mediansOf(samples.wall), medianCpuMsPerStep: mediansOf(samples.cpu) }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      vocabulary,
+      rounds,
+      stepsPerRound: steps,
+      device: mx.defaultDevice(),
+      medianMsPerStep: mediansOf(samples.wall),
+      medianCpuMsPerStep: mediansOf(samples.cpu),
+    },
+    null,
+    2,
+  ),
+);

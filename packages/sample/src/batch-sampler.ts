@@ -69,7 +69,13 @@ function topPRows(logprobs: mx.Array, topP: number[]): mx.Array {
   const totalMass = mx.add(first(massAbove), first(sortedProbs));
   const numDropped = mx.sum(mx.greaterEqual(massAbove, mx.multiply(totalMass, column(topP))), -1, true);
   const threshold = mx.takeAlongAxis(sorted, numDropped, -1);
-  const on = mx.reshape(mx.array(topP.map((p) => p > 0 && p < 1), 'bool'), [batch, 1]);
+  const on = mx.reshape(
+    mx.array(
+      topP.map((p) => p > 0 && p < 1),
+      'bool',
+    ),
+    [batch, 1],
+  );
   return mx.where(mx.logicalAnd(on, mx.less(logprobs, threshold)), -Infinity, logprobs);
 }
 
@@ -83,7 +89,13 @@ function minPRows(logprobs: mx.Array, minP: number[]): mx.Array {
 function topKRows(logprobs: mx.Array, topK: number[]): mx.Array {
   const [batch, vocabulary] = logprobs.shape;
   const descending = mx.negative(mx.sort(mx.negative(logprobs), -1));
-  const rank = mx.reshape(mx.array(topK.map((k) => (k > 0 && k < vocabulary ? k - 1 : vocabulary - 1)), 'int32'), [batch, 1]);
+  const rank = mx.reshape(
+    mx.array(
+      topK.map((k) => (k > 0 && k < vocabulary ? k - 1 : vocabulary - 1)),
+      'int32',
+    ),
+    [batch, 1],
+  );
   const bar = mx.takeAlongAxis(descending, rank, -1);
   return mx.where(mx.less(logprobs, bar), -Infinity, logprobs);
 }
@@ -100,14 +112,32 @@ export function sampleRows(logits: mx.Array, rows: readonly RowSampler[]): mx.Ar
     const greedy = mx.astype(mx.argmax(logits, -1), 'int32');
     if (rows.every((r) => r.greedy)) return greedy;
     let logprobs = logSoftmax(logits);
-    if (rows.some((r) => r.topP > 0 && r.topP < 1)) logprobs = topPRows(logprobs, rows.map((r) => r.topP));
-    if (rows.some((r) => r.minP > 0)) logprobs = minPRows(logprobs, rows.map((r) => r.minP));
-    if (rows.some((r) => r.topK > 0 && r.topK < vocabulary)) logprobs = topKRows(logprobs, rows.map((r) => r.topK));
+    if (rows.some((r) => r.topP > 0 && r.topP < 1))
+      logprobs = topPRows(
+        logprobs,
+        rows.map((r) => r.topP),
+      );
+    if (rows.some((r) => r.minP > 0))
+      logprobs = minPRows(
+        logprobs,
+        rows.map((r) => r.minP),
+      );
+    if (rows.some((r) => r.topK > 0 && r.topK < vocabulary))
+      logprobs = topKRows(
+        logprobs,
+        rows.map((r) => r.topK),
+      );
     // Greedy rows draw no noise (their key sequence, if any, does not advance); 0.5 is a placeholder.
-    const noise = mx.concatenate(rows.map((r) => (r.greedy ? mx.full([1, vocabulary], 0.5, 'float32') : r.noise(vocabulary))), 0);
+    const noise = mx.concatenate(
+      rows.map((r) => (r.greedy ? mx.full([1, vocabulary], 0.5, 'float32') : r.noise(vocabulary))),
+      0,
+    );
     const inverseTemperature = column(rows.map((r) => (r.greedy ? 1 : 1 / r.temperature)));
     const drawn = mx.astype(gumbelArgmax(mx.multiply(logprobs, inverseTemperature), noise), 'int32');
-    const isGreedy = mx.array(rows.map((r) => r.greedy), 'bool');
+    const isGreedy = mx.array(
+      rows.map((r) => r.greedy),
+      'bool',
+    );
     return mx.where(isGreedy, greedy, drawn);
   });
 }

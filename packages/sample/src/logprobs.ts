@@ -33,7 +33,11 @@ export function topLogprobs(logprobs: mx.Array, topN: number): TopLogprobs {
     // The n smallest keys are then exactly the chosen tokens (all those above, the lowest-id ties),
     // found with a second partition instead of ranking the ties with scans and a scatter over V.
     const allIds = mx.arange(vocabulary);
-    const key = mx.where(mx.greater(logprobs, boundary), mx.subtract(allIds, vocabulary), mx.where(mx.equal(logprobs, boundary), allIds, mx.add(allIds, vocabulary)));
+    const key = mx.where(
+      mx.greater(logprobs, boundary),
+      mx.subtract(allIds, vocabulary),
+      mx.where(mx.equal(logprobs, boundary), allIds, mx.add(allIds, vocabulary)),
+    );
     const chosenKeys = mx.sort(mx.slice(mx.partition(key, n - 1, -1), [0, 0], [batch, n]), -1);
     const idsByKey = mx.where(mx.less(chosenKeys, 0), mx.add(chosenKeys, vocabulary), chosenKeys);
     const valuesByKey = mx.takeAlongAxis(logprobs, idsByKey, -1);

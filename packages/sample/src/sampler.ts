@@ -77,7 +77,11 @@ export function makeSampler(options: SamplerOptions = {}): DisposableSampler {
   const xtcSpecialTokens = checkTokenIds('xtcSpecialTokens', options.xtcSpecialTokens ?? []);
   const seed = options.seed === undefined ? undefined : checkInteger('seed', options.seed, 0);
 
-  if (temperature === 0) return disposable((logits) => greedy(logits), () => {});
+  if (temperature === 0)
+    return disposable(
+      (logits) => greedy(logits),
+      () => {},
+    );
 
   const filters: Filter[] = [];
   if (topP > 0 && topP < 1) filters.push((lp) => applyTopP(lp, topP));
@@ -97,9 +101,10 @@ export function makeSampler(options: SamplerOptions = {}): DisposableSampler {
     for (const filter of filters) logprobs = filter(logprobs, xtcDraw);
     const vocabulary = logits.shape[1];
     // Top-k comes last, so the draw only needs its k candidates (k ≥ V keeps every token).
-    const token = topK > 0 && topK < vocabulary
-      ? gumbelArgmaxTopK(logprobs, topK, inverseTemperature, uniform)
-      : gumbelArgmax(mx.multiply(logprobs, inverseTemperature), uniform);
+    const token =
+      topK > 0 && topK < vocabulary
+        ? gumbelArgmaxTopK(logprobs, topK, inverseTemperature, uniform)
+        : gumbelArgmax(mx.multiply(logprobs, inverseTemperature), uniform);
     return mx.astype(token, 'int32');
   };
   // The noise mx.random.categorical would draw: uniform [B, V] float32 from the same key.
@@ -123,7 +128,8 @@ export function makeSampler(options: SamplerOptions = {}): DisposableSampler {
   // Seeded: the keys are inputs, so the uniform noise is generated inside the fused step too.
   const keys = new KeySequence(seed);
   const step = mx.compile((logits: mx.Array, tokenKey: mx.Array, xtcKey?: mx.Array) =>
-    tokenOf(logits, noise(logits, tokenKey), xtcKey && mx.random.uniform({ key: xtcKey })));
+    tokenOf(logits, noise(logits, tokenKey), xtcKey && mx.random.uniform({ key: xtcKey })),
+  );
   const sample = (logits: mx.Array): mx.Array => {
     vocabularySize(logits, 'sampler');
     return mx.tidy(() => {

@@ -5,7 +5,8 @@ import { SampleInputError } from './errors.js';
 function asRows(tokens: mx.Array | readonly number[] | readonly (readonly number[])[], who: string): mx.Array {
   if (tokens instanceof mx.Array) {
     const ndim = tokens.ndim;
-    if (ndim !== 1 && ndim !== 2) throw new SampleInputError(`${who}: expected token ids of shape [length] or [batch, length], got [${tokens.shape.join(', ')}]`);
+    if (ndim !== 1 && ndim !== 2)
+      throw new SampleInputError(`${who}: expected token ids of shape [length] or [batch, length], got [${tokens.shape.join(', ')}]`);
     return mx.tidy(() => {
       const ids = mx.astype(tokens, 'int32');
       return ndim === 1 ? mx.expandDims(ids, 0) : ids;

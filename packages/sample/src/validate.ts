@@ -25,7 +25,9 @@ export function checkTokenIds(option: string, value: unknown): number[] {
 export function vocabularySize(logits: mx.Array, who: string): number {
   const shape = logits.shape;
   if (shape.length !== 2) {
-    throw new SampleInputError(`${who}: expected logits of shape [batch, vocabulary], got [${shape.join(', ')}]; take the last position first (logits[:, -1, :])`);
+    throw new SampleInputError(
+      `${who}: expected logits of shape [batch, vocabulary], got [${shape.join(', ')}]; take the last position first (logits[:, -1, :])`,
+    );
   }
   return shape[1];
 }

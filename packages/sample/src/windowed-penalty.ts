@@ -37,7 +37,10 @@ export abstract class WindowedPenalty implements LogitsProcessor, Disposable {
       const [batch] = logits.shape;
       const [rows, length] = window.shape;
       if (rows !== batch) {
-        if (rows !== 1) throw new SampleInputError(`${this.#name}: logits have ${batch} rows but the token history has ${rows}; give the prompt one row per batch row (or one row for all)`);
+        if (rows !== 1)
+          throw new SampleInputError(
+            `${this.#name}: logits have ${batch} rows but the token history has ${rows}; give the prompt one row per batch row (or one row for all)`,
+          );
         window = mx.broadcastTo(window, [batch, length]);
       }
       const selected = mx.takeAlongAxis(logits, window, -1);

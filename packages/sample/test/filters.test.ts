@@ -25,7 +25,7 @@ function run(c: FilterCase, logprobs: mx.Array): mx.Array {
 }
 
 describe('filters match mlx_lm.sample_utils on fixed logits (4 random rows + a row with ties)', () => {
-  it('log-softmax equals generate_step\'s logits - logsumexp', () => {
+  it("log-softmax equals generate_step's logits - logsumexp", () => {
     mx.tidy(() => expectRowsClose(logSoftmax(matrix(fixture.logits)), fixture.logprobs, 0));
   });
 

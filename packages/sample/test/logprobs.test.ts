@@ -14,7 +14,7 @@ const fixture = loadFixture<{
 const values = (a: mx.Array) => Array.from(a.toTypedArray() as Float32Array);
 
 describe('logprobs', () => {
-  it('gives the chosen tokens\' log-softmax, as mlx (exactly) and numpy float64 (1e-6)', () => {
+  it("gives the chosen tokens' log-softmax, as mlx (exactly) and numpy float64 (1e-6)", () => {
     mx.tidy(() => {
       const logits = matrix(fixture.logits);
       for (const c of fixture.chosen) {

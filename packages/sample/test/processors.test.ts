@@ -55,9 +55,21 @@ describe('makeLogitsProcessors matches mlx_lm make_logits_processors', () => {
       using composed = composeLogitsProcessors(makeLogitsProcessors(c.config));
       const histories = fixture.batchedHistories;
       const promptLength = 3;
-      composed.prompt(mx.array(histories.map((h) => h.slice(0, promptLength)), 'int32'));
+      composed.prompt(
+        mx.array(
+          histories.map((h) => h.slice(0, promptLength)),
+          'int32',
+        ),
+      );
       for (let t = promptLength; t < histories[0].length; t++) {
-        mx.tidy(() => composed.didSample(mx.array(histories.map((h) => h[t]), 'int32')));
+        mx.tidy(() =>
+          composed.didSample(
+            mx.array(
+              histories.map((h) => h[t]),
+              'int32',
+            ),
+          ),
+        );
       }
       mx.tidy(() => expectRowsClose(composed.process(mx.slice(matrix(fixture.logits), [0, 0], [histories.length, 64])), c.output, TOLERANCE));
     });
@@ -122,7 +134,10 @@ describe('processor contract', () => {
       const [bias] = makeLogitsProcessors({ logitBias: { 100: 1 } });
       expect(() => bias.process(mx.zeros([1, 64]))).toThrow(/outside the vocabulary of 64 tokens/);
       const [penalty] = makeLogitsProcessors({ presencePenalty: 1 });
-      penalty.prompt?.([[1, 2], [3, 4]]);
+      penalty.prompt?.([
+        [1, 2],
+        [3, 4],
+      ]);
       expect(() => penalty.process(mx.zeros([3, 64]))).toThrow(SampleInputError);
       expect(() => penalty.didSample?.(mx.array([1, 2, 3], 'int32'))).toThrow(/one token per row/);
       expect(() => penalty.prompt?.(mx.zeros([1, 2, 3], 'int32'))).toThrow(SampleInputError);
@@ -147,7 +162,17 @@ describe('processor contract', () => {
       }
       mx.tidy(() => {
         const logits = mx.random.normal({ shape: [2, 64] });
-        processors.forEach((p) => p.prompt?.(mx.array([[1, 2, 3], [4, 5, 6]], 'int32')));
+        processors.forEach((p) =>
+          p.prompt?.(
+            mx.array(
+              [
+                [1, 2, 3],
+                [4, 5, 6],
+              ],
+              'int32',
+            ),
+          ),
+        );
         let current = logits;
         for (let i = 0; i < 30; i++) {
           current = applyLogitsProcessors(processors, logits);

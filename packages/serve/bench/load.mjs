@@ -27,15 +27,30 @@ const warmupSeconds = Number(args['warmup-seconds']);
 const base = `http://127.0.0.1:${args.port}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const server = spawn(process.execPath, [join(here, '../bin/mlx-ts.mjs'), 'serve', '--port', args.port, '--model-id', 'bench', ...(args.model ? ['--model', args.model] : []), ...(args['max-batch'] ? ['--max-batch', args['max-batch'], '--max-queue', String(Math.max(64, clients))] : [])], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+const server = spawn(
+  process.execPath,
+  [
+    join(here, '../bin/mlx-ts.mjs'),
+    'serve',
+    '--port',
+    args.port,
+    '--model-id',
+    'bench',
+    ...(args.model ? ['--model', args.model] : []),
+    ...(args['max-batch'] ? ['--max-batch', args['max-batch'], '--max-queue', String(Math.max(64, clients))] : []),
+  ],
+  {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+);
 const stopServer = () => server.exitCode === null && server.kill('SIGTERM');
 process.on('exit', stopServer);
 
 function rssBytes(pid) {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
     return Number(line.split(/\s+/)[1]) * 1024;
   } catch {
     return undefined;
@@ -81,7 +96,11 @@ async function client(id, deadline, stats) {
       const body = await response.text();
       if (!body.endsWith('data: [DONE]\n\n')) stats.errors.push('stream did not end with [DONE]');
       if (body.includes('"error"')) stats.errors.push(`error event: ${body.slice(body.indexOf('"error"'), body.indexOf('"error"') + 200)}`);
-      const usage = body.split('\n\n').map((e) => e.slice(6)).filter((d) => d.startsWith('{') && d.includes('"usage":{')).map((d) => JSON.parse(d).usage)[0];
+      const usage = body
+        .split('\n\n')
+        .map((e) => e.slice(6))
+        .filter((d) => d.startsWith('{') && d.includes('"usage":{'))
+        .map((d) => JSON.parse(d).usage)[0];
       stats.completionTokens += usage?.completion_tokens ?? 0;
       stats.requests++;
       stats.latencies.push(performance.now() - started);
@@ -138,13 +157,29 @@ try {
         health: {
           probes: health.length,
           non200: health.filter((h) => h.status !== 200).length,
-          p50Ms: round(percentile(health.map((h) => h.ms), 50)),
-          p99Ms: round(percentile(health.map((h) => h.ms), 99)),
+          p50Ms: round(
+            percentile(
+              health.map((h) => h.ms),
+              50,
+            ),
+          ),
+          p99Ms: round(
+            percentile(
+              health.map((h) => h.ms),
+              99,
+            ),
+          ),
           maxMs: round(Math.max(...health.map((h) => h.ms))),
           over100Ms: health.filter((h) => h.ms >= 100).length,
         },
         rssAfterWarmupMB: afterWarmup.length
-          ? { first: mb(afterWarmup[0]), last: mb(afterWarmup.at(-1)), min: mb(Math.min(...afterWarmup)), max: mb(Math.max(...afterWarmup)), samples: afterWarmup.length }
+          ? {
+              first: mb(afterWarmup[0]),
+              last: mb(afterWarmup.at(-1)),
+              min: mb(Math.min(...afterWarmup)),
+              max: mb(Math.max(...afterWarmup)),
+              samples: afterWarmup.length,
+            }
           : null,
       },
       null,

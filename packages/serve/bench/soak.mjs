@@ -174,7 +174,9 @@ async function probeHealth(deadline, probes, start) {
 
 async function sampleMemory(deadline, samples, start) {
   while (performance.now() < deadline) {
-    const metrics = await fetch(`${base}/metrics`).then((r) => r.text()).catch(() => '');
+    const metrics = await fetch(`${base}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
     const read = (name) => Number(metrics.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? Number.NaN);
     const active = read('mlx_ts_active_memory_bytes');
     const prefixCache = read('mlx_ts_prefix_cache_bytes');

@@ -47,7 +47,11 @@ describe('malformed bodies', () => {
     await expectError(await postJson(`${url}/v1/completions`, '42'), 400, null, 'invalid_json');
   });
   it('a form body → 415', async () => {
-    const response = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'model=x' });
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'model=x',
+    });
     await expectError(response, 415, null, 'unsupported_media_type');
   });
   it('a 10 MB prompt → 413 before any work', async () => {
@@ -76,10 +80,18 @@ describe('wrong values name the parameter', () => {
     ['logit_bias with a non-numeric key', { logit_bias: { abc: 1 } }, 'logit_bias'],
     ['logit_bias beyond the vocabulary', { logit_bias: { '999999999': 1 } }, 'logit_bias'],
     ['response_format of an unknown type', { response_format: { type: 'xml' } }, 'response_format'],
-    ['response_format json_schema without a name', { response_format: { type: 'json_schema', json_schema: { schema: { type: 'object' } } } }, 'response_format.json_schema'],
+    [
+      'response_format json_schema without a name',
+      { response_format: { type: 'json_schema', json_schema: { schema: { type: 'object' } } } },
+      'response_format.json_schema',
+    ],
     ['an empty tools list', { tools: [] }, 'tools'],
     ['tool_choice without tools', { tool_choice: 'required' }, 'tool_choice'],
-    ['tool_choice naming an unknown function', { tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'g' } } }, 'tool_choice'],
+    [
+      'tool_choice naming an unknown function',
+      { tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'g' } } },
+      'tool_choice',
+    ],
     ['unknown parameter', { frobnicate: true }, 'frobnicate'],
   ];
   for (const [name, extra, param] of cases) {
@@ -93,13 +105,26 @@ describe('wrong values name the parameter', () => {
     await expectError(await postJson(`${url}/v1/chat/completions`, { model: modelId }), 400, 'messages', 'missing_required_parameter');
     await expectError(await postJson(`${url}/v1/chat/completions`, chat({ messages: 'hello' })), 400, 'messages');
     await expectError(await postJson(`${url}/v1/chat/completions`, chat({ messages: [{ role: 'critic', content: 'x' }] })), 400, 'messages[0].role');
-    await expectError(await postJson(`${url}/v1/chat/completions`, chat({ messages: [{ role: 'tool', content: 'x' }] })), 400, 'messages[0].tool_call_id', 'missing_required_parameter');
+    await expectError(
+      await postJson(`${url}/v1/chat/completions`, chat({ messages: [{ role: 'tool', content: 'x' }] })),
+      400,
+      'messages[0].tool_call_id',
+      'missing_required_parameter',
+    );
     await expectError(await postJson(`${url}/v1/chat/completions`, chat({ messages: [{ role: 'user', content: 123 }] })), 400, 'messages[0].content');
-    await expectError(await postJson(`${url}/v1/chat/completions`, chat({ messages: [{ role: 'user', content: 'x', tool_calls: [] }] })), 400, 'messages[0].tool_calls');
+    await expectError(
+      await postJson(`${url}/v1/chat/completions`, chat({ messages: [{ role: 'user', content: 'x', tool_calls: [] }] })),
+      400,
+      'messages[0].tool_calls',
+    );
   });
 
   it('a conversation the chat template refuses → 400 naming messages', async () => {
-    const twoAssistants = [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'assistant', content: 'c' }];
+    const twoAssistants = [
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: 'b' },
+      { role: 'assistant', content: 'c' },
+    ];
     await expectError(await postJson(`${url}/v1/chat/completions`, chat({ messages: twoAssistants })), 400, 'messages');
   });
 

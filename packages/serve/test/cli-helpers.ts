@@ -86,7 +86,9 @@ function track(child: ChildProcess): Running {
 
 /** `mlx-ts <args>` with pipes (not a terminal). */
 export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Running {
-  return track(spawn(process.execPath, [cli, ...args], { cwd: options.cwd ?? repoRoot, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] }));
+  return track(
+    spawn(process.execPath, [cli, ...args], { cwd: options.cwd ?? repoRoot, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] }),
+  );
 }
 
 const quote = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`;

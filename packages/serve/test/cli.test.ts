@@ -25,7 +25,11 @@ describe('mlx-ts --version', () => {
 
 describe('mlx-ts generate', () => {
   it('`| head` ends it quietly: exit 0, no EPIPE, no stack', () => {
-    const result = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${cli}" generate --model "${model}" --prompt hi --max-tokens 900 --temp 0 | head -c 8`], { encoding: 'utf8' });
+    const result = spawnSync(
+      'bash',
+      ['-o', 'pipefail', '-c', `"${process.execPath}" "${cli}" generate --model "${model}" --prompt hi --max-tokens 900 --temp 0 | head -c 8`],
+      { encoding: 'utf8' },
+    );
     expect(result.stderr).not.toMatch(/EPIPE|Error|at /);
     expect(result.status).toBe(0);
     expect(result.stdout.length).toBeGreaterThan(0);
@@ -33,8 +37,13 @@ describe('mlx-ts generate', () => {
 
   it('--prompt - reads the prompt from stdin, as --prompt TEXT gives it', () => {
     const prompt = 'Tell me about the sea.';
-    const fromArg = spawnSync(process.execPath, [cli, 'generate', '--model', model, '--prompt', prompt, '--max-tokens', '8', '--temp', '0'], { encoding: 'utf8' });
-    const fromStdin = spawnSync(process.execPath, [cli, 'generate', '--model', model, '--prompt', '-', '--max-tokens', '8', '--temp', '0'], { input: `${prompt}\n`, encoding: 'utf8' });
+    const fromArg = spawnSync(process.execPath, [cli, 'generate', '--model', model, '--prompt', prompt, '--max-tokens', '8', '--temp', '0'], {
+      encoding: 'utf8',
+    });
+    const fromStdin = spawnSync(process.execPath, [cli, 'generate', '--model', model, '--prompt', '-', '--max-tokens', '8', '--temp', '0'], {
+      input: `${prompt}\n`,
+      encoding: 'utf8',
+    });
     expect(fromStdin.status).toBe(0);
     expect(fromStdin.stderr).toMatch(/^prompt: (\d+) tokens/m);
     // Same prompt token count and text: the stdin path read the same prompt.
@@ -44,7 +53,9 @@ describe('mlx-ts generate', () => {
 
   it('accepts the sampling ranges the HTTP API accepts, and refuses past them', () => {
     const max = samplingRanges.temperature.max;
-    const ok = spawnSync(process.execPath, [cli, 'generate', '--model', model, '--prompt', 'hi', '--max-tokens', '2', '--temp', String(max)], { encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [cli, 'generate', '--model', model, '--prompt', 'hi', '--max-tokens', '2', '--temp', String(max)], {
+      encoding: 'utf8',
+    });
     expect(ok.status).toBe(0);
     const refused = spawnSync(process.execPath, [cli, 'generate', '--model', model, '--prompt', 'hi', '--temp', String(max + 0.5)], { encoding: 'utf8' });
     expect(refused.status).not.toBe(0);
@@ -86,7 +97,9 @@ describe('mlx-ts serve', () => {
 
 describe('mlx-ts bench', () => {
   it('prints a progress line per run to stderr, the JSON report to stdout', () => {
-    const result = spawnSync(process.execPath, [cli, 'bench', '--model', model, '--prompt-tokens', '16', '--generation-tokens', '4', '--runs', '2', '--json'], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [cli, 'bench', '--model', model, '--prompt-tokens', '16', '--generation-tokens', '4', '--runs', '2', '--json'], {
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(0);
     const progress = result.stderr.split('\n').filter((line) => line.startsWith('bench: '));
     expect(progress.map((line) => line.split(':')[1].trim())).toEqual(['warm-up', 'run 1/2', 'run 2/2']);
@@ -97,7 +110,10 @@ describe('mlx-ts bench', () => {
 
 describe('mlx-ts chat (piped input)', () => {
   it('an unknown /command is an error, not a message to the model', () => {
-    const result = spawnSync(process.execPath, [cli, 'chat', '--model', model, '--max-tokens', '3', '--verbose'], { input: '/frobnicate now\n/exit\n', encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [cli, 'chat', '--model', model, '--max-tokens', '3', '--verbose'], {
+      input: '/frobnicate now\n/exit\n',
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(0);
     expect(result.stderr).toContain('unknown command /frobnicate');
     // --verbose prints statistics after each reply; there was none.

@@ -69,7 +69,9 @@ describe('max_tokens', () => {
 describe('messages about limits and fields clients send routinely', () => {
   it('n past the limit names the number and the flag; --max-choices raises it', async () => {
     const { client, id } = await serve(['--max-choices', '3']);
-    const error = (await client.chat.completions.create({ model: id, messages, n: 4, max_tokens: 1 }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
+    const error = (await client.chat.completions.create({ model: id, messages, n: 4, max_tokens: 1 }).catch((e: unknown) => e)) as InstanceType<
+      typeof OpenAI.BadRequestError
+    >;
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect(error.message).toContain('from 1 to 3');
     expect(error.message).toContain('--max-choices');

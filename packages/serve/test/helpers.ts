@@ -42,7 +42,11 @@ interface ReferenceGeneration {
 export const reference: Reference = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/serve-reference.json'), 'utf8'));
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
 
 /** The JSON payloads of an SSE body (`[DONE]` kept as a string). */

@@ -77,14 +77,20 @@ describe('mlx-ts with a Hugging Face id', () => {
   });
 
   it('offline and not cached: exit code 1 and a message that names the fix', async () => {
-    const error = (await mlxTs(['generate', '--model', 'tiny-org/not-cached', ...prompt], offline()).catch((e: unknown) => e)) as { code: number; stderr: string };
+    const error = (await mlxTs(['generate', '--model', 'tiny-org/not-cached', ...prompt], offline()).catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
     expect(error.code).toBe(1);
     expect(error.stderr).toMatch(/^mlx-ts: Cannot resolve model "tiny-org\/not-cached": offline mode is on .*hf download tiny-org\/not-cached/m);
     expect(error.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('serve: HF_HUB_OFFLINE=1 answers /v1/models and a completion under the id', async () => {
-    const server: ChildProcess = spawn(process.execPath, [cli, 'serve', '--model', repo, '--port', '0'], { env: { ...process.env, ...offline() }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const server: ChildProcess = spawn(process.execPath, [cli, 'serve', '--model', repo, '--port', '0'], {
+      env: { ...process.env, ...offline() },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     try {
       const url = await new Promise<string>((resolveUrl, reject) => {
         let stderr = '';

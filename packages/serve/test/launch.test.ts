@@ -27,7 +27,10 @@ describe('mlx-ts launch', () => {
       console.log(JSON.stringify({ rank: g.rank, size: g.size, sum: mx.distributed.allSum(mx.array([g.rank + 1, 10])).toList() }));`);
     const r = launch(['-n', '2', '--', process.execPath, rank]);
     expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.sort((a, b) => a.rank - b.rank)).toEqual([
       { rank: 0, size: 2, sum: [3, 20] },
       { rank: 1, size: 2, sum: [3, 20] },

@@ -50,7 +50,13 @@ describe('GET /metrics', () => {
       const streams = 6;
       const completionTokens = await Promise.all(
         Array.from({ length: streams }, async (_, i) => {
-          const stream = await client.completions.create({ model: 'tiny', prompt: `prompt number ${i}`, max_tokens: 5 + i, stream: true, stream_options: { include_usage: true } });
+          const stream = await client.completions.create({
+            model: 'tiny',
+            prompt: `prompt number ${i}`,
+            max_tokens: 5 + i,
+            stream: true,
+            stream_options: { include_usage: true },
+          });
           let usage = 0;
           for await (const chunk of stream) if (chunk.usage) usage = chunk.usage.completion_tokens;
           return usage;

@@ -50,7 +50,11 @@ describe('chat completions', () => {
     expect(response.choices[0].message.role).toBe('assistant');
     expect(response.choices[0].message.content).toBe(chat.text);
     expect(response.choices[0].finish_reason).toBe('length');
-    expect(response.usage).toMatchObject({ prompt_tokens: chat.promptTokens, completion_tokens: reference.maxTokens, total_tokens: chat.promptTokens + reference.maxTokens });
+    expect(response.usage).toMatchObject({
+      prompt_tokens: chat.promptTokens,
+      completion_tokens: reference.maxTokens,
+      total_tokens: chat.promptTokens + reference.maxTokens,
+    });
     expect(response.usage?.prompt_tokens_details?.cached_tokens).toBeTypeOf('number');
   });
 
@@ -74,12 +78,22 @@ describe('chat completions', () => {
     expect(finishes.map((choice) => choice.finish_reason)).toEqual(['length']);
     const last = chunks.at(-1)!;
     expect(last.choices).toEqual([]);
-    expect(last.usage).toMatchObject({ prompt_tokens: chat.promptTokens, completion_tokens: reference.maxTokens, total_tokens: chat.promptTokens + reference.maxTokens });
+    expect(last.usage).toMatchObject({
+      prompt_tokens: chat.promptTokens,
+      completion_tokens: reference.maxTokens,
+      total_tokens: chat.promptTokens + reference.maxTokens,
+    });
     expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
   });
 
   it('returns log-probabilities and alternatives matching mlx-lm', async () => {
-    const response = await client.chat.completions.create({ model: modelId, messages: chat.messages, max_tokens: reference.maxTokens, logprobs: true, top_logprobs: 3 });
+    const response = await client.chat.completions.create({
+      model: modelId,
+      messages: chat.messages,
+      max_tokens: reference.maxTokens,
+      logprobs: true,
+      top_logprobs: 3,
+    });
     const content = response.choices[0].logprobs!.content!;
     expect(content.map((entry) => entry.token)).toEqual(chat.tokens);
     content.forEach((entry, i) => {
@@ -110,13 +124,22 @@ describe('chat completions', () => {
 
   it('n choices share one prefill and stream side by side, each with its own finish', async () => {
     const before = backend.stats();
-    const stream = await client.chat.completions.create({ model: modelId, messages: chat.messages, max_tokens: 5, temperature: 1, seed: 3, n: 3, stream: true });
+    const stream = await client.chat.completions.create({
+      model: modelId,
+      messages: chat.messages,
+      max_tokens: 5,
+      temperature: 1,
+      seed: 3,
+      n: 3,
+      stream: true,
+    });
     const texts = ['', '', ''];
     const finishes: (string | null)[] = [null, null, null];
-    for await (const chunk of stream) for (const choice of chunk.choices) {
-      texts[choice.index] += choice.delta.content ?? '';
-      if (choice.finish_reason) finishes[choice.index] = choice.finish_reason;
-    }
+    for await (const chunk of stream)
+      for (const choice of chunk.choices) {
+        texts[choice.index] += choice.delta.content ?? '';
+        if (choice.finish_reason) finishes[choice.index] = choice.finish_reason;
+      }
     expect(finishes).toEqual(['length', 'length', 'length']);
     expect(texts.every((text) => text.length > 0)).toBe(true);
     // The prompt went through the model once for the three rows (none of it from the prefix cache).
@@ -172,7 +195,9 @@ describe('errors raise the matching client classes', () => {
 
   it('an unsupported parameter → BadRequestError naming it', async () => {
     // Audio output would change the answer and is not supported: a 400 naming it, not ignored.
-    const error = await client.chat.completions.create({ model: modelId, messages: chat.messages, audio: { voice: 'alloy', format: 'wav' } }).catch((e: unknown) => e);
+    const error = await client.chat.completions
+      .create({ model: modelId, messages: chat.messages, audio: { voice: 'alloy', format: 'wav' } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('audio');
   });

@@ -12,7 +12,14 @@ describe('parseChatCompletion', () => {
       model: 'm',
       messages: [
         { role: 'developer', content: 'Be brief.' },
-        { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }], name: 'ann' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+          name: 'ann',
+        },
       ],
       temperature: 0.7,
       top_p: 0.9,

@@ -29,10 +29,17 @@ describe('the Python openai client', () => {
   it('defaults, responses.create (plain and streamed) and previous_response_id', () => {
     const prompt = reference.chat.messages[0].content;
     const script = join(import.meta.dirname, 'python', 'openai_client.py');
-    const out = JSON.parse(execFileSync(python, [script, `http://127.0.0.1:${port}/v1`, 'gemma-3-270m', prompt, String(reference.maxTokens)], { encoding: 'utf8' }));
+    const out = JSON.parse(
+      execFileSync(python, [script, `http://127.0.0.1:${port}/v1`, 'gemma-3-270m', prompt, String(reference.maxTokens)], { encoding: 'utf8' }),
+    );
     expect(out.n2).toHaveLength(2);
     expect(out.n2[0]).not.toBe(out.n2[1]);
-    expect(out.responses).toEqual({ text: reference.chat.text, status: 'incomplete', input_tokens: reference.chat.promptTokens, output_tokens: reference.chat.completionIds.length });
+    expect(out.responses).toEqual({
+      text: reference.chat.text,
+      status: 'incomplete',
+      input_tokens: reference.chat.promptTokens,
+      output_tokens: reference.chat.completionIds.length,
+    });
     expect(out.stream.text).toBe(reference.chat.text);
     expect(out.stream.types[0]).toBe('response.created');
     expect(out.stream.types.at(-1)).toBe('response.incomplete');
@@ -47,7 +54,12 @@ describe('the Python openai client', () => {
     // pthreads OpenBLAS can hang in fork() (its at-fork handler joins busy threads).
     const script = join(import.meta.dirname, 'python', 'structured_client.py');
     const stdout = execFileSync(python, [script, `http://127.0.0.1:${port}/v1`, 'gemma-3-270m'], { encoding: 'utf8', timeout: 600_000 });
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { parsedType: string; pet: { name: string; kind: string; age: number }; finishReason: string; call: { name: string; arguments: { kind: string } } };
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      parsedType: string;
+      pet: { name: string; kind: string; age: number };
+      finishReason: string;
+      call: { name: string; arguments: { kind: string } };
+    };
     expect(result.parsedType).toBe('Pet');
     expect(['cat', 'dog', 'fish']).toContain(result.pet.kind);
     expect(result.pet.name.length).toBeLessThanOrEqual(12);

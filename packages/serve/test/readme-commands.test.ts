@@ -78,7 +78,9 @@ const packageVersion = (JSON.parse(readFileSync(join(repoRoot, 'packages/serve/p
 
 describe('README commands', () => {
   it('are all run here or covered elsewhere', () => {
-    const unhandled = commands.filter((c) => !(c in coveredElsewhere) && !curlExample.test(c) && !/ (--help|--version)$/.test(c) && !/ (serve|generate|chat|start)\b/.test(c));
+    const unhandled = commands.filter(
+      (c) => !(c in coveredElsewhere) && !curlExample.test(c) && !/ (--help|--version)$/.test(c) && !/ (serve|generate|chat|start)\b/.test(c),
+    );
     expect(unhandled).toEqual([]);
     expect(commands.length).toBeGreaterThan(10);
   });

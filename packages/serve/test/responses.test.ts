@@ -35,7 +35,11 @@ describe('responses.create', () => {
     expect(response.object).toBe('response');
     expect(response.id).toMatch(/^resp_/);
     expect(response.output_text).toBe(chat.text);
-    expect(response.usage).toMatchObject({ input_tokens: chat.promptTokens, output_tokens: chat.completionIds.length, total_tokens: chat.promptTokens + chat.completionIds.length });
+    expect(response.usage).toMatchObject({
+      input_tokens: chat.promptTokens,
+      output_tokens: chat.completionIds.length,
+      total_tokens: chat.promptTokens + chat.completionIds.length,
+    });
     // The reference stops at max tokens: the response is incomplete for that reason, as OpenAI reports it.
     expect(response.status).toBe('incomplete');
     expect(response.incomplete_details).toEqual({ reason: 'max_output_tokens' });
@@ -100,14 +104,18 @@ describe('responses.create', () => {
     // This server keeps 2: two more responses push `first` out.
     await client.responses.create({ model: modelId, input, max_output_tokens: 1 });
     await client.responses.create({ model: modelId, input, max_output_tokens: 1 });
-    const gone = await client.responses.create({ model: modelId, input: follow, previous_response_id: first.id, max_output_tokens: 1 }).catch((e: unknown) => e);
+    const gone = await client.responses
+      .create({ model: modelId, input: follow, previous_response_id: first.id, max_output_tokens: 1 })
+      .catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(OpenAI.BadRequestError);
     expect((gone as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('previous_response_id');
   });
 
   it('store: false keeps nothing; an unsupported parameter is a 400 naming it', async () => {
     const unstored = await client.responses.create({ model: modelId, input, max_output_tokens: 1, store: false });
-    const missing = await client.responses.create({ model: modelId, input: 'x', previous_response_id: unstored.id, max_output_tokens: 1 }).catch((e: unknown) => e);
+    const missing = await client.responses
+      .create({ model: modelId, input: 'x', previous_response_id: unstored.id, max_output_tokens: 1 })
+      .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(OpenAI.BadRequestError);
     const unsupported = await postJson(`${url}/v1/responses`, { model: modelId, input, background: true });
     expect(unsupported.status).toBe(400);
@@ -116,13 +124,27 @@ describe('responses.create', () => {
 
   it('text.format json_schema: responses.parse with a zod schema gets a parsed object; json_object any object', async () => {
     const City = z.object({ city: z.string().max(24), country: z.string().max(24) });
-    const parsed = await client.responses.parse({ model: modelId, input: 'Name a city and its country as JSON.', text: { format: zodTextFormat(City, 'city') }, max_output_tokens: 40 });
+    const parsed = await client.responses.parse({
+      model: modelId,
+      input: 'Name a city and its country as JSON.',
+      text: { format: zodTextFormat(City, 'city') },
+      max_output_tokens: 40,
+    });
     expect(parsed.status).toBe('completed');
     expect(City.parse(parsed.output_parsed)).toEqual(parsed.output_parsed);
-    expect(parsed.text.format).toMatchObject({ type: 'json_schema', name: 'city' });
-    const object = await client.responses.create({ model: modelId, input: 'A JSON object with the key "a".', text: { format: { type: 'json_object' } }, max_output_tokens: 40 });
+    expect(parsed.text?.format).toMatchObject({ type: 'json_schema', name: 'city' });
+    const object = await client.responses.create({
+      model: modelId,
+      input: 'A JSON object with the key "a".',
+      text: { format: { type: 'json_object' } },
+      max_output_tokens: 40,
+    });
     expect(typeof JSON.parse(object.output_text)).toBe('object');
-    const invalid = await postJson(`${url}/v1/responses`, { model: modelId, input, text: { format: { type: 'json_schema', name: 'x', schema: { type: 'object', properties: { a: { type: 'strin' } } } } } });
+    const invalid = await postJson(`${url}/v1/responses`, {
+      model: modelId,
+      input,
+      text: { format: { type: 'json_schema', name: 'x', schema: { type: 'object', properties: { a: { type: 'strin' } } } } },
+    });
     expect(invalid.status).toBe(400);
     const { error } = (await invalid.json()) as { error: { message: string; param: string } };
     expect(error.param).toBe('text.format');

@@ -25,13 +25,23 @@ type Chunk = Record<string, unknown> & { choices: Record<string, unknown>[] };
 
 describe('chat completion stream', () => {
   it('is role chunk, content chunks, finish chunk, [DONE] — nothing else', async () => {
-    const response = await postJson(`${url}/v1/chat/completions`, { model: modelId, messages: reference.chat.messages, max_tokens: reference.maxTokens, stream: true });
+    const response = await postJson(`${url}/v1/chat/completions`, {
+      model: modelId,
+      messages: reference.chat.messages,
+      max_tokens: reference.maxTokens,
+      stream: true,
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(response.headers.get('x-request-id')).toMatch(/^req_/);
     const body = await response.text();
     expect(body.endsWith('\n\ndata: [DONE]\n\n')).toBe(true);
-    expect(body.split('\n\n').slice(0, -1).every((event) => /^data: [^\n]+$/.test(event))).toBe(true);
+    expect(
+      body
+        .split('\n\n')
+        .slice(0, -1)
+        .every((event) => /^data: [^\n]+$/.test(event)),
+    ).toBe(true);
 
     const events = sseEvents(body);
     expect(events.at(-1)).toBe('[DONE]');
@@ -81,19 +91,37 @@ describe('chat completion stream', () => {
 
 describe('completion stream', () => {
   it('is text chunks, a finish chunk with empty text, [DONE]', async () => {
-    const response = await postJson(`${url}/v1/completions`, { model: modelId, prompt: reference.completion.prompt, max_tokens: reference.maxTokens, stream: true });
+    const response = await postJson(`${url}/v1/completions`, {
+      model: modelId,
+      prompt: reference.completion.prompt,
+      max_tokens: reference.maxTokens,
+      stream: true,
+    });
     const events = sseEvents(await response.text());
     expect(events.at(-1)).toBe('[DONE]');
     const chunks = events.slice(0, -1) as Chunk[];
     expect(chunks.every((chunk) => chunk.object === 'text_completion')).toBe(true);
-    expect(chunks.slice(0, -1).map((chunk) => chunk.choices[0].text).join('')).toBe(reference.completion.text);
+    expect(
+      chunks
+        .slice(0, -1)
+        .map((chunk) => chunk.choices[0].text)
+        .join(''),
+    ).toBe(reference.completion.text);
     expect(chunks.at(-1)!.choices[0]).toEqual({ index: 0, text: '', logprobs: null, finish_reason: 'length' });
   });
 
   it('a failure after the first byte is an error event, then [DONE]', async () => {
     // The second prompt holds a token id this model does not have: the backend rejects it
     // only when its turn comes, after the first prompt's choice has streamed.
-    const response = await postJson(`${url}/v1/completions`, { model: modelId, prompt: [[2, 651], [2, 999_999_999]], max_tokens: 2, stream: true });
+    const response = await postJson(`${url}/v1/completions`, {
+      model: modelId,
+      prompt: [
+        [2, 651],
+        [2, 999_999_999],
+      ],
+      max_tokens: 2,
+      stream: true,
+    });
     expect(response.status).toBe(200);
     const events = sseEvents(await response.text());
     expect(events.at(-1)).toBe('[DONE]');

@@ -65,7 +65,12 @@ describe('response_format', () => {
     expect(typeof value === 'object' && value !== null && !Array.isArray(value)).toBe(true);
   });
 
-  const bad = (schema: unknown) => postJson(`${url}/v1/chat/completions`, { model: modelId, messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_schema', json_schema: { name: 'x', schema } } });
+  const bad = (schema: unknown) =>
+    postJson(`${url}/v1/chat/completions`, {
+      model: modelId,
+      messages: [{ role: 'user', content: 'x' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'x', schema } },
+    });
 
   it('an invalid schema is a 400 naming what is wrong', async () => {
     const response = await bad({ type: 'object', properties: { a: { type: 'strin' } } });
@@ -87,7 +92,14 @@ describe('response_format', () => {
 describe('tools', () => {
   it('a round trip with tool_choice required: call, result, answer', async () => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'What is the weather in Paris?' }];
-    const first = await client.chat.completions.create({ model: modelId, messages, tools: [weatherTool], tool_choice: 'required', parallel_tool_calls: false, max_tokens: 40 });
+    const first = await client.chat.completions.create({
+      model: modelId,
+      messages,
+      tools: [weatherTool],
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+      max_tokens: 40,
+    });
     const choice = first.choices[0];
     expect(choice.finish_reason).toBe('tool_calls');
     const calls = choice.message.tool_calls!;

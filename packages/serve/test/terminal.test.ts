@@ -12,7 +12,9 @@ describe('mlx-ts serve in a terminal', () => {
     try {
       await serve.waitFor(/serving model "([^"]+)"/);
       const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused' });
-      const completion = await client.chat.completions.create({ model: 'mlx-ts-serve-tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }).catch((e: Error) => e);
+      const completion = await client.chat.completions
+        .create({ model: 'mlx-ts-serve-tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 })
+        .catch((e: Error) => e);
       // The id is the folder's name; ask /v1/models for it rather than guessing.
       const id = (await client.models.list()).data[0].id;
       const ok = await client.chat.completions.create({ model: id, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 });

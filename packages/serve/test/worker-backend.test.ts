@@ -53,7 +53,10 @@ describe('WorkerBackend', () => {
     expect(((await outOfVocabulary.json()) as { error: { param: string } }).error.param).toBe('prompt');
     const refused = await postJson(`${url}/v1/chat/completions`, {
       model: modelId,
-      messages: [{ role: 'assistant', content: 'a' }, { role: 'assistant', content: 'b' }],
+      messages: [
+        { role: 'assistant', content: 'a' },
+        { role: 'assistant', content: 'b' },
+      ],
       max_tokens: 1,
     });
     expect(refused.status).toBe(400);

@@ -21,11 +21,21 @@ const engine = await GrammarEngine.create(vocabularyFromTokenizer(tokenizer, con
 const engineCreateMs = performance.now() - start;
 
 const schemas = {
-  small: { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer', minimum: 0, maximum: 120 } }, required: ['name', 'age'], additionalProperties: false },
+  small: {
+    type: 'object',
+    properties: { name: { type: 'string' }, age: { type: 'integer', minimum: 0, maximum: 120 } },
+    required: ['name', 'age'],
+    additionalProperties: false,
+  },
   nested: {
     type: 'object',
     properties: {
-      user: { type: 'object', properties: { id: { type: 'integer' }, tags: { type: 'array', items: { enum: ['a', 'b', 'c'] }, maxItems: 5 } }, required: ['id', 'tags'], additionalProperties: false },
+      user: {
+        type: 'object',
+        properties: { id: { type: 'integer' }, tags: { type: 'array', items: { enum: ['a', 'b', 'c'] }, maxItems: 5 } },
+        required: ['id', 'tags'],
+        additionalProperties: false,
+      },
       note: { type: 'string', pattern: '^[a-z ]{1,40}$' },
       score: { anyOf: [{ type: 'integer' }, { type: 'null' }] },
     },
@@ -87,7 +97,10 @@ console.log(
       engineCreateMs,
       compileMs,
       maskPerToken,
-      generation: tokens > 0 ? { tokens, rounds, freeTokensPerSecond: free, constrainedTokensPerSecond: constrained, overheadPercent: (100 * (free - constrained)) / free, runs } : null,
+      generation:
+        tokens > 0
+          ? { tokens, rounds, freeTokensPerSecond: free, constrainedTokensPerSecond: constrained, overheadPercent: (100 * (free - constrained)) / free, runs }
+          : null,
     },
     null,
     2,

@@ -45,16 +45,15 @@ export class GrammarEngine implements Disposable {
   /** Prepares the vocabulary (a few hundred milliseconds for 262k tokens; do it once per model). */
   static async create(vocabulary: TokenVocabulary, options: GrammarEngineOptions = {}): Promise<GrammarEngine> {
     if (vocabulary.size < vocabulary.tokens.length) {
-      throw new StructuredOutputError(`The vocabulary has ${vocabulary.tokens.length} tokens but size ${vocabulary.size}; size is the logits' width and must cover every token.`, 'invalid');
+      throw new StructuredOutputError(
+        `The vocabulary has ${vocabulary.tokens.length} tokens but size ${vocabulary.size}; size is the logits' width and must cover every token.`,
+        'invalid',
+      );
     }
     const module = await xgrammar();
-    const info = await module.TokenizerInfo.createTokenizerInfo(
-      [...vocabulary.tokens],
-      vocabulary.kind,
-      vocabulary.prependSpace ?? false,
-      vocabulary.size,
-      [...vocabulary.stopTokenIds],
-    );
+    const info = await module.TokenizerInfo.createTokenizerInfo([...vocabulary.tokens], vocabulary.kind, vocabulary.prependSpace ?? false, vocabulary.size, [
+      ...vocabulary.stopTokenIds,
+    ]);
     const compiler = await module.GrammarCompiler.createGrammarCompiler(info, true);
     return new GrammarEngine(module, info, compiler, vocabulary, options);
   }
@@ -90,7 +89,12 @@ export class GrammarEngine implements Disposable {
         try {
           return await this.compiler.compileJSONSchema(JSON.stringify(constraint.schema), anyWhitespace, indent, separators, true);
         } catch (error) {
-          throw new StructuredOutputError(`The JSON schema cannot be used for constrained decoding: ${describeEngineError(this.module, error)}`, 'unsupported', undefined, { cause: error });
+          throw new StructuredOutputError(
+            `The JSON schema cannot be used for constrained decoding: ${describeEngineError(this.module, error)}`,
+            'unsupported',
+            undefined,
+            { cause: error },
+          );
         }
       }
       case 'grammar':
@@ -103,7 +107,9 @@ export class GrammarEngine implements Disposable {
         try {
           return await this.compiler.compileStructuralTag({ type: 'structural_tag', format: constraint.format });
         } catch (error) {
-          throw new StructuredOutputError(`The tool-call format cannot be compiled: ${describeEngineError(this.module, error)}`, 'unsupported', undefined, { cause: error });
+          throw new StructuredOutputError(`The tool-call format cannot be compiled: ${describeEngineError(this.module, error)}`, 'unsupported', undefined, {
+            cause: error,
+          });
         }
     }
   }
@@ -117,7 +123,10 @@ export class GrammarEngine implements Disposable {
     // sampled from an all-refused mask would fail the step of every row.
     if (!processor.admitsAnyToken()) {
       processor.dispose();
-      throw new StructuredOutputError('The constraint admits no output at all (a $ref that only refers to itself does this, for one); give it a schema that some value matches.', 'invalid');
+      throw new StructuredOutputError(
+        'The constraint admits no output at all (a $ref that only refers to itself does this, for one); give it a schema that some value matches.',
+        'invalid',
+      );
     }
     return processor;
   }

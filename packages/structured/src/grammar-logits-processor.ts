@@ -85,7 +85,10 @@ export class GrammarLogitsProcessor implements Disposable {
     // A grammar with no way on (a $ref that only refers to itself, reached mid-output) would
     // hand the sampler an all-refused mask, and the token it picks would then be refused.
     if (!this.bitmask.some((word) => word !== 0)) {
-      throw new StructuredOutputError('The constraint admits no next token after the output so far (a $ref that only refers to itself does this, for one); give it a schema that some value matches.', 'invalid');
+      throw new StructuredOutputError(
+        'The constraint admits no next token after the output so far (a $ref that only refers to itself does this, for one); give it a schema that some value matches.',
+        'invalid',
+      );
     }
     this.maskedSteps++;
     return this.mask.apply(logits, this.bitmask);

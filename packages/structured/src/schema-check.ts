@@ -48,17 +48,29 @@ function findUnsupported(schema: unknown, path: string): void {
   if (typeof schema !== 'object' || schema === null) return;
   for (const keyword of Object.keys(schema)) {
     if (unsupportedKeywords.has(keyword)) {
-      throw new StructuredOutputError(`The schema uses '${keyword}' at ${path || '#'}, which constrained decoding does not support; remove it or express it with enum, anyOf or bounds.`, 'unsupported', keyword);
+      throw new StructuredOutputError(
+        `The schema uses '${keyword}' at ${path || '#'}, which constrained decoding does not support; remove it or express it with enum, anyOf or bounds.`,
+        'unsupported',
+        keyword,
+      );
     }
   }
   const record = schema as Record<string, unknown>;
   for (const keyword of numberBounds) {
     if (keyword in record && record.type !== 'integer') {
-      throw new StructuredOutputError(`The schema bounds a non-integer number with '${keyword}' at ${path || '#'}, which constrained decoding does not support; bound an integer, or drop the bound.`, 'unsupported', keyword);
+      throw new StructuredOutputError(
+        `The schema bounds a non-integer number with '${keyword}' at ${path || '#'}, which constrained decoding does not support; bound an integer, or drop the bound.`,
+        'unsupported',
+        keyword,
+      );
     }
   }
   if (typeof record.$ref === 'string' && !record.$ref.startsWith('#')) {
-    throw new StructuredOutputError(`The schema refers to '${record.$ref}' at ${path || '#'}; only local references ('#/$defs/...') are supported.`, 'unsupported', '$ref');
+    throw new StructuredOutputError(
+      `The schema refers to '${record.$ref}' at ${path || '#'}; only local references ('#/$defs/...') are supported.`,
+      'unsupported',
+      '$ref',
+    );
   }
   for (const keyword of subschemaKeywords.single) findUnsupported(record[keyword], `${path}/${keyword}`);
   for (const keyword of subschemaKeywords.map) {
@@ -111,7 +123,10 @@ function checkDepth(schema: object): void {
     const [value, depth] = stack.pop()!;
     if (typeof value !== 'object' || value === null) continue;
     if (depth > maxSchemaDepth) {
-      throw new StructuredOutputError(`The JSON schema is nested more than ${maxSchemaDepth} levels deep; flatten it (with $defs and $ref, say).`, 'unsupported');
+      throw new StructuredOutputError(
+        `The JSON schema is nested more than ${maxSchemaDepth} levels deep; flatten it (with $defs and $ref, say).`,
+        'unsupported',
+      );
     }
     for (const child of Object.values(value)) stack.push([child, depth + 1]);
   }

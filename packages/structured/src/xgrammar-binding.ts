@@ -43,7 +43,10 @@ function load(): XGrammar {
   // The bundle is a pinned dependency, run with CommonJS's module variables; its one dynamic
   // import (Node's 'module') becomes a require, since code run by Function cannot import.
   if (!source.includes(startup)) throw new Error(`@mlc-ai/web-xgrammar at ${file} is not the build this package was written for (0.1.27).`);
-  const patched = source.replace(anchor, helper + anchor).replace("await import('module')", "require('module')").replace(startup, capturedStartup);
+  const patched = source
+    .replace(anchor, helper + anchor)
+    .replace("await import('module')", "require('module')")
+    .replace(startup, capturedStartup);
   new Function('exports', 'module', 'require', '__filename', '__dirname', patched)(module.exports, module, require, file, dirname(file));
   return module.exports as unknown as XGrammar;
 }

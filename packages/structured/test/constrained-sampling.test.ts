@@ -53,7 +53,12 @@ describe('constrained sampling on random logits', () => {
       age: { type: 'integer', minimum: 0, maximum: 120 },
       colour: { enum: ['red', 'green', 'blue'] },
       tags: { type: 'array', items: { type: 'string', pattern: '^[a-z]{1,5}$' }, maxItems: 3 },
-      position: { type: 'object', properties: { x: { type: 'number' }, y: { type: 'integer', minimum: -5, maximum: 5 } }, required: ['x', 'y'], additionalProperties: false },
+      position: {
+        type: 'object',
+        properties: { x: { type: 'number' }, y: { type: 'integer', minimum: -5, maximum: 5 } },
+        required: ['x', 'y'],
+        additionalProperties: false,
+      },
     },
     required: ['name', 'age', 'colour', 'tags', 'position'],
     additionalProperties: false,
@@ -88,9 +93,17 @@ describe('constrained sampling on random logits', () => {
   });
 
   it('tool calls, required: only calls, each naming a function and matching its parameters', async () => {
-    const syntax: ToolCallSyntax = { trigger: '<tool_call>', begin: (name) => `<tool_call>{"name": "${name}", "arguments": `, end: '}</tool_call>', separator: '\n' };
+    const syntax: ToolCallSyntax = {
+      trigger: '<tool_call>',
+      begin: (name) => `<tool_call>{"name": "${name}", "arguments": `,
+      end: '}</tool_call>',
+      separator: '\n',
+    };
     const functions = [
-      { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 8 } }, required: ['city'], additionalProperties: false } },
+      {
+        name: 'get_weather',
+        parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 8 } }, required: ['city'], additionalProperties: false },
+      },
       { name: 'get_time', parameters: { type: 'object', properties: { zone: { enum: ['utc', 'cet'] } }, required: ['zone'], additionalProperties: false } },
     ];
     const validators = Object.fromEntries(functions.map((fn) => [fn.name, new Ajv2020({ strict: false }).compile(fn.parameters)]));

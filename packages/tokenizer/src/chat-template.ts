@@ -93,12 +93,7 @@ function boundedRange(start: number, stop?: number, step = 1): number[] {
 }
 
 /** Renders a Jinja chat template the way transformers' `apply_chat_template(tokenize=False)` does. */
-export function renderChatTemplate(
-  template: string,
-  messages: readonly ChatMessage[],
-  context: Record<string, unknown>,
-  options: ChatTemplateOptions,
-): string {
+export function renderChatTemplate(template: string, messages: readonly ChatMessage[], context: Record<string, unknown>, options: ChatTemplateOptions): string {
   if (!Array.isArray(messages)) throw new TokenizerError('applyChatTemplate expects an array of messages.');
   for (const message of messages) {
     if (typeof message !== 'object' || message === null || typeof message.role !== 'string') {

@@ -98,10 +98,7 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
     const addSpacePrefix = metadata['tokenizer.ggml.add_space_prefix'] !== false;
     normalizer = {
       type: 'Sequence',
-      normalizers: [
-        ...(addSpacePrefix ? [{ type: 'Prepend', prepend: '\u2581' }] : []),
-        { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' },
-      ],
+      normalizers: [...(addSpacePrefix ? [{ type: 'Prepend', prepend: '\u2581' }] : []), { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' }],
     };
     decoder = {
       type: 'Sequence',
@@ -125,11 +122,18 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
     addBos = metadata['tokenizer.ggml.add_bos_token'] !== false;
   } else if (kind === 'gpt2') {
     const merges = metadata['tokenizer.ggml.merges'];
-    if (!Array.isArray(merges) || merges.some((m) => typeof m !== 'string')) fail('tokenizer.ggml.merges must be an array of "left right" strings for a "gpt2" vocabulary.');
+    if (!Array.isArray(merges) || merges.some((m) => typeof m !== 'string'))
+      fail('tokenizer.ggml.merges must be an array of "left right" strings for a "gpt2" vocabulary.');
     const pre = metadata['tokenizer.ggml.pre'] ?? 'default';
     const regex = preTokenizerRegexes[pre];
     preTokenizer = regex
-      ? { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false }, { type: 'ByteLevel', add_prefix_space: false, use_regex: false }] }
+      ? {
+          type: 'Sequence',
+          pretokenizers: [
+            { type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false },
+            { type: 'ByteLevel', add_prefix_space: false, use_regex: false },
+          ],
+        }
       : { type: 'ByteLevel', add_prefix_space: false, use_regex: true };
     decoder = { type: 'ByteLevel' };
     const pairs = merges.map((m) => {
@@ -184,11 +188,7 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
  * first (llama.cpp's llm_tokenizer_spm). Every split of every mergeable token becomes a pair; a
  * token's rank is its place in score order, shared by all of its splits.
  */
-function mergesFromScores(
-  tokens: readonly string[],
-  scores: ArrayLike<number>,
-  typeOf: (id: number) => number,
-): { mergeIds: Int32Array; ranks: Int32Array } {
+function mergesFromScores(tokens: readonly string[], scores: ArrayLike<number>, typeOf: (id: number) => number): { mergeIds: Int32Array; ranks: Int32Array } {
   const idOf = new Map<string, number>();
   for (let id = tokens.length - 1; id >= 0; id--) idOf.set(tokens[id]!, id); // first id wins
   const mergeable: number[] = [];

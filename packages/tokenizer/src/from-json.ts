@@ -19,7 +19,8 @@ function* mergePairs(merges: TokenizerJson['model']['merges']): Generator<readon
       continue;
     }
     const space = merge.indexOf(' ');
-    if (space <= 0 || merge.indexOf(' ', space + 1) !== -1) throw new TokenizerError(`Malformed merge ${JSON.stringify(merge)} in tokenizer.json: expected "left right".`);
+    if (space <= 0 || merge.indexOf(' ', space + 1) !== -1)
+      throw new TokenizerError(`Malformed merge ${JSON.stringify(merge)} in tokenizer.json: expected "left right".`);
     yield [merge.slice(0, space), merge.slice(space + 1)];
   }
 }
@@ -35,9 +36,10 @@ export function pickChatTemplate(config: TokenizerConfig): string | undefined {
 /** Values transformers passes to every chat template: its special-token map. */
 export function templateContextOf(config: TokenizerConfig): Record<string, unknown> {
   const context: Record<string, unknown> = {};
-  const extra = typeof config.extra_special_tokens === 'object' && config.extra_special_tokens !== null && !Array.isArray(config.extra_special_tokens)
-    ? Object.keys(config.extra_special_tokens)
-    : [];
+  const extra =
+    typeof config.extra_special_tokens === 'object' && config.extra_special_tokens !== null && !Array.isArray(config.extra_special_tokens)
+      ? Object.keys(config.extra_special_tokens)
+      : [];
   for (const key of [...namedSpecialTokens, ...extra]) {
     const value = tokenFieldContent(config[key] as never) ?? tokenFieldContent((config.extra_special_tokens as Record<string, never> | undefined)?.[key]);
     if (value !== undefined) context[key] = value;
@@ -76,7 +78,8 @@ function vocabularyFromObject(vocab: Record<string, number>): Vocabulary {
   const tokens: (string | undefined)[] = [];
   for (const token in vocab) {
     const id = vocab[token]!;
-    if (!Number.isInteger(id) || id < 0) throw new TokenizerError(`Vocabulary id of ${JSON.stringify(token)} must be a non-negative integer, got ${String(id)}.`);
+    if (!Number.isInteger(id) || id < 0)
+      throw new TokenizerError(`Vocabulary id of ${JSON.stringify(token)} must be a non-negative integer, got ${String(id)}.`);
     tokens[id] = token;
   }
   return Vocabulary.fromTokens(tokens);

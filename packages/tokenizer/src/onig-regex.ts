@@ -63,8 +63,14 @@ export function compileOnigRegex(pattern: string, flags = 'gu'): RegExp {
     if (ch === '[') {
       inClass = true;
       source += ch;
-      if (pattern[i + 1] === '^') { source += '^'; i++; }
-      if (pattern[i + 1] === ']') { source += '\\]'; i++; }
+      if (pattern[i + 1] === '^') {
+        source += '^';
+        i++;
+      }
+      if (pattern[i + 1] === ']') {
+        source += '\\]';
+        i++;
+      }
       continue;
     }
     if (!nativeModifiers && pattern.startsWith('(?i:', i)) {
@@ -86,7 +92,10 @@ function findGroupEnd(pattern: string, open: number): number {
   let depth = 0;
   for (let i = open; i < pattern.length; i++) {
     const ch = pattern[i];
-    if (ch === '\\') { i++; continue; }
+    if (ch === '\\') {
+      i++;
+      continue;
+    }
     if (ch === '(') depth++;
     else if (ch === ')' && --depth === 0) return i;
   }

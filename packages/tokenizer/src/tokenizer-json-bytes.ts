@@ -101,8 +101,7 @@ function objectMembers(b: Uint8Array, i: number, handlers: Record<string, (start
     else if (b[i] === 0x7d) {
       lastObjectEnd = i + 1;
       return members;
-    }
-    else malformed(i, 'expected "," or "}"');
+    } else malformed(i, 'expected "," or "}"');
   }
 }
 

@@ -203,7 +203,9 @@ export class Tokenizer {
   applyChatTemplate(messages: readonly ChatMessage[], options: ChatTemplateOptions = {}): string {
     const template = options.chatTemplate ?? this.parts.chatTemplate;
     if (template === undefined) {
-      throw new TokenizerError('This tokenizer has no chat template. Pass one with { chatTemplate } or load a model folder whose tokenizer_config.json or chat_template.jinja has it.');
+      throw new TokenizerError(
+        'This tokenizer has no chat template. Pass one with { chatTemplate } or load a model folder whose tokenizer_config.json or chat_template.jinja has it.',
+      );
     }
     return renderChatTemplate(template, messages, { ...this.parts.templateContext }, options);
   }

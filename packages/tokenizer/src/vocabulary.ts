@@ -71,7 +71,12 @@ export class Vocabulary {
       lengths[id] = bytes.length;
       at += bytes.length;
     }
-    return new Vocabulary(arena, starts, lengths, tokens.map((t) => t ?? ''));
+    return new Vocabulary(
+      arena,
+      starts,
+      lengths,
+      tokens.map((t) => t ?? ''),
+    );
   }
 
   get size(): number {
@@ -114,8 +119,17 @@ export class Vocabulary {
       if (this.hashes[id] !== h || this.lengths[id] !== length) continue;
       const at = this.starts[id]!;
       let same = true;
-      for (let k = 0; k < aLength; k++) if (this.arena[at + k] !== source[aStart + k]) { same = false; break; }
-      if (same) for (let k = aLength; k < length; k++) if (this.arena[at + k] !== source[bStart + k - aLength]) { same = false; break; }
+      for (let k = 0; k < aLength; k++)
+        if (this.arena[at + k] !== source[aStart + k]) {
+          same = false;
+          break;
+        }
+      if (same)
+        for (let k = aLength; k < length; k++)
+          if (this.arena[at + k] !== source[bStart + k - aLength]) {
+            same = false;
+            break;
+          }
       if (same) return id;
     }
   }
@@ -127,7 +141,11 @@ export class Vocabulary {
       if (this.hashes[id] !== h || this.lengths[id] !== length) continue;
       const at = this.starts[id]!;
       let same = true;
-      for (let k = 0; k < length; k++) if (this.arena[at + k] !== this.arena[start + k]) { same = false; break; }
+      for (let k = 0; k < length; k++)
+        if (this.arena[at + k] !== this.arena[start + k]) {
+          same = false;
+          break;
+        }
       if (same) return id;
     }
   }

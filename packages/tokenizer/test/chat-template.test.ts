@@ -5,30 +5,38 @@ import { loadTokenizer, readFixture, tokenizerNames } from './helpers.js';
 interface ChatFixture {
   tools: Record<string, unknown>[];
   conversations: Record<string, ChatMessage[]>;
-  tokenizers: Record<string, { conversation: string; addGenerationPrompt: boolean; tools: boolean; templateArguments?: Record<string, unknown>; rendered?: string; error?: string }[]>;
+  tokenizers: Record<
+    string,
+    { conversation: string; addGenerationPrompt: boolean; tools: boolean; templateArguments?: Record<string, unknown>; rendered?: string; error?: string }[]
+  >;
 }
 
 const fixture = readFixture<ChatFixture>('chat-templates.json');
 
 describe.each(tokenizerNames)('applyChatTemplate matches transformers: %s', (name) => {
   const cases = fixture.tokenizers[name]!;
-  it.each(cases.map((c) => [`${c.conversation}, generation prompt ${c.addGenerationPrompt}${c.tools ? ', tools' : ''}${c.templateArguments ? `, ${JSON.stringify(c.templateArguments)}` : ''}`, c] as const))(
-    '%s',
-    async (_, c) => {
-      const tokenizer = await loadTokenizer(name);
-      const render = (): string =>
-        tokenizer.applyChatTemplate(fixture.conversations[c.conversation]!, {
-          addGenerationPrompt: c.addGenerationPrompt,
-          tools: c.tools ? fixture.tools : undefined,
-          templateArguments: c.templateArguments,
-        });
-      if (c.error !== undefined) {
-        expect(render).toThrow(TokenizerError);
-      } else {
-        expect(render()).toBe(c.rendered);
-      }
-    },
-  );
+  it.each(
+    cases.map(
+      (c) =>
+        [
+          `${c.conversation}, generation prompt ${c.addGenerationPrompt}${c.tools ? ', tools' : ''}${c.templateArguments ? `, ${JSON.stringify(c.templateArguments)}` : ''}`,
+          c,
+        ] as const,
+    ),
+  )('%s', async (_, c) => {
+    const tokenizer = await loadTokenizer(name);
+    const render = (): string =>
+      tokenizer.applyChatTemplate(fixture.conversations[c.conversation]!, {
+        addGenerationPrompt: c.addGenerationPrompt,
+        tools: c.tools ? fixture.tools : undefined,
+        templateArguments: c.templateArguments,
+      });
+    if (c.error !== undefined) {
+      expect(render).toThrow(TokenizerError);
+    } else {
+      expect(render()).toBe(c.rendered);
+    }
+  });
 });
 
 describe('chat template safety', () => {

@@ -82,7 +82,8 @@ describe('Tokenizer.fromGguf', () => {
     const problems = describeMismatches(fixture.cases, (c) => {
       const ids = tokenizer.encode(c.text);
       const decoded = tokenizer.decode(c.ids);
-      if (JSON.stringify(ids) !== JSON.stringify(c.ids)) return `${JSON.stringify(c.text.slice(0, 60))}: ${JSON.stringify(ids.slice(0, 16))} vs ${JSON.stringify(c.ids.slice(0, 16))}`;
+      if (JSON.stringify(ids) !== JSON.stringify(c.ids))
+        return `${JSON.stringify(c.text.slice(0, 60))}: ${JSON.stringify(ids.slice(0, 16))} vs ${JSON.stringify(c.ids.slice(0, 16))}`;
       return decoded === c.decoded ? null : `decode ${JSON.stringify(decoded.slice(0, 60))}`;
     });
     expect(problems).toEqual([]);
@@ -91,7 +92,10 @@ describe('Tokenizer.fromGguf', () => {
   it('renders the GGUF chat template like transformers, with BOS from the GGUF ids', () => {
     const source = readSource('gemma3');
     const tokenizer = Tokenizer.fromGguf(gemmaMetadata(source));
-    const chat = readFixture<{ conversations: Record<string, never>; tokenizers: Record<string, { conversation: string; addGenerationPrompt: boolean; tools: boolean; rendered?: string }[]> }>('chat-templates.json');
+    const chat = readFixture<{
+      conversations: Record<string, never>;
+      tokenizers: Record<string, { conversation: string; addGenerationPrompt: boolean; tools: boolean; rendered?: string }[]>;
+    }>('chat-templates.json');
     const cases = chat.tokenizers.gemma3!.filter((c) => c.rendered !== undefined && !c.tools);
     expect(cases.length).toBeGreaterThan(5);
     for (const c of cases) {

@@ -14,7 +14,9 @@ describe.each(tokenizerNames)('parity with Hugging Face tokenizers: %s', (name) 
     const tokenizer = await loadTokenizer(name);
     const problems = describeMismatches(fixture.cases, (c) => {
       const ids = tokenizer.encode(c.text);
-      return same(ids, c.ids) ? null : `${JSON.stringify(c.text.slice(0, 80))}: got ${JSON.stringify(ids.slice(0, 20))}, expected ${JSON.stringify(c.ids.slice(0, 20))}`;
+      return same(ids, c.ids)
+        ? null
+        : `${JSON.stringify(c.text.slice(0, 80))}: got ${JSON.stringify(ids.slice(0, 20))}, expected ${JSON.stringify(c.ids.slice(0, 20))}`;
     });
     expect(problems).toEqual([]);
   });
@@ -34,7 +36,8 @@ describe.each(tokenizerNames)('parity with Hugging Face tokenizers: %s', (name) 
       const kept = tokenizer.decode(c.ids);
       const skipped = tokenizer.decode(c.ids, { skipSpecialTokens: true });
       if (kept !== c.decoded) return `kept: ${JSON.stringify(kept.slice(0, 80))} vs ${JSON.stringify(c.decoded.slice(0, 80))}`;
-      if (skipped !== c.decodedSkippingSpecialTokens) return `skipped: ${JSON.stringify(skipped.slice(0, 80))} vs ${JSON.stringify(c.decodedSkippingSpecialTokens.slice(0, 80))}`;
+      if (skipped !== c.decodedSkippingSpecialTokens)
+        return `skipped: ${JSON.stringify(skipped.slice(0, 80))} vs ${JSON.stringify(c.decodedSkippingSpecialTokens.slice(0, 80))}`;
       return null;
     });
     expect(problems).toEqual([]);
@@ -46,7 +49,9 @@ describe.each(tokenizerNames)('parity with Hugging Face tokenizers: %s', (name) 
     const problems = describeMismatches(fixture.decodeCases, (c) => {
       const kept = tokenizer.decode(c.ids);
       const skipped = tokenizer.decode(c.ids, { skipSpecialTokens: true });
-      return kept === c.decoded && skipped === c.decodedSkippingSpecialTokens ? null : `${JSON.stringify(c.ids)}: ${JSON.stringify(kept)} vs ${JSON.stringify(c.decoded)}`;
+      return kept === c.decoded && skipped === c.decodedSkippingSpecialTokens
+        ? null
+        : `${JSON.stringify(c.ids)}: ${JSON.stringify(kept)} vs ${JSON.stringify(c.decoded)}`;
     });
     expect(problems).toEqual([]);
   });

@@ -21,7 +21,9 @@ describe.each(tokenizerNames)('StreamingDetokenizer: %s', (name) => {
         }
         text += detokenizer.flush();
         const expected = skipSpecialTokens ? s.skipped : s.decoded;
-        return text === expected ? null : `${JSON.stringify(s.ids.slice(0, 12))}: ${JSON.stringify(text.slice(0, 60))} vs ${JSON.stringify(expected.slice(0, 60))}`;
+        return text === expected
+          ? null
+          : `${JSON.stringify(s.ids.slice(0, 12))}: ${JSON.stringify(text.slice(0, 60))} vs ${JSON.stringify(expected.slice(0, 60))}`;
       });
       expect(problems).toEqual([]);
     });

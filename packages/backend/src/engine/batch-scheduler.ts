@@ -225,7 +225,8 @@ export class BatchScheduler {
     const rows = keep.map((i) => previous!.rows[i]);
     if (previous && keep.length < previous.rows.length) for (const cache of this.caches) cache.filter(keep);
     const inputs: mx.Array[] = [];
-    if (previous && keep.length > 0) inputs.push(keep.length === previous.rows.length ? mx.array(previous.token) : mx.tidy(() => mx.take(previous.token, mx.array(keep, 'int32'))));
+    if (previous && keep.length > 0)
+      inputs.push(keep.length === previous.rows.length ? mx.array(previous.token) : mx.tidy(() => mx.take(previous.token, mx.array(keep, 'int32'))));
     if (joined) {
       const alive: number[] = [];
       joined.sequences.forEach((s, i) => {
@@ -246,7 +247,14 @@ export class BatchScheduler {
       try {
         const arrays = mx.tidy(() => this.sample(this.model.forward(input, this.caches), rows));
         this.failRows();
-        next = { ...arrays, rows, done: mx.asyncEval(stepArrays(arrays), this.caches.flatMap((c) => [...c.state])) };
+        next = {
+          ...arrays,
+          rows,
+          done: mx.asyncEval(
+            stepArrays(arrays),
+            this.caches.flatMap((c) => [...c.state]),
+          ),
+        };
       } catch (error) {
         // Rows that joined at this step are in no step yet, so failAll would not reach them and
         // their requests would wait forever.
@@ -294,7 +302,10 @@ export class BatchScheduler {
         0,
       );
     }
-    const token = sampleRows(logits, rows.map((r) => r.settings.sampler as RowSampler));
+    const token = sampleRows(
+      logits,
+      rows.map((r) => r.settings.sampler as RowSampler),
+    );
     rows.forEach((r, i) => {
       const processors: readonly LogitsProcessor[] = r.settings.processors;
       if (processors.length === 0 || this.failedRows.some(([row]) => row === r)) return;
@@ -328,7 +339,10 @@ export class BatchScheduler {
         token.logprob = logprob[i];
         const n = row.settings.topLogprobs;
         if (n > 0 && topIds && topValues) {
-          token.top = { ids: Array.from(topIds.subarray(i * width, i * width + n), Number), logprobs: Array.from(topValues.subarray(i * width, i * width + n)) };
+          token.top = {
+            ids: Array.from(topIds.subarray(i * width, i * width + n), Number),
+            logprobs: Array.from(topValues.subarray(i * width, i * width + n)),
+          };
         }
       }
       this.counters.generatedTokens++;
@@ -376,7 +390,10 @@ export class BatchScheduler {
       const step = { ...mx.tidy(() => this.sample(this.model.forward(mx.array([[...tail]], 'int32'), prefill.caches), sequences)), rows: sequences };
       this.failRows();
       try {
-        await mx.asyncEval(stepArrays(step), prefill.caches.flatMap((c) => [...c.state]));
+        await mx.asyncEval(
+          stepArrays(step),
+          prefill.caches.flatMap((c) => [...c.state]),
+        );
         this.counters.promptTokens += tail.length;
         this.prefill = undefined;
         if (this.autoKvTokens) this.sizeKvBudget(prefill.caches);

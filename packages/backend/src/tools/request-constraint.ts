@@ -20,7 +20,10 @@ export function toolPlan(options: GenerateOptions): ToolPlan | undefined {
   if (!Array.isArray(tools)) throw new InvalidRequestError('tools must be a list of function definitions', 'tools');
   tools.forEach((tool, i) => {
     if (tool?.type !== 'function' || typeof tool.function?.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(tool.function.name)) {
-      throw new InvalidRequestError(`tools[${i}] must be { type: 'function', function: { name } } with a name of letters, digits, _ or - (at most 64)`, 'tools');
+      throw new InvalidRequestError(
+        `tools[${i}] must be { type: 'function', function: { name } } with a name of letters, digits, _ or - (at most 64)`,
+        'tools',
+      );
     }
   });
   const choice = options.toolChoice ?? (tools.length ? 'auto' : 'none');
@@ -29,7 +32,8 @@ export function toolPlan(options: GenerateOptions): ToolPlan | undefined {
     return undefined;
   }
   const parallel = options.parallelToolCalls ?? true;
-  if (choice === 'none' || choice === 'auto' || choice === 'required') return { mode: choice === 'required' ? 'required' : choice, tools, callable: tools, parallel };
+  if (choice === 'none' || choice === 'auto' || choice === 'required')
+    return { mode: choice === 'required' ? 'required' : choice, tools, callable: tools, parallel };
   if (typeof choice === 'object' && choice?.type === 'function' && typeof choice.function?.name === 'string') {
     const named = tools.filter((tool) => tool.function.name === choice.function.name);
     if (named.length === 0) throw new InvalidRequestError(`toolChoice names the function '${choice.function.name}', which is not in tools`, 'toolChoice');

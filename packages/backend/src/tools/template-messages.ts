@@ -31,12 +31,21 @@ function templateMessage(message: Message): ChatMessage {
 
 /** The tools as the chat template's `tools` variable. */
 export function templateTools(tools: readonly ToolDefinition[]): Record<string, unknown>[] {
-  return tools.map((tool) => ({ type: 'function', function: { ...tool.function, parameters: tool.function.parameters ?? { type: 'object', properties: {} } } }));
+  return tools.map((tool) => ({
+    type: 'function',
+    function: { ...tool.function, parameters: tool.function.parameters ?? { type: 'object', properties: {} } },
+  }));
 }
 
 /** The system prompt that teaches a model without tool tokens the prompted format. */
 export function promptedToolInstructions(tools: readonly ToolDefinition[], format: ToolCallFormat): string {
-  const list = tools.map((tool) => JSON.stringify({ name: tool.function.name, description: tool.function.description ?? '', parameters: tool.function.parameters ?? { type: 'object', properties: {} } }));
+  const list = tools.map((tool) =>
+    JSON.stringify({
+      name: tool.function.name,
+      description: tool.function.description ?? '',
+      parameters: tool.function.parameters ?? { type: 'object', properties: {} },
+    }),
+  );
   const example = `${format.syntax.begin('function_name')}{"argument": "value"}${format.syntax.end}`;
   return [
     'You can call functions to help answer. These are available:',

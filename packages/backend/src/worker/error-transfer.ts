@@ -66,7 +66,8 @@ export function serializeError(error: unknown): SerializedError {
 
 /** The error again, as an instance of its class when it is one of ours (instanceof and isInstance hold). */
 export function deserializeError(serialized: SerializedError): Error {
-  const type = (Object.hasOwn(knownClasses, serialized.name) ? knownClasses[serialized.name] : undefined) ?? (serialized.markers.length > 0 ? MlxTsError : Error);
+  const type =
+    (Object.hasOwn(knownClasses, serialized.name) ? knownClasses[serialized.name] : undefined) ?? (serialized.markers.length > 0 ? MlxTsError : Error);
   const error = Object.create(type.prototype) as Error & Record<string | symbol, unknown>;
   Object.defineProperty(error, 'message', { value: serialized.message, writable: true, configurable: true });
   if (serialized.stack !== undefined) Object.defineProperty(error, 'stack', { value: serialized.stack, writable: true, configurable: true });

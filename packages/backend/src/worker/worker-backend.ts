@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { resolveModelReference } from '@mlx-ts/models';
-import { BackendClosedError, } from '../errors.js';
+import { BackendClosedError } from '../errors.js';
 import type { EngineStats, MlxBackendOptions } from '../mlx-backend.js';
 import type { Backend, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message } from '../types.js';
 import { deserializeError as deserialize, serializeError } from './error-transfer.js';
@@ -61,7 +61,8 @@ export class WorkerBackend implements Backend {
     });
     const fail = (error: Error) => {
       this.crash ??= error;
-      for (const [id, inbox] of this.streams) inbox.push({ type: 'error', id, error: serializeError(new Error(`the backend worker stopped: ${error.message}`)) });
+      for (const [id, inbox] of this.streams)
+        inbox.push({ type: 'error', id, error: serializeError(new Error(`the backend worker stopped: ${error.message}`)) });
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));

@@ -45,7 +45,11 @@ export function fromEncoded(e: EncodedArray): mx.Array {
     case 'uint8':
       return mx.array(Uint8Array.from(values), undefined, e.shape);
     case 'int64':
-      return mx.array(BigInt64Array.from(values, (v) => BigInt(v)), undefined, e.shape);
+      return mx.array(
+        BigInt64Array.from(values, (v) => BigInt(v)),
+        undefined,
+        e.shape,
+      );
     case 'bool':
       return mx.array(Uint8Array.from(values), 'bool', e.shape);
     default:

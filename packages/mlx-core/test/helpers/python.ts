@@ -9,7 +9,9 @@ export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export function venvPython(): string {
   const python = `${repoRoot}.cache/venv/bin/python`;
   if (!existsSync(python)) {
-    throw new Error(`${python} is missing: these tests need Python's safetensors, numpy and ml_dtypes. Fix: run \`bash tools/setup-test-data.sh\` from the repository root.`);
+    throw new Error(
+      `${python} is missing: these tests need Python's safetensors, numpy and ml_dtypes. Fix: run \`bash tools/setup-test-data.sh\` from the repository root.`,
+    );
   }
   return python;
 }

@@ -15,7 +15,11 @@ interface MixtralConfig extends DecoderConfig {
 export const mixtral: Architecture<MixtralConfig> = {
   parseConfig: (raw, file, eos) => {
     const read = new ConfigReader(raw, file, 'Mixtral');
-    return { ...parseDecoderConfig(raw, file, eos, { architecture: 'Mixtral', rmsNormEps: 1e-5, ropeTheta: 1e6 }), numExperts: read.number('num_local_experts', 8), topK: read.number('num_experts_per_tok', 2) };
+    return {
+      ...parseDecoderConfig(raw, file, eos, { architecture: 'Mixtral', rmsNormEps: 1e-5, ropeTheta: 1e6 }),
+      numExperts: read.number('num_local_experts', 8),
+      topK: read.number('num_experts_per_tok', 2),
+    };
   },
   build: (config, weights, dtype) => {
     const settings = llamaSettings(config, weights.source);
@@ -30,6 +34,11 @@ export const mixtral: Architecture<MixtralConfig> = {
       expertPrefix: (e: number) => `experts.${e}`,
       projections: { gate: 'w1', up: 'w3', down: 'w2' },
     };
-    return new DecoderModel(config, { ...settings, layers: settings.layers.map((layer) => ({ ...layer, moe, mlpPrefix: 'block_sparse_moe' })) }, weights, dtype);
+    return new DecoderModel(
+      config,
+      { ...settings, layers: settings.layers.map((layer) => ({ ...layer, moe, mlpPrefix: 'block_sparse_moe' })) },
+      weights,
+      dtype,
+    );
   },
 };

@@ -10,5 +10,6 @@ import { qwenSlidingLayer } from './qwen2.js';
 export const qwen3: Architecture<DecoderConfig> = {
   gguf: { names: ['qwen3'], config: (read, file) => llamaConfigFromGguf(read, file, 'qwen3') },
   parseConfig: (raw, file, eos) => parseDecoderConfig(raw, file, eos, { architecture: 'Qwen 3', rmsNormEps: 1e-6, slidingLayers: qwenSlidingLayer }),
-  build: (config, weights, dtype) => new DecoderModel(config, llamaSettings(config, weights.source, {}, { qkNorm: { eps: config.rmsNormEps } }), weights, dtype),
+  build: (config, weights, dtype) =>
+    new DecoderModel(config, llamaSettings(config, weights.source, {}, { qkNorm: { eps: config.rmsNormEps } }), weights, dtype),
 };

@@ -52,7 +52,11 @@ export function parseGemma3Config(raw: Json, file: string, extraEos: readonly nu
   let layerKinds: LayerKind[];
   if (Array.isArray(text.layer_types)) {
     if (text.layer_types.length !== layers) {
-      throw new ModelLoadError({ file, problem: `"layer_types" lists ${text.layer_types.length} layers but "num_hidden_layers" is ${layers}`, fix: 'Make the two agree in config.json' });
+      throw new ModelLoadError({
+        file,
+        problem: `"layer_types" lists ${text.layer_types.length} layers but "num_hidden_layers" is ${layers}`,
+        fix: 'Make the two agree in config.json',
+      });
     }
     layerKinds = text.layer_types.map((t) => (t === 'full_attention' ? 'full' : 'sliding'));
   } else {
@@ -64,7 +68,11 @@ export function parseGemma3Config(raw: Json, file: string, extraEos: readonly nu
     const type = scaling.rope_type ?? scaling.type;
     if (type === 'linear') ropeScalingFactor = numberField(scaling, 'factor', file);
     else if (type !== 'default') {
-      throw new ModelLoadError({ file, problem: `rope_scaling type ${JSON.stringify(type)} is not supported for Gemma 3`, fix: 'Use a checkpoint with linear or no RoPE scaling' });
+      throw new ModelLoadError({
+        file,
+        problem: `rope_scaling type ${JSON.stringify(type)} is not supported for Gemma 3`,
+        fix: 'Use a checkpoint with linear or no RoPE scaling',
+      });
     }
   }
   const eos = [...new Set([...idList(text.eos_token_id ?? [1, 106]), ...extraEos])];

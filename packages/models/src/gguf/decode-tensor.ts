@@ -57,12 +57,7 @@ function view<T>(make: new (buffer: ArrayBuffer, offset: number, length: number)
  * Q4_K are re-encoded without loss as MLX affine quantization (group 32) unless `dequantize`
  * asks for float32; the other K-quants and Q5_1 are dequantized to float32.
  */
-export function decodeTensor(
-  type: GgmlTypeName,
-  shape: number[],
-  bytes: Uint8Array,
-  options: { dequantize?: boolean } = {},
-): DecodedTensor {
+export function decodeTensor(type: GgmlTypeName, shape: number[], bytes: Uint8Array, options: { dequantize?: boolean } = {}): DecodedTensor {
   const count = shape.reduce((a, b) => a * b, 1);
   switch (type) {
     case 'F32':

@@ -49,9 +49,7 @@ export interface GgmlTypeInfo {
   typeSize: number;
 }
 
-const byId = new Map<number, GgmlTypeInfo>(
-  Object.entries(ggmlTypes).map(([name, info]) => [info.id, { name: name as GgmlTypeName, ...info }]),
-);
+const byId = new Map<number, GgmlTypeInfo>(Object.entries(ggmlTypes).map(([name, info]) => [info.id, { name: name as GgmlTypeName, ...info }]));
 
 /** The layout of GGML type `id`, or undefined when the id is not a known type. */
 export function ggmlTypeById(id: number): GgmlTypeInfo | undefined {

@@ -77,7 +77,11 @@ export class GgufFile implements AsyncDisposable {
   private require(name: string): GgufTensorInfo {
     const info = this.byName.get(name);
     if (info === undefined) {
-      throw new ModelLoadError({ file: this.path, problem: `it has no tensor named "${name}"`, fix: 'Check that the file holds the model architecture you expect' });
+      throw new ModelLoadError({
+        file: this.path,
+        problem: `it has no tensor named "${name}"`,
+        fix: 'Check that the file holds the model architecture you expect',
+      });
     }
     return info;
   }
@@ -101,7 +105,11 @@ export class GgufFile implements AsyncDisposable {
     while (done < length) {
       const { bytesRead } = await this.handle.read(bytes, done, length - done, info.fileOffset + firstRow * rowBytes + done);
       if (bytesRead === 0) {
-        throw new ModelLoadError({ file: this.path, problem: `the file became shorter while tensor "${name}" was read`, fix: 'Do not modify the file while it is loaded' });
+        throw new ModelLoadError({
+          file: this.path,
+          problem: `the file became shorter while tensor "${name}" was read`,
+          fix: 'Do not modify the file while it is loaded',
+        });
       }
       done += bytesRead;
     }

@@ -1,14 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { BoundedFileReader } from './bounded-file-reader.js';
 import { ggmlTypeById, type GgmlTypeName } from './ggml-types.js';
-import {
-  checkedCount,
-  GgufFormatProblem,
-  readString,
-  readValue,
-  valueTypeName,
-  type GgufMetadata,
-} from './gguf-metadata.js';
+import { checkedCount, GgufFormatProblem, readString, readValue, valueTypeName, type GgufMetadata } from './gguf-metadata.js';
 
 /** One tensor's entry in the GGUF tensor table. */
 export interface GgufTensorInfo {
@@ -48,9 +41,7 @@ const minTensorInfoBytes = 24;
 const minKeyValueBytes = 13;
 
 function byteSwap32(value: number): number {
-  return (
-    (((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) | ((value >>> 24) & 0xff)) >>> 0
-  );
+  return (((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) | ((value >>> 24) & 0xff)) >>> 0;
 }
 
 /**
@@ -60,9 +51,7 @@ function byteSwap32(value: number): number {
  */
 export async function readGgufHeader(handle: FileHandle, fileSize: number): Promise<GgufHeader> {
   const reader = new BoundedFileReader(handle, fileSize, (needed, position) => {
-    throw new GgufFormatProblem(
-      `the file ends early: ${needed} more bytes needed at byte ${position} but the file has ${fileSize} bytes`,
-    );
+    throw new GgufFormatProblem(`the file ends early: ${needed} more bytes needed at byte ${position} but the file has ${fileSize} bytes`);
   });
 
   await reader.need(8);
@@ -125,7 +114,9 @@ export async function readGgufHeader(handle: FileHandle, fileSize: number): Prom
     const type = ggmlTypeById(typeId);
     if (type === undefined) throw new GgufFormatProblem(`tensor "${name}" has unknown GGML type ${typeId}`);
     if (ggmlDims[0]! % type.blockSize !== 0) {
-      throw new GgufFormatProblem(`tensor "${name}" of type ${type.name} has a row of ${ggmlDims[0]} elements, not a multiple of its block size ${type.blockSize}`);
+      throw new GgufFormatProblem(
+        `tensor "${name}" of type ${type.name} has a row of ${ggmlDims[0]} elements, not a multiple of its block size ${type.blockSize}`,
+      );
     }
     const byteLength = (elementCount / type.blockSize) * type.typeSize;
     const offset = checkedCount(reader.u64(), fileSize, `offset of tensor "${name}"`);

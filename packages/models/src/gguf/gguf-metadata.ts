@@ -85,7 +85,9 @@ export async function readString(reader: BoundedFileReader, what: string): Promi
   if (!reader.has(8)) await reader.need(8);
   const length = reader.u64AsNumber();
   if (length > reader.remaining) {
-    throw new GgufFormatProblem(`length of ${what} is ${length === Infinity ? 'beyond 2^53' : length}, more than the ${reader.remaining} that the rest of the file could hold`);
+    throw new GgufFormatProblem(
+      `length of ${what} is ${length === Infinity ? 'beyond 2^53' : length}, more than the ${reader.remaining} that the rest of the file could hold`,
+    );
   }
   if (!reader.has(length)) await reader.need(length);
   return reader.utf8(length);
@@ -157,12 +159,7 @@ function numericArray(type: GgufValueTypeName, buffer: ArrayBuffer): GgufValue {
 }
 
 /** Reads a value of `type`; returns the value and its type name (arrays as `array<element>`). */
-export async function readValue(
-  reader: BoundedFileReader,
-  type: GgufValueTypeName,
-  what: string,
-  depth = 0,
-): Promise<{ value: GgufValue; typeName: string }> {
+export async function readValue(reader: BoundedFileReader, type: GgufValueTypeName, what: string, depth = 0): Promise<{ value: GgufValue; typeName: string }> {
   if (type !== 'array') return { value: await readScalar(reader, type, what), typeName: type };
   if (depth >= maxArrayNesting) throw new GgufFormatProblem(`${what} nests arrays more than ${maxArrayNesting} deep`);
   await reader.need(12);

@@ -44,11 +44,21 @@ export async function downloadRepoFile(context: HubContext, download: FileDownlo
   } catch (error) {
     throw hubFailure(context, error);
   }
-  if (info === null) throw new HubDownloadError(context.reference, `${path} is listed in ${context.repo} but the hub has no such file at ${commit}`, 'Try again; if it persists the repository is inconsistent');
+  if (info === null)
+    throw new HubDownloadError(
+      context.reference,
+      `${path} is listed in ${context.repo} but the hub has no such file at ${commit}`,
+      'Try again; if it persists the repository is inconsistent',
+    );
   // The listing's name for the blob is the one huggingface_hub uses (the sha256 of a weight file);
   // the response's ETag only when the listing has none.
   const etag = listedEtag ?? normalizeEtag(info.etag);
-  if (!isSafeEtag(etag)) throw new HubDownloadError(context.reference, `the hub sent the ETag "${info.etag}" for ${path}, which cannot name a file`, 'Check HF_ENDPOINT: it should point at a Hugging Face hub');
+  if (!isSafeEtag(etag))
+    throw new HubDownloadError(
+      context.reference,
+      `the hub sent the ETag "${info.etag}" for ${path}, which cannot name a file`,
+      'Check HF_ENDPOINT: it should point at a Hugging Face hub',
+    );
   const blob = cache.blobPath(etag);
   if ((await sizeOf(blob)) === info.size) {
     download.onBytes(info.size);
@@ -107,7 +117,12 @@ async function fetchBlob(context: HubContext, download: FileDownload, info: File
       if (context.signal?.aborted || attempt >= download.retries) {
         const failure = hubFailure(context, error);
         throw HubDownloadError.isInstance(failure)
-          ? new HubDownloadError(context.reference, `downloading ${path} failed (${(await sizeOf(incomplete)) ?? 0} of ${info.size} bytes kept in ${incomplete}): ${failure.problem}`, 'Run the same command again to resume the download', error)
+          ? new HubDownloadError(
+              context.reference,
+              `downloading ${path} failed (${(await sizeOf(incomplete)) ?? 0} of ${info.size} bytes kept in ${incomplete}): ${failure.problem}`,
+              'Run the same command again to resume the download',
+              error,
+            )
           : failure;
       }
       await new Promise((resolve) => setTimeout(resolve, 250 * (attempt + 1)));

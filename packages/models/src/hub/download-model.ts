@@ -47,7 +47,14 @@ export async function downloadModel(context: HubContext, reference: ModelReferen
   const choice = chooseModelFiles([...listing.keys()], reference.quantization);
   if (isNoModelFiles(choice)) throw new HubNoUsableFilesError(context.reference, `${context.repo}: ${choice.problem}`, choice.fix);
   const cache = new RepoCacheFolder(context.settings.cacheDir, context.repo);
-  const progress = { repo: context.repo, file: '', doneBytes: 0, totalBytes: choice.files.reduce((sum, file) => sum + (listing.get(file)?.size ?? 0), 0), filesDone: 0, filesTotal: choice.files.length };
+  const progress = {
+    repo: context.repo,
+    file: '',
+    doneBytes: 0,
+    totalBytes: choice.files.reduce((sum, file) => sum + (listing.get(file)?.size ?? 0), 0),
+    filesDone: 0,
+    filesTotal: choice.files.length,
+  };
   await inPool(choice.files, options.concurrency ?? 4, async (file) => {
     await downloadRepoFile(context, {
       cache,
@@ -65,6 +72,11 @@ export async function downloadModel(context: HubContext, reference: ModelReferen
   });
   await cache.writeRef(reference.revision, commit);
   const cached = await findCachedModel(cache, { ...reference, revision: commit });
-  if ('problem' in cached) throw new HubNoUsableFilesError(context.reference, `after the download, ${cached.problem}`, 'The repository\'s index names weight files it does not hold; report it to its owner');
+  if ('problem' in cached)
+    throw new HubNoUsableFilesError(
+      context.reference,
+      `after the download, ${cached.problem}`,
+      "The repository's index names weight files it does not hold; report it to its owner",
+    );
   return cached;
 }

@@ -45,7 +45,9 @@ export function hubFailure(context: HubContext, error: unknown): Error {
       return new HubRepositoryNotFoundError(
         reference,
         revision ? `${settings.endpoint} has no such revision of ${repo} (${message})` : `${settings.endpoint} has no repository ${repo} (${message})`,
-        revision ? `Check the revision after "@" (a branch, tag or commit of ${page})` : `Check the spelling of the id on ${settings.endpoint}; if the repository is private, set HF_TOKEN to a token that can read it`,
+        revision
+          ? `Check the revision after "@" (a branch, tag or commit of ${page})`
+          : `Check the spelling of the id on ${settings.endpoint}; if the repository is private, set HF_TOKEN to a token that can read it`,
         error,
       );
     }
@@ -53,19 +55,36 @@ export function hubFailure(context: HubContext, error: unknown): Error {
       if (gated || settings.token) {
         return new HubGatedRepositoryError(
           reference,
-          settings.token ? `the hub refused the token in HF_TOKEN for ${repo} (${error.statusCode}: ${message})` : `${repo} is gated and no token was sent (${message})`,
+          settings.token
+            ? `the hub refused the token in HF_TOKEN for ${repo} (${error.statusCode}: ${message})`
+            : `${repo} is gated and no token was sent (${message})`,
           settings.token
             ? `Accept the conditions on ${page} with the account of that token, or set HF_TOKEN to a token of an account that has access`
             : `Accept the conditions on ${page}, create a read token at ${settings.endpoint}/settings/tokens and set HF_TOKEN to it`,
           error,
         );
       }
-      return new HubRepositoryNotFoundError(reference, `${settings.endpoint} answered ${error.statusCode} for ${repo} (${message}): it does not exist, or it is private or gated`, `Check the spelling of the id; for a private or gated repository set HF_TOKEN to a token that can read it`, error);
+      return new HubRepositoryNotFoundError(
+        reference,
+        `${settings.endpoint} answered ${error.statusCode} for ${repo} (${message}): it does not exist, or it is private or gated`,
+        `Check the spelling of the id; for a private or gated repository set HF_TOKEN to a token that can read it`,
+        error,
+      );
     }
-    return new HubDownloadError(reference, `${settings.endpoint} answered ${error.statusCode} (${message})`, 'Try again later; files already downloaded are kept and a new attempt resumes', error);
+    return new HubDownloadError(
+      reference,
+      `${settings.endpoint} answered ${error.statusCode} (${message})`,
+      'Try again later; files already downloaded are kept and a new attempt resumes',
+      error,
+    );
   }
   const detail = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
-  return new HubDownloadError(reference, `the request to ${settings.endpoint} failed: ${detail}`, 'Check the network connection (or HF_ENDPOINT), then try again: completed files are kept and a cut file resumes. With the model already cached, set HF_HUB_OFFLINE=1', error);
+  return new HubDownloadError(
+    reference,
+    `the request to ${settings.endpoint} failed: ${detail}`,
+    'Check the network connection (or HF_ENDPOINT), then try again: completed files are kept and a cut file resumes. With the model already cached, set HF_HUB_OFFLINE=1',
+    error,
+  );
 }
 
 /** The commit a revision points at now. */
@@ -89,7 +108,12 @@ export interface RepoFile {
 export async function listRepoFiles(context: HubContext, commit: string): Promise<Map<string, RepoFile>> {
   const files = new Map<string, RepoFile>();
   try {
-    for await (const entry of listFiles({ ...clientParams(context), repo: { type: 'model', name: context.repo }, revision: commit, recursive: true }) as AsyncIterable<ListFileEntry>) {
+    for await (const entry of listFiles({
+      ...clientParams(context),
+      repo: { type: 'model', name: context.repo },
+      revision: commit,
+      recursive: true,
+    }) as AsyncIterable<ListFileEntry>) {
       // A name that could leave the snapshot folder (`..`, absolute) is never a model file.
       if (entry.type !== 'file' || !isSafeRepoPath(entry.path)) continue;
       const etag = entry.lfs?.oid ?? entry.oid;

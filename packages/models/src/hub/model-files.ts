@@ -60,15 +60,24 @@ function chooseGguf(paths: readonly string[], quantization: string | undefined):
     if (matches.length >= 1) return { kind: 'gguf', files: [matches[0]!], file: matches[0]! };
     const split = ggufs.some((path) => splitGguf.test(path) && hasTag(path.replace(splitGguf, '.gguf'), quantization));
     return split
-      ? { problem: `its ${quantization} GGUF is split into parts, which this library does not load`, fix: 'Merge the parts with llama.cpp\'s `llama-gguf-split --merge`, or pick another quantization' }
+      ? {
+          problem: `its ${quantization} GGUF is split into parts, which this library does not load`,
+          fix: "Merge the parts with llama.cpp's `llama-gguf-split --merge`, or pick another quantization",
+        }
       : { problem: `no GGUF file is tagged ${quantization} (${listing})`, fix: 'Pick one of the listed quantizations, e.g. org/name:Q8_0' };
   }
   if (whole.length === 1) return { kind: 'gguf', files: [whole[0]!], file: whole[0]! };
   const preferred = pick(defaultQuantization);
   if (preferred.length >= 1) return { kind: 'gguf', files: [preferred[0]!], file: preferred[0]! };
   return whole.length > 1
-    ? { problem: `it has several GGUF files (${whole.join(', ')}) and the reference names no quantization`, fix: 'Add the quantization tag, e.g. org/name:Q8_0' }
-    : { problem: `it has neither config.json with .safetensors weights nor a single-file .gguf (${listing})`, fix: 'Use a repository with safetensors weights (e.g. from mlx-community) or a GGUF repository' };
+    ? {
+        problem: `it has several GGUF files (${whole.join(', ')}) and the reference names no quantization`,
+        fix: 'Add the quantization tag, e.g. org/name:Q8_0',
+      }
+    : {
+        problem: `it has neither config.json with .safetensors weights nor a single-file .gguf (${listing})`,
+        fix: 'Use a repository with safetensors weights (e.g. from mlx-community) or a GGUF repository',
+      };
 }
 
 /** The files to fetch (or to find in the cache) for a repository with these paths. */

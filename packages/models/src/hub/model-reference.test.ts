@@ -7,8 +7,16 @@ describe('parseModelReference', () => {
     expect(parseModelReference('mlx-community/Qwen3-4B-4bit')).toEqual({ repo: 'mlx-community/Qwen3-4B-4bit', revision: 'main' });
     expect(parseModelReference('org/name@v1.0')).toEqual({ repo: 'org/name', revision: 'v1.0' });
     expect(parseModelReference('org/name@refs/pr/3')).toEqual({ repo: 'org/name', revision: 'refs/pr/3' });
-    expect(parseModelReference('unsloth/gemma-3-270m-it-GGUF:Q4_K_M')).toEqual({ repo: 'unsloth/gemma-3-270m-it-GGUF', revision: 'main', quantization: 'Q4_K_M' });
-    expect(parseModelReference('org/name@0123456789abcdef0123456789abcdef01234567:Q8_0')).toEqual({ repo: 'org/name', revision: '0123456789abcdef0123456789abcdef01234567', quantization: 'Q8_0' });
+    expect(parseModelReference('unsloth/gemma-3-270m-it-GGUF:Q4_K_M')).toEqual({
+      repo: 'unsloth/gemma-3-270m-it-GGUF',
+      revision: 'main',
+      quantization: 'Q4_K_M',
+    });
+    expect(parseModelReference('org/name@0123456789abcdef0123456789abcdef01234567:Q8_0')).toEqual({
+      repo: 'org/name',
+      revision: '0123456789abcdef0123456789abcdef01234567',
+      quantization: 'Q8_0',
+    });
   });
 
   it.each([
@@ -36,7 +44,8 @@ describe('parseModelReference', () => {
   });
 
   it('round-trips through formatModelReference', () => {
-    for (const text of ['org/name', 'org/name@dev', 'org/name:Q4_K_M', 'org/name@dev:Q4_K_M']) expect(formatModelReference(parseModelReference(text))).toBe(text);
+    for (const text of ['org/name', 'org/name@dev', 'org/name:Q4_K_M', 'org/name@dev:Q4_K_M'])
+      expect(formatModelReference(parseModelReference(text))).toBe(text);
   });
 });
 

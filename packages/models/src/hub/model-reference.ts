@@ -17,7 +17,11 @@ const revisionPattern = /^[\w.-]+(?:\/[\w.-]+)*$/;
 const quantizationPattern = /^[\w.-]+$/;
 
 function invalid(reference: string, problem: string): never {
-  throw new InvalidModelReferenceError(reference, problem, 'Write a Hugging Face id as org/name, org/name@revision or org/name:QUANT (e.g. mlx-community/Qwen3-4B-4bit), or pass the path of a model folder or .gguf file');
+  throw new InvalidModelReferenceError(
+    reference,
+    problem,
+    'Write a Hugging Face id as org/name, org/name@revision or org/name:QUANT (e.g. mlx-community/Qwen3-4B-4bit), or pass the path of a model folder or .gguf file',
+  );
 }
 
 /**

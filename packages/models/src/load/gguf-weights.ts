@@ -87,7 +87,13 @@ function toMx(tensor: DecodedTensor): WeightEntry {
  * model computes with, before MLX copies them. Otherwise: keep Q4_0/Q4_1/Q8_0/Q5_0/Q4_K as MLX affine
  * quantization and everything else as decoded.
  */
-async function readEntry(file: GgufFile, name: string, shape: readonly number[], policy: WeightPolicy, permutedHeads: number | undefined): Promise<WeightEntry> {
+async function readEntry(
+  file: GgufFile,
+  name: string,
+  shape: readonly number[],
+  policy: WeightPolicy,
+  permutedHeads: number | undefined,
+): Promise<WeightEntry> {
   if (policy.dtype === 'float32' && !policy.keepQuantized && shape.length === 2) {
     const decoded = await file.readTensor(name, { dequantize: true });
     if (decoded.kind === 'dense' && decoded.dtype === 'float32') {
@@ -124,7 +130,13 @@ export interface GgufLayout {
 /** Tensors llama.cpp adds that are not weights of a layer: read by the config step, not here. */
 const auxiliaryTensors = new Set(['rope_freqs.weight']);
 
-export async function loadGgufWeights(file: GgufFile, policy: WeightPolicy, layout: GgufLayout, onProgress?: (p: GgufLoadProgress) => void, signal?: AbortSignal): Promise<Weights> {
+export async function loadGgufWeights(
+  file: GgufFile,
+  policy: WeightPolicy,
+  layout: GgufLayout,
+  onProgress?: (p: GgufLoadProgress) => void,
+  signal?: AbortSignal,
+): Promise<Weights> {
   const weights = new Weights(file.path, policy, 'gguf');
   try {
     let done = 0;
@@ -134,7 +146,11 @@ export async function loadGgufWeights(file: GgufFile, policy: WeightPolicy, layo
       if (auxiliaryTensors.has(info.name)) continue;
       const name = huggingFaceName(info.name, layout.blockNames);
       if (name === undefined) {
-        throw new ModelLoadError({ file: file.path, problem: `its tensor "${info.name}" has no place in the ${String(file.metadata['general.architecture'])} architecture`, fix: 'The file may come from a newer llama.cpp conversion; open an issue with the file name' });
+        throw new ModelLoadError({
+          file: file.path,
+          problem: `its tensor "${info.name}" has no place in the ${String(file.metadata['general.architecture'])} architecture`,
+          fix: 'The file may come from a newer llama.cpp conversion; open an issue with the file name',
+        });
       }
       const kind = /^blk\.\d+\.(attn_q|attn_k)\./.exec(info.name)?.[1];
       const heads = kind === 'attn_q' ? layout.permutedHeads?.query : kind === 'attn_k' ? layout.permutedHeads?.key : undefined;

@@ -44,7 +44,12 @@ export interface LoadModelOptions {
 function defaultPolicy(options: LoadModelOptions): WeightPolicy {
   const onGpu = mx.defaultDevice().type === 'gpu';
   const fastCpuKernel = !onGpu && mx.fast.cpuKernelInfo().bestIsa !== 'scalar';
-  return { dtype: options.dtype ?? (onGpu ? 'bfloat16' : 'float32'), keepQuantized: options.keepQuantized ?? (onGpu || fastCpuKernel), group: options.group, parallelism: options.parallelism };
+  return {
+    dtype: options.dtype ?? (onGpu ? 'bfloat16' : 'float32'),
+    keepQuantized: options.keepQuantized ?? (onGpu || fastCpuKernel),
+    group: options.group,
+    parallelism: options.parallelism,
+  };
 }
 
 class Loaded implements LoadedModel {
@@ -105,7 +110,12 @@ async function buildFromFolder(folder: string, options: LoadModelOptions): Promi
       format: loaded.quantized ? 'mlx-quantized' : 'safetensors',
       loadTokenizer: () =>
         Tokenizer.fromDirectory(folder).catch((cause) => {
-          throw new ModelLoadError({ file: folder, problem: `its tokenizer cannot be loaded (${(cause as Error).message})`, fix: 'Add tokenizer.json and tokenizer_config.json to the folder', cause });
+          throw new ModelLoadError({
+            file: folder,
+            problem: `its tokenizer cannot be loaded (${(cause as Error).message})`,
+            fix: 'Add tokenizer.json and tokenizer_config.json to the folder',
+            cause,
+          });
         }),
     };
   } finally {
@@ -134,7 +144,10 @@ async function buildFromGguf(path: string, options: LoadModelOptions): Promise<B
     const config = architecture.parseConfig(rawConfig, path, []) as ModelConfig & { numAttentionHeads?: number; numKeyValueHeads?: number };
     const metadata = file.metadata;
     const { gguf } = architecture;
-    const permutedHeads = gguf.permutedQueryKey && config.numAttentionHeads && config.numKeyValueHeads ? { query: config.numAttentionHeads, key: config.numKeyValueHeads } : undefined;
+    const permutedHeads =
+      gguf.permutedQueryKey && config.numAttentionHeads && config.numKeyValueHeads
+        ? { query: config.numAttentionHeads, key: config.numKeyValueHeads }
+        : undefined;
     const weights = await loadGgufWeights(file, policy, { blockNames: gguf.blockNames, permutedHeads }, options.onProgress, options.signal);
     try {
       const model = buildChecked(architecture, config, weights, policy.dtype);
@@ -146,7 +159,12 @@ async function buildFromGguf(path: string, options: LoadModelOptions): Promise<B
             const chatTemplate = metadata['tokenizer.chat_template'] ?? architecture.defaultChatTemplate;
             return Tokenizer.fromGguf({ ...metadata, 'tokenizer.chat_template': chatTemplate } as never);
           } catch (cause) {
-            throw new ModelLoadError({ file: path, problem: `its tokenizer metadata is unusable (${(cause as Error).message})`, fix: 'Use a GGUF converted with tokenizer metadata (tokenizer.ggml.*)', cause });
+            throw new ModelLoadError({
+              file: path,
+              problem: `its tokenizer metadata is unusable (${(cause as Error).message})`,
+              fix: 'Use a GGUF converted with tokenizer metadata (tokenizer.ggml.*)',
+              cause,
+            });
           }
         },
       };
@@ -159,13 +177,19 @@ async function buildFromGguf(path: string, options: LoadModelOptions): Promise<B
 }
 
 async function build(reference: string, options: LoadModelOptions): Promise<BuiltModel> {
-  if (typeof reference !== 'string' || reference.length === 0) throw new TypeError('loadModel: expected a path to a model folder or a .gguf file, or a Hugging Face id');
+  if (typeof reference !== 'string' || reference.length === 0)
+    throw new TypeError('loadModel: expected a path to a model folder or a .gguf file, or a Hugging Face id');
   const pathOrGguf = (await resolveModelReference(reference, { ...(options.signal ? { signal: options.signal } : {}), ...options.hub })).path;
   let info: Stats;
   try {
     info = await stat(pathOrGguf);
   } catch (cause) {
-    throw new ModelLoadError({ file: pathOrGguf, problem: 'it does not exist', fix: 'Pass the path of a model folder (config.json + safetensors) or of a .gguf file, or a Hugging Face id org/name', cause });
+    throw new ModelLoadError({
+      file: pathOrGguf,
+      problem: 'it does not exist',
+      fix: 'Pass the path of a model folder (config.json + safetensors) or of a .gguf file, or a Hugging Face id org/name',
+      cause,
+    });
   }
   options.signal?.throwIfAborted();
   return info.isDirectory() ? buildFromFolder(pathOrGguf, options) : buildFromGguf(pathOrGguf, options);

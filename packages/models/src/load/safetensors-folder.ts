@@ -24,7 +24,11 @@ function parseQuantization(config: Record<string, unknown>, file: string): Quant
   const bits = Number(raw.bits ?? 4);
   const mode = String(raw.mode ?? 'affine');
   if (mode !== 'affine') {
-    throw new ModelLoadError({ file, problem: `quantization mode "${mode}" is not supported`, fix: 'Use an affine-quantized (mlx_lm.convert -q) or unquantized checkpoint' });
+    throw new ModelLoadError({
+      file,
+      problem: `quantization mode "${mode}" is not supported`,
+      fix: 'Use an affine-quantized (mlx_lm.convert -q) or unquantized checkpoint',
+    });
   }
   const overrides = new Map<string, { groupSize: number; bits: number } | false>();
   for (const [key, value] of Object.entries(raw)) {
@@ -42,13 +46,21 @@ async function weightFiles(folder: string): Promise<string[]> {
   if (index) {
     const map = index.weight_map as Record<string, string> | undefined;
     if (!map || typeof map !== 'object') {
-      throw new ModelLoadError({ file: join(folder, 'model.safetensors.index.json'), problem: 'it has no weight_map', fix: 'Restore the file from the original checkpoint' });
+      throw new ModelLoadError({
+        file: join(folder, 'model.safetensors.index.json'),
+        problem: 'it has no weight_map',
+        fix: 'Restore the file from the original checkpoint',
+      });
     }
     return [...new Set(Object.values(map))].map((f) => join(folder, f));
   }
   const files = (await readdir(folder)).filter((f) => f.endsWith('.safetensors')).sort();
   if (files.length === 0) {
-    throw new ModelLoadError({ file: folder, problem: 'it holds no .safetensors files', fix: 'Point at a model folder with config.json and model*.safetensors, or at a .gguf file' });
+    throw new ModelLoadError({
+      file: folder,
+      problem: 'it holds no .safetensors files',
+      fix: 'Point at a model folder with config.json and model*.safetensors, or at a .gguf file',
+    });
   }
   return files.map((f) => join(folder, f));
 }
@@ -60,7 +72,11 @@ export interface FolderWeights {
   quantized: boolean;
 }
 
-export async function loadFolderWeights(folder: string, architecture: (config: Record<string, unknown>) => Architecture, policy: WeightPolicy): Promise<FolderWeights & { architecture: Architecture }> {
+export async function loadFolderWeights(
+  folder: string,
+  architecture: (config: Record<string, unknown>) => Architecture,
+  policy: WeightPolicy,
+): Promise<FolderWeights & { architecture: Architecture }> {
   const configPath = join(folder, 'config.json');
   const config = (await readJsonFile(configPath))!;
   const arch = architecture(config);
@@ -76,7 +92,12 @@ export async function loadFolderWeights(folder: string, architecture: (config: R
       try {
         content = mx.io.loadSafetensors(file);
       } catch (cause) {
-        throw new ModelLoadError({ file, problem: `MLX could not read it (${(cause as Error).message})`, fix: 'The file is damaged: download or convert it again', cause });
+        throw new ModelLoadError({
+          file,
+          problem: `MLX could not read it (${(cause as Error).message})`,
+          fix: 'The file is damaged: download or convert it again',
+          cause,
+        });
       }
       for (const [name, array] of Object.entries(content.arrays)) {
         // Older checkpoints store RoPE's inverse frequencies, which every model recomputes.
@@ -93,7 +114,12 @@ export async function loadFolderWeights(folder: string, architecture: (config: R
         const override = quantization.overrides.get(module);
         const params = override ? override : { groupSize: quantization.groupSize, bits: quantization.bits };
         const biases = raw.get(`${module}.biases`);
-        if (!biases) throw new ModelLoadError({ file: folder, problem: `the quantized weight "${name}" has scales but no biases`, fix: 'Only affine quantization is supported' });
+        if (!biases)
+          throw new ModelLoadError({
+            file: folder,
+            problem: `the quantized weight "${name}" has scales but no biases`,
+            fix: 'Only affine quantization is supported',
+          });
         weights.add(name, { kind: 'quantized', weight: array, scales, biases, groupSize: params.groupSize, bits: params.bits });
       } else {
         weights.add(name, { kind: 'dense', array });

@@ -4,7 +4,22 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { ModelLoadError } from '../errors.js';
 
 const itemSizes: Record<string, number> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E4M3: 1, F8_E5M2: 1, F8_E8M0: 1, U16: 2, I16: 2, F16: 2, BF16: 2, U32: 4, I32: 4, F32: 4, U64: 8, I64: 8, F64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
+  F8_E8M0: 1,
+  U16: 2,
+  I16: 2,
+  F16: 2,
+  BF16: 2,
+  U32: 4,
+  I32: 4,
+  F32: 4,
+  U64: 8,
+  I64: 8,
+  F64: 8,
 };
 const MAX_HEADER = 100 * 1024 * 1024;
 
@@ -21,7 +36,12 @@ export async function checkSafetensors(path: string): Promise<Map<string, Safete
   try {
     handle = await open(path, 'r');
   } catch (cause) {
-    throw new ModelLoadError({ file: path, problem: `it cannot be opened (${(cause as NodeJS.ErrnoException).code ?? cause})`, fix: 'Check the path and its permissions', cause });
+    throw new ModelLoadError({
+      file: path,
+      problem: `it cannot be opened (${(cause as NodeJS.ErrnoException).code ?? cause})`,
+      fix: 'Check the path and its permissions',
+      cause,
+    });
   }
   try {
     const { size } = await handle.stat();
@@ -29,7 +49,8 @@ export async function checkSafetensors(path: string): Promise<Map<string, Safete
     const prefix = Buffer.alloc(8);
     await handle.read(prefix, 0, 8, 0);
     const headerLength = prefix.readBigUInt64LE(0);
-    if (headerLength > BigInt(Math.min(MAX_HEADER, size - 8))) fail(`its header claims ${headerLength} bytes but the file has ${size - 8} after the length field`);
+    if (headerLength > BigInt(Math.min(MAX_HEADER, size - 8)))
+      fail(`its header claims ${headerLength} bytes but the file has ${size - 8} after the length field`);
     const headerBytes = Buffer.alloc(Number(headerLength));
     await handle.read(headerBytes, 0, headerBytes.length, 8);
     let header: Record<string, unknown>;

@@ -74,7 +74,11 @@ export class Weights implements Disposable {
   }
 
   private missing(name: string): never {
-    throw new ModelLoadError({ file: this.source, problem: `the weight "${name}" is missing`, fix: 'Check that the checkpoint is complete and of the expected architecture' });
+    throw new ModelLoadError({
+      file: this.source,
+      problem: `the weight "${name}" is missing`,
+      fix: 'Check that the checkpoint is complete and of the expected architecture',
+    });
   }
 
   private takeEntry(name: string): WeightEntry {
@@ -156,7 +160,10 @@ export class Weights implements Disposable {
   assertAllUsed(architecture: string): void {
     const left = this.names();
     if (left.length === 0) return;
-    const shown = left.slice(0, 8).map((n) => `"${n}"`).join(', ');
+    const shown = left
+      .slice(0, 8)
+      .map((n) => `"${n}"`)
+      .join(', ');
     throw new ModelLoadError({
       file: this.source,
       problem: `${left.length} weight${left.length === 1 ? '' : 's'} not used by the ${architecture} architecture: ${shown}${left.length > 8 ? ', …' : ''}`,

@@ -15,10 +15,18 @@ export class ConfigReader {
     const value = this.raw[key];
     if (value === undefined || value === null) {
       if (fallback !== undefined) return fallback;
-      throw new ModelLoadError({ file: this.file, problem: `the config has no "${key}"`, fix: `Add "${key}" to the model's config.json (it is required for ${this.architecture})` });
+      throw new ModelLoadError({
+        file: this.file,
+        problem: `the config has no "${key}"`,
+        fix: `Add "${key}" to the model's config.json (it is required for ${this.architecture})`,
+      });
     }
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new ModelLoadError({ file: this.file, problem: `"${key}" is ${JSON.stringify(value)}, not a positive number`, fix: 'Fix the value in config.json' });
+      throw new ModelLoadError({
+        file: this.file,
+        problem: `"${key}" is ${JSON.stringify(value)}, not a positive number`,
+        fix: 'Fix the value in config.json',
+      });
     }
     return value;
   }
@@ -38,7 +46,11 @@ export class ConfigReader {
     const value = this.raw.layer_types;
     if (!Array.isArray(value)) return undefined;
     if (value.length !== layers) {
-      throw new ModelLoadError({ file: this.file, problem: `"layer_types" lists ${value.length} layers but "num_hidden_layers" is ${layers}`, fix: 'Make the two agree in config.json' });
+      throw new ModelLoadError({
+        file: this.file,
+        problem: `"layer_types" lists ${value.length} layers but "num_hidden_layers" is ${layers}`,
+        fix: 'Make the two agree in config.json',
+      });
     }
     return value.map(String);
   }

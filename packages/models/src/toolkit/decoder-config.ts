@@ -41,7 +41,11 @@ export function parseDecoderConfig(raw: Json, file: string, extraEos: readonly n
   const actName = raw.hidden_activation ?? raw.hidden_act ?? defaults.activation ?? 'silu';
   const activation = activationFromConfig(actName);
   if (!activation) {
-    throw new ModelLoadError({ file, problem: `the activation ${JSON.stringify(actName)} is not supported`, fix: 'Supported activations: silu, gelu_pytorch_tanh' });
+    throw new ModelLoadError({
+      file,
+      problem: `the activation ${JSON.stringify(actName)} is not supported`,
+      fix: 'Supported activations: silu, gelu_pytorch_tanh',
+    });
   }
   const window = read.optionalNumber('sliding_window');
   const types = read.layerTypes(layers);
@@ -75,7 +79,12 @@ export function parseDecoderConfig(raw: Json, file: string, extraEos: readonly n
 }
 
 /** DecoderSettings for a Llama-shaped model; architectures override what differs. */
-export function llamaSettings(config: DecoderConfig, file: string, overrides: Partial<DecoderSettings> = {}, attention: Partial<DecoderLayerSettings['attention']> = {}): DecoderSettings {
+export function llamaSettings(
+  config: DecoderConfig,
+  file: string,
+  overrides: Partial<DecoderSettings> = {},
+  attention: Partial<DecoderLayerSettings['attention']> = {},
+): DecoderSettings {
   const rope = makeRope(config.rope, file);
   return {
     vocabSize: config.vocabSize,

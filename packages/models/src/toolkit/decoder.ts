@@ -52,7 +52,8 @@ class Block {
     settings: DecoderSettings,
     readonly layer: DecoderLayerSettings,
   ) {
-    const norm = (name: string) => RmsNorm.load(weights, `${prefix}.${name}.weight`, settings.hiddenSize, settings.rmsNormEps, { offsetOne: settings.normOffsetOne });
+    const norm = (name: string) =>
+      RmsNorm.load(weights, `${prefix}.${name}.weight`, settings.hiddenSize, settings.rmsNormEps, { offsetOne: settings.normOffsetOne });
     this.attention = new Attention(weights, `${prefix}.self_attn`, layer.attention);
     const mlpPrefix = `${prefix}.${layer.mlpPrefix ?? 'mlp'}`;
     this.mlp = layer.moe ? new SwitchMlp(weights, mlpPrefix, layer.moe) : new GatedMlp(weights, mlpPrefix, settings.mlp);

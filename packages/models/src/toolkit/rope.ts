@@ -92,7 +92,11 @@ function yarn(s: RopeSettings, scaling: Json): Rope {
   const factor = numberOf(scaling, 'factor', s.maxPositionEmbeddings / original);
   const mscale = scaling.mscale as number | undefined;
   const mscaleAllDim = scaling.mscale_all_dim as number | undefined;
-  const attentionFactor = numberOf(scaling, 'attention_factor', mscale && mscaleAllDim ? yarnMscale(factor, mscale) / yarnMscale(factor, mscaleAllDim) : yarnMscale(factor));
+  const attentionFactor = numberOf(
+    scaling,
+    'attention_factor',
+    mscale && mscaleAllDim ? yarnMscale(factor, mscale) / yarnMscale(factor, mscaleAllDim) : yarnMscale(factor),
+  );
   const betaFast = numberOf(scaling, 'beta_fast', 32) || 32;
   const betaSlow = numberOf(scaling, 'beta_slow', 1) || 1;
   const truncate = scaling.truncate !== false;
@@ -124,7 +128,13 @@ function longrope(s: RopeSettings, scaling: Json): Rope {
   const table = (key: string) => {
     const list = scaling[key];
     if (!Array.isArray(list) || list.length !== base.length) throw new TypeError(`rope_scaling.${key} must list ${base.length} numbers`);
-    return withFreqs('longrope', s.dims, base.map((p, i) => p * Number(list[i])), s.traditional ?? false, attentionFactor);
+    return withFreqs(
+      'longrope',
+      s.dims,
+      base.map((p, i) => p * Number(list[i])),
+      s.traditional ?? false,
+      attentionFactor,
+    );
   };
   const short = table('short_factor');
   const long = table('long_factor');
@@ -150,7 +160,12 @@ function frequencyFactors(s: RopeSettings, scaling: Json): Rope {
   const factors = scaling.factors;
   const base = periods(s.base, s.dims);
   if (!Array.isArray(factors) || factors.length !== base.length) throw new TypeError(`rope_freqs must hold ${base.length} factors`);
-  return withFreqs('frequency_factors', s.dims, base.map((p, i) => p * Number(factors[i])), s.traditional ?? false);
+  return withFreqs(
+    'frequency_factors',
+    s.dims,
+    base.map((p, i) => p * Number(factors[i])),
+    s.traditional ?? false,
+  );
 }
 
 /** The RoPE a config asks for; an unknown or malformed variant is a ModelLoadError naming it. */
@@ -170,9 +185,18 @@ export function makeRope(settings: RopeSettings, file: string): Rope {
     if (type === 'frequency_factors') return frequencyFactors(settings, scaling!);
   } catch (cause) {
     if (!(cause instanceof TypeError)) throw cause;
-    throw new ModelLoadError({ file, problem: `its ${type} RoPE scaling is malformed (${cause.message})`, fix: 'Restore rope_scaling in config.json from the original checkpoint', cause });
+    throw new ModelLoadError({
+      file,
+      problem: `its ${type} RoPE scaling is malformed (${cause.message})`,
+      fix: 'Restore rope_scaling in config.json from the original checkpoint',
+      cause,
+    });
   }
-  throw new ModelLoadError({ file, problem: `RoPE type ${JSON.stringify(type)} is not supported`, fix: 'Supported RoPE types: default, linear, dynamic, llama3, yarn, longrope' });
+  throw new ModelLoadError({
+    file,
+    problem: `RoPE type ${JSON.stringify(type)} is not supported`,
+    fix: 'Supported RoPE types: default, linear, dynamic, llama3, yarn, longrope',
+  });
 }
 
 /**

@@ -41,7 +41,13 @@ export class SwitchMlp {
     this.experts = Array.from(
       { length: numExperts },
       (_, e) =>
-        new GatedMlp(weights, `${prefix}.${settings.expertPrefix(e)}`, { hiddenSize: h, intermediateSize: i, activation: settings.activation, names: settings.projections, partialOutput: true }),
+        new GatedMlp(weights, `${prefix}.${settings.expertPrefix(e)}`, {
+          hiddenSize: h,
+          intermediateSize: i,
+          activation: settings.activation,
+          names: settings.projections,
+          partialOutput: true,
+        }),
     );
     this.group = weights.group;
   }
@@ -56,7 +62,10 @@ export class SwitchMlp {
     const order = Array.from({ length: e }, (_, i) => i);
     for (let t = 0; t < tokens; t++) {
       const row = probs.subarray(t * e, (t + 1) * e);
-      const top = order.slice().sort((a, b) => row[b] - row[a] || a - b).slice(0, k);
+      const top = order
+        .slice()
+        .sort((a, b) => row[b] - row[a] || a - b)
+        .slice(0, k);
       let sum = 0;
       for (const x of top) sum += row[x];
       top.forEach((x, j) => {
@@ -80,7 +89,11 @@ export class SwitchMlp {
       const slots: number[] = [];
       experts.forEach((x, slot) => x === e && slots.push(slot));
       if (slots.length === 0) continue;
-      const tokens = mx.array(Int32Array.from(slots, (slot) => Math.floor(slot / k)), 'int32', [slots.length]);
+      const tokens = mx.array(
+        Int32Array.from(slots, (slot) => Math.floor(slot / k)),
+        'int32',
+        [slots.length],
+      );
       outputs.push(this.experts[e].apply(mx.take(flat, tokens, 0)));
       slots.forEach((slot, j) => (rowOf[slot] = rows + j));
       rows += slots.length;

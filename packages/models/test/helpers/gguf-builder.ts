@@ -30,7 +30,21 @@ export function ggufString(text: string, lengthOverride?: bigint): Uint8Array {
 }
 
 /** Value type ids. */
-export const V = { uint8: 0, int8: 1, uint16: 2, int16: 3, uint32: 4, int32: 5, float32: 6, bool: 7, string: 8, array: 9, uint64: 10, int64: 11, float64: 12 } as const;
+export const V = {
+  uint8: 0,
+  int8: 1,
+  uint16: 2,
+  int16: 3,
+  uint32: 4,
+  int32: 5,
+  float32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  uint64: 10,
+  int64: 11,
+  float64: 12,
+} as const;
 
 export function keyValue(key: string, type: number, value: Uint8Array): Uint8Array {
   return concat(ggufString(key), u32(type), value);
@@ -45,13 +59,7 @@ export interface TensorSpec {
 }
 
 export function tensorInfo(spec: TensorSpec): Uint8Array {
-  return concat(
-    ggufString(spec.name),
-    u32(spec.dimCountOverride ?? spec.dims.length),
-    ...spec.dims.map((d) => u64(d)),
-    u32(spec.type),
-    u64(spec.offset),
-  );
+  return concat(ggufString(spec.name), u32(spec.dimCountOverride ?? spec.dims.length), ...spec.dims.map((d) => u64(d)), u32(spec.type), u64(spec.offset));
 }
 
 export interface GgufSpec {

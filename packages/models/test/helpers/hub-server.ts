@@ -57,7 +57,10 @@ function host(fixture: HubRepoFixture): HostedRepo {
     const pointer = lfsSha256 ? Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${lfsSha256}\nsize ${bytes.length}\n`) : bytes;
     files.set(path, { bytes, gitOid: gitBlobOid(pointer), ...(lfsSha256 ? { lfsSha256 } : {}) });
   }
-  const commit = createHash('sha1').update(fixture.id).update([...files.values()].map((file) => file.gitOid).join()).digest('hex');
+  const commit = createHash('sha1')
+    .update(fixture.id)
+    .update([...files.values()].map((file) => file.gitOid).join())
+    .digest('hex');
   return { fixture, commit, files };
 }
 
@@ -102,7 +105,9 @@ export class HubServer {
 
   /** Downloads of a file's contents (not the 1-byte probes) seen so far, with their Range headers. */
   contentRequests(path: string): HubRequest[] {
-    return this.requests.filter((request) => request.method === 'GET' && request.path.includes('/resolve/') && request.path.endsWith(`/${path}`) && request.range !== 'bytes=0-0');
+    return this.requests.filter(
+      (request) => request.method === 'GET' && request.path.includes('/resolve/') && request.path.endsWith(`/${path}`) && request.range !== 'bytes=0-0',
+    );
   }
 
   resetLog(): void {
@@ -118,11 +123,21 @@ export class HubServer {
     if (!repo.fixture.gated) return true;
     const authorization = request.headers.authorization;
     if (authorization === undefined) {
-      this.error(response, 401, 'GatedRepo', `Access to model ${repo.fixture.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`);
+      this.error(
+        response,
+        401,
+        'GatedRepo',
+        `Access to model ${repo.fixture.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+      );
       return false;
     }
     if (authorization !== `Bearer ${this.token}`) {
-      this.error(response, 403, 'GatedRepo', `Access to model ${repo.fixture.id} is restricted and you are not in the authorized list. Visit ${this.url}/${repo.fixture.id} to ask for access.`);
+      this.error(
+        response,
+        403,
+        'GatedRepo',
+        `Access to model ${repo.fixture.id} is restricted and you are not in the authorized list. Visit ${this.url}/${repo.fixture.id} to ask for access.`,
+      );
       return false;
     }
     return true;
@@ -136,13 +151,18 @@ export class HubServer {
   private answer(request: IncomingMessage, response: ServerResponse): void {
     const url = new URL(request.url ?? '/', 'http://hub');
     const path = decodeURIComponent(url.pathname);
-    this.requests.push({ method: request.method ?? 'GET', path, ...(request.headers.range ? { range: request.headers.range } : {}), ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}) });
+    this.requests.push({
+      method: request.method ?? 'GET',
+      path,
+      ...(request.headers.range ? { range: request.headers.range } : {}),
+      ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+    });
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/(revision|tree)\/([^/]+)(?:\/(.*))?$/.exec(path);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
     const repoId = api?.[1] ?? resolve?.[1];
     const repo = repoId === undefined ? undefined : this.repos.get(repoId);
     if (repoId === undefined) {
-      this.error(response, 404, 'NotFound', 'Sorry, we can\'t find the page you are looking for.');
+      this.error(response, 404, 'NotFound', "Sorry, we can't find the page you are looking for.");
       return;
     }
     if (repo === undefined) {

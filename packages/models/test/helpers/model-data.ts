@@ -13,7 +13,9 @@ export function modelDataPath(name: string): string {
 export function requireModelData(name: string): string {
   const path = modelDataPath(name);
   if (!existsSync(path)) {
-    throw new Error(`test data ${path} is missing: run \`bash tools/setup-test-data.sh\` from the repository root (or point MLX_TS_DATA at a folder holding models/)`);
+    throw new Error(
+      `test data ${path} is missing: run \`bash tools/setup-test-data.sh\` from the repository root (or point MLX_TS_DATA at a folder holding models/)`,
+    );
   }
   return path;
 }

@@ -124,6 +124,8 @@ export function describeParity(c: ParityCase): void {
 
 export function printReport(report: ParityCase['report']): void {
   for (const [name, w] of report) {
-    console.log(`${name} max |logit diff| vs ${w.oracle}: prefill ${w.prefill.toExponential(2)}, decode ${w.decode.toExponential(2)} (${w.features.join('; ')})`);
+    console.log(
+      `${name} max |logit diff| vs ${w.oracle}: prefill ${w.prefill.toExponential(2)}, decode ${w.decode.toExponential(2)} (${w.features.join('; ')})`,
+    );
   }
 }

@@ -14,7 +14,7 @@ const weightBytes = [...model.parameters().values()].reduce((sum, a) => sum + a.
 const activeBytes = mx.memory.getActiveMemory();
 
 const logits = mx.tidy(() => model.unembed(model.forward(mx.array([prompt], 'int32'))));
-const prefill = Buffer.from((logits.toTypedArray()).buffer).toString('base64');
+const prefill = Buffer.from(logits.toTypedArray().buffer).toString('base64');
 logits.dispose();
 
 const cache = model.makeCache();

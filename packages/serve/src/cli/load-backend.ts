@@ -40,10 +40,10 @@ export async function resolveModelPath(model: string | undefined): Promise<strin
 
 export async function loadBackend(choice: ModelChoice): Promise<MlxBackend> {
   const path = await resolveModelPath(choice.model);
-  const progress = loadProgressBar((choice.modelId ?? modelIdFor(choice.model)));
+  const progress = loadProgressBar(choice.modelId ?? modelIdFor(choice.model));
   progress.start();
   try {
-    return await MlxBackend.load(path, { onProgress: progress.onProgress, maxQueue: choice.maxQueue, name: (choice.modelId ?? modelIdFor(choice.model)) });
+    return await MlxBackend.load(path, { onProgress: progress.onProgress, maxQueue: choice.maxQueue, name: choice.modelId ?? modelIdFor(choice.model) });
   } finally {
     progress.stop();
   }
@@ -52,7 +52,7 @@ export async function loadBackend(choice: ModelChoice): Promise<MlxBackend> {
 /** For the server: the model runs on a worker thread so the HTTP event loop stays responsive. */
 export async function loadWorkerBackend(choice: ModelChoice): Promise<WorkerBackend> {
   const path = await resolveModelPath(choice.model);
-  const progress = loadProgressBar((choice.modelId ?? modelIdFor(choice.model)));
+  const progress = loadProgressBar(choice.modelId ?? modelIdFor(choice.model));
   progress.start();
   try {
     return await WorkerBackend.load(path, {

@@ -8,17 +8,19 @@ import { launchCommand } from './commands/launch.js';
 import { serveCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
-  return new Command('mlx-ts')
-    .description('Run LLMs on MLX from Node: an OpenAI-compatible server, one-shot generation, chat and benchmarks.')
-    .version(version, '-V, --version', 'print the version of mlx-ts')
-    .showHelpAfterError('(run with --help for usage)')
-    // launch hands everything after its command on to that command (passThroughOptions).
-    .enablePositionalOptions()
-    .addCommand(serveCommand())
-    .addCommand(generateCommand())
-    .addCommand(chatCommand())
-    .addCommand(benchCommand())
-    .addCommand(launchCommand());
+  return (
+    new Command('mlx-ts')
+      .description('Run LLMs on MLX from Node: an OpenAI-compatible server, one-shot generation, chat and benchmarks.')
+      .version(version, '-V, --version', 'print the version of mlx-ts')
+      .showHelpAfterError('(run with --help for usage)')
+      // launch hands everything after its command on to that command (passThroughOptions).
+      .enablePositionalOptions()
+      .addCommand(serveCommand())
+      .addCommand(generateCommand())
+      .addCommand(chatCommand())
+      .addCommand(benchCommand())
+      .addCommand(launchCommand())
+  );
 }
 
 /**

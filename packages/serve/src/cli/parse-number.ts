@@ -22,7 +22,11 @@ export function decimal(min: number, max: number) {
 export function inRange(range: Range) {
   return (value: string): number => {
     const parsed = Number(value);
-    const ok = Number.isFinite(parsed) && (range.exclusiveMin ? parsed > range.min : parsed >= range.min) && parsed <= range.max && (!range.integer || Number.isInteger(parsed));
+    const ok =
+      Number.isFinite(parsed) &&
+      (range.exclusiveMin ? parsed > range.min : parsed >= range.min) &&
+      parsed <= range.max &&
+      (!range.integer || Number.isInteger(parsed));
     if (!ok) {
       const kind = range.integer ? 'an integer' : 'a number';
       const lower = range.exclusiveMin ? `greater than ${range.min}` : `from ${range.min}`;

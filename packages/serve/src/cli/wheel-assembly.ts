@@ -14,7 +14,10 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
 }
 
 /** Streams the one entry of `wheelPath` whose name satisfies `matches`; `close()` releases the file. */
-export async function extractWheelFile(wheelPath: string, matches: (entryName: string) => boolean): Promise<{ name: string; size: number; stream: Readable; close: () => void }> {
+export async function extractWheelFile(
+  wheelPath: string,
+  matches: (entryName: string) => boolean,
+): Promise<{ name: string; size: number; stream: Readable; close: () => void }> {
   const zip = await openZip(wheelPath);
   const entry = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
     zip.on('entry', (candidate: yauzl.Entry) => (matches(candidate.fileName) ? resolve(candidate) : zip.readEntry()));

@@ -17,7 +17,9 @@ export function apiKeyHook(apiKey: string) {
     if (given !== undefined && timingSafeEqual(digest(given), expected)) return;
     throw new OpenAIError(
       401,
-      given === undefined ? "No API key provided: send it as 'Authorization: Bearer <key>'." : 'Incorrect API key provided: use the key the server was started with (--api-key).',
+      given === undefined
+        ? "No API key provided: send it as 'Authorization: Bearer <key>'."
+        : 'Incorrect API key provided: use the key the server was started with (--api-key).',
       { type: 'authentication_error', code: 'invalid_api_key' },
     );
   };

@@ -78,7 +78,12 @@ export function createServer(backend: Backend | Promise<Backend>, options: Serve
   const metered = isPromise(backend) ? backend.then((b) => (loaded = b) && metrics.meter(b)) : metrics.meter((loaded = backend));
   // Read per request: the CLI fills options.defaults in once it knows the model's generation_config.json.
   const defaults = (): GenerateOptions => ({ temperature: 1, maxTokens: defaultMaxTokens, ...options.defaults });
-  const state = new ServerState(metered, defaults, `fp_mlx_ts_${version}`, options.onLoadError ?? ((error) => app.log.error({ err: error }, 'model failed to load')));
+  const state = new ServerState(
+    metered,
+    defaults,
+    `fp_mlx_ts_${version}`,
+    options.onLoadError ?? ((error) => app.log.error({ err: error }, 'model failed to load')),
+  );
   const parser = new RequestParser(options.limits);
   const bodyLimit = options.maxRequestBytes ?? defaultMaxRequestBytes;
   if (options.requestLog) registerRequestLog(app, options.requestLog);
@@ -105,7 +110,11 @@ export function createServer(backend: Backend | Promise<Backend>, options: Serve
   app.setErrorHandler((error, request, reply) => {
     const mapped =
       (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? new OpenAIError(413, `The request body is larger than this server's limit of ${bodyLimit} bytes (set by mlx-ts serve --max-request-bytes); shorten the request or raise the limit.`, { code: 'request_too_large' })
+        ? new OpenAIError(
+            413,
+            `The request body is larger than this server's limit of ${bodyLimit} bytes (set by mlx-ts serve --max-request-bytes); shorten the request or raise the limit.`,
+            { code: 'request_too_large' },
+          )
         : toOpenAIError(error);
     if (mapped.status >= 500 && mapped.status !== 503) request.log.error({ err: error }, 'request failed');
     if (reply.sent || reply.raw.headersSent) return;
@@ -113,10 +122,14 @@ export function createServer(backend: Backend | Promise<Backend>, options: Serve
   });
   app.setNotFoundHandler((request, reply) => {
     const route = `${request.method} ${request.url.split('?')[0].slice(0, 200)}`;
-    const error = new OpenAIError(404, `Unknown route ${route}. This server serves GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /v1/responses and GET /health.`, {
-      type: 'invalid_request_error',
-      code: 'unknown_url',
-    });
+    const error = new OpenAIError(
+      404,
+      `Unknown route ${route}. This server serves GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /v1/responses and GET /health.`,
+      {
+        type: 'invalid_request_error',
+        code: 'unknown_url',
+      },
+    );
     reply.status(404).send(error.toJSON());
   });
 

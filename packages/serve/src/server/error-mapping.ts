@@ -55,7 +55,9 @@ export function toOpenAIError(error: unknown, renames: Record<string, string> = 
 function fromFrameworkError(status: number, error: FrameworkError): OpenAIError {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new OpenAIError(413, 'The request body is larger than this server accepts; shorten the prompt or start the server with a larger body limit.', { code: 'request_too_large' });
+      return new OpenAIError(413, 'The request body is larger than this server accepts; shorten the prompt or start the server with a larger body limit.', {
+        code: 'request_too_large',
+      });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new OpenAIError(415, 'The request body must be JSON: send it with Content-Type: application/json.', { code: 'unsupported_media_type' });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

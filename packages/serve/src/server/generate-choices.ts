@@ -72,7 +72,10 @@ async function* interleave(streams: AsyncGenerator<ChoiceEvent>[]): AsyncGenerat
         pending.delete(i);
         continue;
       }
-      pending.set(i, streams[i]!.next().then((next) => ({ i, result: next })));
+      pending.set(
+        i,
+        streams[i]!.next().then((next) => ({ i, result: next })),
+      );
       yield result.value;
     }
   } finally {

@@ -32,10 +32,19 @@ export class ClientDisconnected extends MlxTsError {
 }
 
 export function shuttingDown(): OpenAIError {
-  return new OpenAIError(503, 'The server shut down before this request finished; retry it.', { code: 'server_shutting_down', headers: { 'retry-after': '5' } });
+  return new OpenAIError(503, 'The server shut down before this request finished; retry it.', {
+    code: 'server_shutting_down',
+    headers: { 'retry-after': '5' },
+  });
 }
 
-export async function runGeneration(state: ServerState, request: FastifyRequest, reply: FastifyReply, job: GenerationJob, format: ResponseFormat): Promise<unknown> {
+export async function runGeneration(
+  state: ServerState,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  job: GenerationJob,
+  format: ResponseFormat,
+): Promise<unknown> {
   const backend = state.readyBackend();
   const controller = new AbortController();
   const untrack = state.track(controller);
@@ -93,7 +102,9 @@ async function collect(
     results[event.index] = event;
     addUsage(usage, event, event.choiceOfPrompt);
   }
-  const choices = results.map((result, index) => format.fullChoice(index, result.text, job.options.logprobs ? (result.logprobs ?? []) : undefined, result.finishReason, result.toolCalls));
+  const choices = results.map((result, index) =>
+    format.fullChoice(index, result.text, job.options.logprobs ? (result.logprobs ?? []) : undefined, result.finishReason, result.toolCalls),
+  );
   return { ...response, object: format.object, choices, usage: usageObject(usage) };
 }
 

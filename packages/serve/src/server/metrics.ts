@@ -85,9 +85,24 @@ export class ServerMetrics {
     };
     rate('prompt_tokens_per_second', 'Prompt tokens processed per second since the previous scrape.', (s) => s.promptTokens);
     rate('generation_tokens_per_second', 'Tokens generated per second since the previous scrape.', (s) => s.generatedTokens);
-    this.ttft = new Histogram({ name: `${prefix}time_to_first_token_seconds`, help: 'Time from a request reaching the backend to its first text.', buckets: latencyBuckets, registers: [registry] });
-    this.interToken = new Histogram({ name: `${prefix}inter_token_latency_seconds`, help: 'Time between consecutive text events of a stream.', buckets: latencyBuckets, registers: [registry] });
-    this.requests = new Counter({ name: `${prefix}requests_total`, help: 'Generations finished, by finish reason.', labelNames: ['finish_reason'], registers: [registry] });
+    this.ttft = new Histogram({
+      name: `${prefix}time_to_first_token_seconds`,
+      help: 'Time from a request reaching the backend to its first text.',
+      buckets: latencyBuckets,
+      registers: [registry],
+    });
+    this.interToken = new Histogram({
+      name: `${prefix}inter_token_latency_seconds`,
+      help: 'Time between consecutive text events of a stream.',
+      buckets: latencyBuckets,
+      registers: [registry],
+    });
+    this.requests = new Counter({
+      name: `${prefix}requests_total`,
+      help: 'Generations finished, by finish reason.',
+      labelNames: ['finish_reason'],
+      registers: [registry],
+    });
   }
 
   /** Wraps `backend` so that every stream feeds the latency histograms. */
@@ -122,8 +137,10 @@ export class ServerMetrics {
     return new Proxy(backend, {
       get(target, property, receiver) {
         if (property === 'stream') return stream;
-        if (property === 'generate') return (prompt: string | readonly number[], options = {}, signal?: AbortSignal) => collect({ ...options, prompt } as GenerateRequest, signal);
-        if (property === 'chat') return (messages: readonly Message[], options = {}, signal?: AbortSignal) => collect({ ...options, messages } as GenerateRequest, signal);
+        if (property === 'generate')
+          return (prompt: string | readonly number[], options = {}, signal?: AbortSignal) => collect({ ...options, prompt } as GenerateRequest, signal);
+        if (property === 'chat')
+          return (messages: readonly Message[], options = {}, signal?: AbortSignal) => collect({ ...options, messages } as GenerateRequest, signal);
         const value = Reflect.get(target, property, receiver);
         return typeof value === 'function' ? value.bind(target) : value;
       },

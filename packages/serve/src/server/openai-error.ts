@@ -4,7 +4,13 @@ import { MlxTsError, errorMarker, hasMarker } from '@mlx-ts/spec';
 
 const marker = errorMarker('OpenAIError');
 
-export type OpenAIErrorType = 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'rate_limit_error' | 'server_error' | 'service_unavailable';
+export type OpenAIErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'server_error'
+  | 'service_unavailable';
 
 export interface OpenAIErrorBody {
   error: { message: string; type: OpenAIErrorType; param: string | null; code: string | null };
@@ -20,7 +26,11 @@ export class OpenAIError extends MlxTsError {
   /** Extra response headers (Retry-After for 429 / 503). */
   readonly headers: Record<string, string>;
 
-  constructor(status: number, message: string, options: { type?: OpenAIErrorType; param?: string | null; code?: string | null; headers?: Record<string, string> } = {}) {
+  constructor(
+    status: number,
+    message: string,
+    options: { type?: OpenAIErrorType; param?: string | null; code?: string | null; headers?: Record<string, string> } = {},
+  ) {
     const type = options.type ?? defaultType(status);
     super(message, { code: options.code ?? type });
     this.name = 'OpenAIError';

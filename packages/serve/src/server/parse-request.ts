@@ -44,7 +44,7 @@ export class RequestParser {
   parseChatCompletion(body: unknown): ParsedChatCompletionRequest {
     const request = validate(this.chat, body, this.rules);
     if (request.top_logprobs != null && request.logprobs !== true) {
-      throw OpenAIError.invalidRequest("top_logprobs needs logprobs: true; set logprobs or drop top_logprobs.", 'top_logprobs');
+      throw OpenAIError.invalidRequest('top_logprobs needs logprobs: true; set logprobs or drop top_logprobs.', 'top_logprobs');
     }
     const maxTokens = (request.max_completion_tokens ?? request.max_tokens) as number | null | undefined;
     const options = samplingOptions(request, maxTokens ?? undefined);
@@ -96,10 +96,18 @@ function toMessage(message: RawMessage, index: number): Message {
     throw OpenAIError.invalidRequest(`Invalid parameter: '${at}.tool_calls' is only allowed on assistant messages.`, `${at}.tool_calls`);
   }
   if (role === 'tool' && message.tool_call_id === undefined) {
-    throw OpenAIError.invalidRequest(`Missing required parameter: '${at}.tool_call_id'; a tool message answers the call with that id.`, `${at}.tool_call_id`, 'missing_required_parameter');
+    throw OpenAIError.invalidRequest(
+      `Missing required parameter: '${at}.tool_call_id'; a tool message answers the call with that id.`,
+      `${at}.tool_call_id`,
+      'missing_required_parameter',
+    );
   }
   if ((message.content === undefined || message.content === null) && !(role === 'assistant' && message.tool_calls)) {
-    throw OpenAIError.invalidRequest(`Missing required parameter: '${at}.content'; only an assistant message with tool_calls may leave it null.`, `${at}.content`, 'missing_required_parameter');
+    throw OpenAIError.invalidRequest(
+      `Missing required parameter: '${at}.content'; only an assistant message with tool_calls may leave it null.`,
+      `${at}.content`,
+      'missing_required_parameter',
+    );
   }
   const content = message.content == null ? null : typeof message.content === 'string' ? message.content : message.content.map((part) => part.text).join('\n');
   const out: Message = { role, content };
@@ -109,7 +117,10 @@ function toMessage(message: RawMessage, index: number): Message {
   return out;
 }
 
-type RawResponseFormat = { type: 'text' } | { type: 'json_object' } | { type: 'json_schema'; json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean | null } };
+type RawResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean | null } };
 
 /** response_format → responseFormat; the schema itself is checked by the backend's engine. */
 function structuredOptions(request: RawRequest): Partial<GenerateOptions> {
@@ -210,7 +221,11 @@ function describe(error: ErrorObject | undefined, body: RawRequest, parameterRul
   if (error.keyword === 'additionalProperties') {
     const name = (error.params as { additionalProperty: string }).additionalProperty;
     const param = paramPath(error.instancePath, name);
-    return OpenAIError.invalidRequest(`Unsupported parameter: '${param}'. This server does not implement it; remove it from the request.`, param, 'unsupported_parameter');
+    return OpenAIError.invalidRequest(
+      `Unsupported parameter: '${param}'. This server does not implement it; remove it from the request.`,
+      param,
+      'unsupported_parameter',
+    );
   }
   if (error.keyword === 'required') {
     const param = paramPath(error.instancePath, (error.params as { missingProperty: string }).missingProperty);
@@ -220,7 +235,11 @@ function describe(error: ErrorObject | undefined, body: RawRequest, parameterRul
   const segments = error.instancePath.split('/');
   if (segments[1] === 'messages' && segments[3] === 'role') {
     const param = paramPath(error.instancePath);
-    return OpenAIError.invalidRequest(`Invalid role in '${param}': got ${shortJson(valueAt(body, error.instancePath))}; it must be one of ${roles.map((r) => `'${r}'`).join(', ')}.`, param, 'invalid_value');
+    return OpenAIError.invalidRequest(
+      `Invalid role in '${param}': got ${shortJson(valueAt(body, error.instancePath))}; it must be one of ${roles.map((r) => `'${r}'`).join(', ')}.`,
+      param,
+      'invalid_value',
+    );
   }
   const topLevel = segments[1] ?? '';
   // For a bad message, name the message field; for anything else, the top-level parameter.

@@ -222,7 +222,8 @@ export function completionSchema(limits: RequestLimits): Schema {
 export function parameterRules(limits: RequestLimits): Record<string, string> {
   return {
     model: 'a non-empty string naming a model from GET /v1/models',
-    messages: "a non-empty list of { role: 'system' | 'developer' | 'user' | 'assistant' | 'tool', content: string | [{ type: 'text', text }] } (assistants may add tool_calls, tool results need tool_call_id)",
+    messages:
+      "a non-empty list of { role: 'system' | 'developer' | 'user' | 'assistant' | 'tool', content: string | [{ type: 'text', text }] } (assistants may add tool_calls, tool results need tool_call_id)",
     prompt: `a non-empty string, a list of at most ${limits.maxPrompts} strings, a list of token ids, or a list of at most ${limits.maxPrompts} token-id lists`,
     temperature: 'a number from 0 to 2',
     top_p: 'a number greater than 0 and at most 1',

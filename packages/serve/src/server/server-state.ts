@@ -61,7 +61,9 @@ export class ServerState {
     }
     if (this.phase === 'loading' || !this.backend) {
       if (this.phase === 'failed') {
-        throw new OpenAIError(503, `The model failed to load (${this.loadError?.message}); fix the model path and restart the server.`, { code: 'model_load_failed' });
+        throw new OpenAIError(503, `The model failed to load (${this.loadError?.message}); fix the model path and restart the server.`, {
+          code: 'model_load_failed',
+        });
       }
       throw new OpenAIError(503, 'The model is still loading; retry in a few seconds.', { code: 'model_loading', headers: { 'retry-after': '2' } });
     }

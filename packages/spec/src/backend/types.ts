@@ -43,10 +43,7 @@ export interface ToolDefinition {
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
 
-export type ResponseFormat =
-  | { type: 'text' }
-  | { type: 'json_object' }
-  | { type: 'json_schema'; schema: JsonSchema; name?: string; strict?: boolean };
+export type ResponseFormat = { type: 'text' } | { type: 'json_object' } | { type: 'json_schema'; schema: JsonSchema; name?: string; strict?: boolean };
 
 export interface GenerateOptions {
   /** Most tokens to generate (default 256). */

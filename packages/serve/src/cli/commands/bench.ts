@@ -18,7 +18,10 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 export function benchCommand(): Command {
   return new Command('bench')
     .description('Measure prompt processing and generation speed (median of several runs).')
-    .option('-m, --model <path|id>', 'a model folder, a .gguf file, or a Hugging Face id org/name[@revision][:QUANT] (from the HF cache, else downloaded into it; default: Gemma 3 270M, downloaded on first use)')
+    .option(
+      '-m, --model <path|id>',
+      'a model folder, a .gguf file, or a Hugging Face id org/name[@revision][:QUANT] (from the HF cache, else downloaded into it; default: Gemma 3 270M, downloaded on first use)',
+    )
     .option('--prompt-tokens <n>', 'prompt length in tokens', integer(1, 100_000), 512)
     .option('--generation-tokens <n>', 'tokens to generate per run', integer(1, 100_000), 128)
     .option('--runs <n>', 'measured runs (after one warm-up run)', integer(1, 100), 3)

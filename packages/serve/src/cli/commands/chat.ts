@@ -14,12 +14,16 @@ interface ChatFlags extends SamplingFlags {
   verbose: boolean;
 }
 
-const help = 'Commands: /reset forgets the conversation, /help shows this, /exit quits. Ctrl-C stops a reply. End a line with \\ to continue it, or wrap lines in """.';
+const help =
+  'Commands: /reset forgets the conversation, /help shows this, /exit quits. Ctrl-C stops a reply. End a line with \\ to continue it, or wrap lines in """.';
 
 export function chatCommand(): Command {
   const command = new Command('chat')
     .description('Chat with a model in the terminal, with streaming replies and history.')
-    .option('-m, --model <path|id>', 'a model folder, a .gguf file, or a Hugging Face id org/name[@revision][:QUANT] (from the HF cache, else downloaded into it; default: Gemma 3 270M, downloaded on first use)')
+    .option(
+      '-m, --model <path|id>',
+      'a model folder, a .gguf file, or a Hugging Face id org/name[@revision][:QUANT] (from the HF cache, else downloaded into it; default: Gemma 3 270M, downloaded on first use)',
+    )
     .option('--system <text>', 'a system message that starts every conversation')
     .option('-v, --verbose', 'after each reply, print its token counts and speed', false);
   return addSamplingOptions(command, 'most tokens per reply (default 512)').action(async (flags: ChatFlags) => {

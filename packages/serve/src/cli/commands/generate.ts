@@ -26,7 +26,10 @@ export function formatStats(result: GenerateResult): string {
 export function generateCommand(): Command {
   const command = new Command('generate')
     .description('Generate a reply to one prompt; the text streams to stdout, statistics go to stderr.')
-    .option('-m, --model <path|id>', 'a model folder, a .gguf file, or a Hugging Face id org/name[@revision][:QUANT] (from the HF cache, else downloaded into it; default: Gemma 3 270M, downloaded on first use)')
+    .option(
+      '-m, --model <path|id>',
+      'a model folder, a .gguf file, or a Hugging Face id org/name[@revision][:QUANT] (from the HF cache, else downloaded into it; default: Gemma 3 270M, downloaded on first use)',
+    )
     .requiredOption('--prompt <text>', 'the prompt; "-" reads it from stdin')
     .option('--system <text>', 'a system message (with the chat template)')
     .option('--no-chat-template', 'send the prompt as raw text instead of a chat turn');

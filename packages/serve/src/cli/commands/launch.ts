@@ -18,7 +18,9 @@ function hostCount(path: string): number {
   try {
     hosts = JSON.parse(readFileSync(path, 'utf8'));
   } catch (cause) {
-    throw new Error(`cannot read the hostfile ${path} (${(cause as Error).message}). Fix: give a JSON list with one entry per rank, each a list of "ip:port" strings, e.g. [["10.0.0.1:5000"], ["10.0.0.2:5000"]]`);
+    throw new Error(
+      `cannot read the hostfile ${path} (${(cause as Error).message}). Fix: give a JSON list with one entry per rank, each a list of "ip:port" strings, e.g. [["10.0.0.1:5000"], ["10.0.0.2:5000"]]`,
+    );
   }
   if (!Array.isArray(hosts) || hosts.length === 0 || !hosts.every((h) => Array.isArray(h) && h.every((a) => typeof a === 'string' && /:\d+$/.test(a)))) {
     throw new Error(`the hostfile ${path} is not a list of ranks, each a list of "ip:port" strings. Fix: write it as [["10.0.0.1:5000"], ["10.0.0.2:5000"]]`);
@@ -28,7 +30,7 @@ function hostCount(path: string): number {
 
 export function launchCommand(): Command {
   return new Command('launch')
-    .description('Run a command as the ranks of an MLX distributed group (ring backend over TCP), with the environment of Python\'s mlx.launch.')
+    .description("Run a command as the ranks of an MLX distributed group (ring backend over TCP), with the environment of Python's mlx.launch.")
     .option('-n, --processes <n>', 'start this many ranks on this machine (127.0.0.1, free ports)', integer(1, 1024))
     .option('--hosts <file>', 'a ring hostfile: a JSON list with one list of "ip:port" per rank')
     .option('--rank <r>', 'with --hosts: the rank to start on this machine (run once per machine); default all of them', integer(0, 1023))

@@ -15,7 +15,11 @@ export interface SamplingFlags {
 }
 
 /** The ranges are the HTTP API's, so a value the server's flags accept its requests accept too. */
-export function addSamplingOptions(command: Command, maxTokensHelp: string, temperatureHelp = 'sampling temperature from 0 to 2 (0 = greedy, the default)'): Command {
+export function addSamplingOptions(
+  command: Command,
+  maxTokensHelp: string,
+  temperatureHelp = 'sampling temperature from 0 to 2 (0 = greedy, the default)',
+): Command {
   return command
     .option('--max-tokens <n>', maxTokensHelp, integer(1, 1_000_000))
     .option('--temp <t>', temperatureHelp, inRange(samplingRanges.temperature))

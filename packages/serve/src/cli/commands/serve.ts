@@ -53,7 +53,10 @@ function deferred<T>() {
 export function serveCommand(): Command {
   const command = new Command('serve')
     .description('Serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/responses, /v1/models, /health, /metrics).')
-    .option('-m, --model <path|id>', 'a model folder, a .gguf file, or a Hugging Face id org/name[@revision][:QUANT] (from the HF cache, else downloaded into it; default: Gemma 3 270M, downloaded on first use)')
+    .option(
+      '-m, --model <path|id>',
+      'a model folder, a .gguf file, or a Hugging Face id org/name[@revision][:QUANT] (from the HF cache, else downloaded into it; default: Gemma 3 270M, downloaded on first use)',
+    )
     .option('--model-id <id>', 'the model id clients send (default: the file or folder name)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('-p, --port <port>', 'port to listen on', integer(0, 65535), 8080)
@@ -61,14 +64,23 @@ export function serveCommand(): Command {
     .option('--cors <origins...>', 'origins allowed to call from browsers ("*" for any)')
     .option('--max-batch <n>', 'sequences decoded together in one batch (default 16)', integer(1, 1024))
     .option('--max-kv-tokens <n>', 'KV-cache tokens running sequences may hold; past it requests wait (default: from free memory)', integer(1))
-    .option('--kv-bits <bits>', 'keep the KV caches quantized to 2, 3, 4, 5, 6 or 8 bits: less memory per token, more sequences fit (default: not quantized)', oneOf([2, 3, 4, 5, 6, 8]))
+    .option(
+      '--kv-bits <bits>',
+      'keep the KV caches quantized to 2, 3, 4, 5, 6 or 8 bits: less memory per token, more sequences fit (default: not quantized)',
+      oneOf([2, 3, 4, 5, 6, 8]),
+    )
     .option('--kv-group-size <n>', 'elements per KV quantization group: 32, 64 or 128', oneOf([32, 64, 128]), 64)
     .option('--max-queue <n>', 'requests that may wait for the model; more get 429', integer(0, 100_000))
     .option('--max-request-bytes <n>', 'largest request body; larger ones get 413 (default 1048576)', integer(1024))
     .option('--max-choices <n>', 'largest n a request may ask for', integer(1, 128), defaultLimits.maxChoices)
     .option('--max-tokens-limit <n>', 'largest max_tokens a request may ask for', integer(1, 100_000_000), defaultLimits.maxTokens)
     .option('--drain-seconds <s>', 'on SIGINT/SIGTERM, how long running requests may finish', integer(0), 30)
-    .addOption(new Option('--log-format <format>', 'request log: one line per request (text), JSON lines (json) or none (off); default: text in a terminal, json otherwise').choices(['text', 'json', 'off']))
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'request log: one line per request (text), JSON lines (json) or none (off); default: text in a terminal, json otherwise',
+      ).choices(['text', 'json', 'off']),
+    )
     .option('--log-level <level>', "the HTTP framework's own log: fatal, error, warn, info, debug or trace", 'warn');
   return addSamplingOptions(
     command,
@@ -97,7 +109,8 @@ export function serveCommand(): Command {
       ({ url } = await server.listen(flags.port, flags.host));
     } catch (error) {
       const code = (error as { code?: string }).code;
-      const reason = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs privileges this user lacks' : `cannot be used (${(error as Error).message})`;
+      const reason =
+        code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs privileges this user lacks' : `cannot be used (${(error as Error).message})`;
       process.stderr.write(`mlx-ts: port ${flags.port} on ${flags.host} ${reason}; choose another with --port <n>.\n`);
       process.exit(1);
     }
@@ -124,7 +137,15 @@ export function serveCommand(): Command {
     try {
       const path = await resolveModelPath(flags.model);
       Object.assign(defaults, { ...(await generationConfigDefaults(path)), ...generateOptionsFrom(flags) });
-      loaded = await loadWorkerBackend({ model: path, modelId, maxQueue: flags.maxQueue, maxBatch: flags.maxBatch, maxKvTokens: flags.maxKvTokens, kvBits: flags.kvBits, kvGroupSize: flags.kvGroupSize });
+      loaded = await loadWorkerBackend({
+        model: path,
+        modelId,
+        maxQueue: flags.maxQueue,
+        maxBatch: flags.maxBatch,
+        maxKvTokens: flags.maxKvTokens,
+        kvBits: flags.kvBits,
+        kvGroupSize: flags.kvGroupSize,
+      });
       backend.resolve(loaded);
     } catch (error) {
       backend.reject(error as Error);

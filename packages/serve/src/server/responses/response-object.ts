@@ -24,7 +24,9 @@ export function responseUsage(usage: Usage) {
 }
 
 export function statusFor(reason: FinishReason): { status: ResponseStatus; incomplete_details: { reason: string } | null } {
-  return reason === 'length' ? { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } : { status: 'completed', incomplete_details: null };
+  return reason === 'length'
+    ? { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } }
+    : { status: 'completed', incomplete_details: null };
 }
 
 export interface ResponseShell {
@@ -35,7 +37,10 @@ export interface ResponseShell {
   defaults: { temperature?: number; topP?: number; maxTokens?: number };
 }
 
-export function responseObject(shell: ResponseShell, fields: { status: ResponseStatus; incomplete_details?: { reason: string } | null; output: unknown[]; usage: Usage | null }) {
+export function responseObject(
+  shell: ResponseShell,
+  fields: { status: ResponseStatus; incomplete_details?: { reason: string } | null; output: unknown[]; usage: Usage | null },
+) {
   const { request, defaults } = shell;
   return {
     id: shell.id,

@@ -39,11 +39,20 @@ const jsonSchemaFormat: Schema = {
   type: 'object',
   required: ['type', 'name', 'schema'],
   additionalProperties: false,
-  properties: { type: { const: 'json_schema' }, name: { type: 'string', minLength: 1, maxLength: 64 }, schema: { type: 'object' }, description: { type: 'string' }, strict: nullable({ type: 'boolean' }) },
+  properties: {
+    type: { const: 'json_schema' },
+    name: { type: 'string', minLength: 1, maxLength: 64 },
+    schema: { type: 'object' },
+    description: { type: 'string' },
+    strict: nullable({ type: 'boolean' }),
+  },
 };
 
 /** The Responses API's `text.format`, as the request gave it (echoed in the response object). */
-export type TextFormat = { type: 'text' } | { type: 'json_object' } | { type: 'json_schema'; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean | null };
+export type TextFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean | null };
 
 export function responsesSchema(limits: RequestLimits): Schema {
   return {
@@ -52,7 +61,12 @@ export function responsesSchema(limits: RequestLimits): Schema {
     additionalProperties: false,
     properties: {
       model: { type: 'string', minLength: 1 },
-      input: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, maxItems: 4096, items: messageItem }] },
+      input: {
+        anyOf: [
+          { type: 'string', minLength: 1 },
+          { type: 'array', minItems: 1, maxItems: 4096, items: messageItem },
+        ],
+      },
       instructions: nullable({ type: 'string' }),
       previous_response_id: nullable({ type: 'string', minLength: 1, maxLength: 200 }),
       max_output_tokens: nullable({ type: 'integer', minimum: 1, maximum: limits.maxTokens }),
@@ -96,7 +110,8 @@ export interface ParsedResponsesRequest {
 export function responsesRules(limits: RequestLimits): Record<string, string> {
   return {
     model: 'a non-empty string naming a model from GET /v1/models',
-    input: "a non-empty string or a list of { role: 'system' | 'developer' | 'user' | 'assistant', content: string | [{ type: 'input_text' | 'output_text', text }] }",
+    input:
+      "a non-empty string or a list of { role: 'system' | 'developer' | 'user' | 'assistant', content: string | [{ type: 'input_text' | 'output_text', text }] }",
     instructions: 'a string',
     previous_response_id: 'the id of an earlier response from this server',
     max_output_tokens: `an integer from 1 to ${limits.maxTokens} (this server's limit, set by mlx-ts serve --max-tokens-limit)`,
@@ -154,7 +169,8 @@ export class ResponsesParser {
     for (const [http, option] of names) if (request[http] != null) options[option] = request[http];
     const format = ((request.text as { format?: TextFormat | null } | null | undefined)?.format ?? { type: 'text' }) as TextFormat;
     if (format.type === 'json_object') options.responseFormat = { type: 'json_object' };
-    if (format.type === 'json_schema') options.responseFormat = { type: 'json_schema', schema: format.schema, name: format.name, ...(format.strict == null ? {} : { strict: format.strict }) };
+    if (format.type === 'json_schema')
+      options.responseFormat = { type: 'json_schema', schema: format.schema, name: format.name, ...(format.strict == null ? {} : { strict: format.strict }) };
     return {
       model: request.model as string,
       input,

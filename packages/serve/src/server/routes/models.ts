@@ -14,7 +14,12 @@ export function modelNotFound(model: string): OpenAIError {
  * `meta` adds what clients otherwise guess: the context length (vLLM's max_model_len, null until
  * the model has loaded), the max_tokens an omitted one means, and the request limits.
  */
-export function registerModelRoutes(app: FastifyInstance, modelIds: readonly string[], created: number, meta: () => Record<string, unknown> = () => ({})): void {
+export function registerModelRoutes(
+  app: FastifyInstance,
+  modelIds: readonly string[],
+  created: number,
+  meta: () => Record<string, unknown> = () => ({}),
+): void {
   const describe = (id: string) => ({ id, object: 'model', created, owned_by: 'mlx-ts', ...meta() });
   app.get('/v1/models', async () => ({ object: 'list', data: modelIds.map(describe) }));
   app.get<{ Params: { id: string } }>('/v1/models/:id', async (request) => {

@@ -33,16 +33,26 @@ export function registerResponsesRoute(app: FastifyInstance, state: ServerState,
     if (parsed.previousResponseId !== undefined) {
       const previous = store.get(parsed.previousResponseId);
       if (!previous) {
-        throw new OpenAIError(400, `Previous response with id '${parsed.previousResponseId.slice(0, 200)}' not found: this server keeps the last ${capacity} stored responses in memory, until it restarts.`, {
-          param: 'previous_response_id',
-          code: 'previous_response_not_found',
-        });
+        throw new OpenAIError(
+          400,
+          `Previous response with id '${parsed.previousResponseId.slice(0, 200)}' not found: this server keeps the last ${capacity} stored responses in memory, until it restarts.`,
+          {
+            param: 'previous_response_id',
+            code: 'previous_response_not_found',
+          },
+        );
       }
       history = previous;
     }
     const conversation = [...history, ...parsed.input];
     const messages: Message[] = parsed.instructions ? [{ role: 'system', content: parsed.instructions }, ...conversation] : conversation;
-    const shell: ResponseShell = { id: newId('resp_'), created_at: Math.floor(Date.now() / 1000), model: parsed.model, request: parsed, defaults: state.defaults };
+    const shell: ResponseShell = {
+      id: newId('resp_'),
+      created_at: Math.floor(Date.now() / 1000),
+      model: parsed.model,
+      request: parsed,
+      defaults: state.defaults,
+    };
     const remember = (text: string) => {
       if (parsed.store) store.set(shell.id, [...conversation, { role: 'assistant', content: text }]);
     };
@@ -72,7 +82,12 @@ async function run(
     if (result.finishReason === 'abort' && !(controller.signal.reason instanceof ClientDisconnected)) throw shuttingDown();
     remember(result.text);
     const { status, incomplete_details } = statusFor(result.finishReason);
-    return responseObject(shell, { status, incomplete_details, output: [messageItem(itemId, status === 'completed' ? 'completed' : 'incomplete', result.text)], usage: result.usage });
+    return responseObject(shell, {
+      status,
+      incomplete_details,
+      output: [messageItem(itemId, status === 'completed' ? 'completed' : 'incomplete', result.text)],
+      usage: result.usage,
+    });
   };
   try {
     if (!parsed.stream) {
@@ -117,7 +132,11 @@ async function run(
       const mapped = toOpenAIError(error);
       await send('error', { code: mapped.code, message: mapped.message, param: mapped.param });
       await send('response.failed', {
-        response: { ...responseObject(shell, { status: 'in_progress', output: [], usage: null }), status: 'failed', error: { code: mapped.code ?? 'server_error', message: mapped.message } },
+        response: {
+          ...responseObject(shell, { status: 'in_progress', output: [], usage: null }),
+          status: 'failed',
+          error: { code: mapped.code ?? 'server_error', message: mapped.message },
+        },
       });
     }
     writer.end();
