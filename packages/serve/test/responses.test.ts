@@ -128,7 +128,9 @@ describe('responses.create', () => {
       model: modelId,
       input: 'Name a city and its country as JSON.',
       text: { format: zodTextFormat(City, 'city') },
-      max_output_tokens: 40,
+      // Greedy, and room for the longest object the schema allows.
+      max_output_tokens: 80,
+      temperature: 0,
     });
     expect(parsed.status).toBe('completed');
     expect(City.parse(parsed.output_parsed)).toEqual(parsed.output_parsed);
@@ -137,7 +139,8 @@ describe('responses.create', () => {
       model: modelId,
       input: 'A JSON object with the key "a".',
       text: { format: { type: 'json_object' } },
-      max_output_tokens: 40,
+      max_output_tokens: 80,
+      temperature: 0,
     });
     expect(typeof JSON.parse(object.output_text)).toBe('object');
     const invalid = await postJson(`${url}/v1/responses`, {

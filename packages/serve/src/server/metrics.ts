@@ -115,6 +115,9 @@ export class ServerMetrics {
       for (;;) {
         const next = await events.next();
         if (next.done) {
+          // Tokens whose text was held back to the end (an unfinished character, a possible stop
+          // string) still had a first token: it counts when the text arrives, at the end.
+          if (last === undefined && next.value.usage.completionTokens > 0) metrics.ttft.observe((performance.now() - start) / 1000);
           metrics.requests.inc({ finish_reason: next.value.finishReason });
           return next.value;
         }
