@@ -65,7 +65,8 @@ export function preferOpenBlas(wheelRoot, log) {
     return;
   }
   for (const file of readdirSync(libs)) {
-    if (!/^libblas-.*\.so/.test(file)) continue;
+    // The library itself (libblas-<hash>.so[.N…]), not the original kept beside it on an earlier run.
+    if (!/^libblas-[^/]*\.so(\.\d+)*$/.test(file)) continue;
     const target = join(libs, file);
     const original = `${target}.reference`;
     if (!existsSync(original)) renameSync(target, original);
