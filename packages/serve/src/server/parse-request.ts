@@ -122,14 +122,26 @@ type RawResponseFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean | null } };
 
-/** response_format → responseFormat; the schema itself is checked by the backend's engine. */
+/** A requested output format, as the chat and Responses APIs both carry it once unwrapped. */
+export type OutputFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema?: Record<string, unknown>; strict?: boolean | null };
+
+/** An output format → the Backend's responseFormat (undefined for text); the schema itself is checked by the backend's engine. */
+export function responseFormatOption(format: OutputFormat | null | undefined): GenerateOptions['responseFormat'] {
+  if (format == null || format.type === 'text') return undefined;
+  if (format.type === 'json_object') return { type: 'json_object' };
+  const { name, schema, strict } = format;
+  // OpenAI allows a json_schema without a schema: any JSON object then.
+  return { type: 'json_schema', schema: schema ?? { type: 'object' }, name, ...(strict == null ? {} : { strict }) };
+}
+
+/** response_format (json_schema wraps its fields in `json_schema`) → responseFormat. */
 function structuredOptions(request: RawRequest): Partial<GenerateOptions> {
   const format = request.response_format as RawResponseFormat | null | undefined;
-  if (format == null || format.type === 'text') return {};
-  if (format.type === 'json_object') return { responseFormat: { type: 'json_object' } };
-  const { name, schema, strict } = format.json_schema;
-  // OpenAI allows a json_schema without a schema: any JSON object then.
-  return { responseFormat: { type: 'json_schema', schema: schema ?? { type: 'object' }, name, ...(strict == null ? {} : { strict }) } };
+  const responseFormat = responseFormatOption(format?.type === 'json_schema' ? { type: 'json_schema', ...format.json_schema } : format);
+  return responseFormat ? { responseFormat } : {};
 }
 
 function toolOptions(request: RawRequest): Partial<GenerateOptions> {

@@ -3,7 +3,7 @@
 // json_schema with the schema inline as this API puts it). Parameters that would change the
 // output and are not implemented stay 400s naming them (additionalProperties: false).
 import type { GenerateOptions, Message } from '@mlx-ts/backend';
-import { validate } from '../parse-request.js';
+import { type OutputFormat, responseFormatOption, validate } from '../parse-request.js';
 import { rangeSchema, samplingRanges } from '../sampling-ranges.js';
 import { passiveFields, type RequestLimits } from '../schemas.js';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -168,9 +168,8 @@ export class ResponsesParser {
     ];
     for (const [http, option] of names) if (request[http] != null) options[option] = request[http];
     const format = ((request.text as { format?: TextFormat | null } | null | undefined)?.format ?? { type: 'text' }) as TextFormat;
-    if (format.type === 'json_object') options.responseFormat = { type: 'json_object' };
-    if (format.type === 'json_schema')
-      options.responseFormat = { type: 'json_schema', schema: format.schema, name: format.name, ...(format.strict == null ? {} : { strict: format.strict }) };
+    const responseFormat = responseFormatOption(format);
+    if (responseFormat) options.responseFormat = responseFormat;
     return {
       model: request.model as string,
       input,
