@@ -49,10 +49,7 @@ const jsonSchemaFormat: Schema = {
 };
 
 /** The Responses API's `text.format`, as the request gave it (echoed in the response object). */
-export type TextFormat =
-  | { type: 'text' }
-  | { type: 'json_object' }
-  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean | null };
+export type TextFormat = OutputFormat & { description?: string };
 
 export function responsesSchema(limits: RequestLimits): Schema {
   return {
