@@ -204,9 +204,24 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
     this.#index = next.index + length;
     const positions = this.#positions.length === 0 ? new Array<number>(rows).fill(0) : this.#positions;
     this.#setPositions(positions.map((p) => p + length));
-    const view = (planes: Planes) => this.#decode(this.#index < planes[0].shape[2] ? slicePlanes(planes, 0, this.#index) : planes.map(shareArray));
+    const from = length === 1 && this.#decodesInsideWindow(this.#positions, this.#index) ? this.#index - (this.windowSize as number) : 0;
+    const view = (planes: Planes) =>
+      this.#decode(from > 0 || this.#index < planes[0].shape[2] ? slicePlanes(planes, from, this.#index) : planes.map(shareArray));
     if (this.bits === undefined) return { keys: view(this.#keys!), values: view(this.#values!) };
     return mx.tidy(() => ({ keys: view(this.#keys!), values: view(this.#values!) }));
+  }
+
+  /**
+   * A one-token step past the window where every row holds a full window (counting the new token):
+   * the last `windowSize` columns are exactly what every row sees, so the step returns only those
+   * columns and no mask. Attention then takes MLX's fused single-query kernel, which on CUDA does
+   * not accept an array mask and would otherwise fall back to unfused attention on every windowed
+   * layer. mlx-lm's rotating cache gets the same effect by holding only the window.
+   */
+  #decodesInsideWindow(positionsAfter: readonly number[], keyLength: number): boolean {
+    const window = this.windowSize;
+    if (window === undefined || keyLength <= window || positionsAfter.length === 0) return false;
+    return positionsAfter.every((p) => p >= window);
   }
 
   /** The first column holding a token of some row (columns before it are padding for every row). */
@@ -231,6 +246,8 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
     const padded = starts.some((s) => s > 0);
     const windowed = windowSize !== undefined && keyLength > windowSize;
     if (!padded && !windowed && !options.returnArray) return queryLength === 1 ? null : 'causal';
+    if (queryLength === 1 && windowSize === this.windowSize && !options.returnArray && this.#decodesInsideWindow(this.#positions.map((p) => p + 1), keyLength))
+      return null;
     return mx.tidy(() => {
       const rows = Math.max(1, starts.length);
       const keyColumns = mx.reshape(mx.arange(keyLength), [1, 1, 1, keyLength]);

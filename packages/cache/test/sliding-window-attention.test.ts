@@ -2,7 +2,7 @@
 // mask (query i sees keys i - window < j <= i), computed in float64 numpy by the fixture generator.
 import * as mx from '@mlx-ts/core';
 import { describe, expect, it } from 'vitest';
-import { type KVCache, type MaskOptions, RotatingKVCache, StandardKVCache } from '../src/index.js';
+import { BatchKVCache, type KVCache, type MaskOptions, RotatingKVCache, StandardKVCache } from '../src/index.js';
 import { inputBlock, readFixture } from './reference.js';
 
 interface AttentionFixture {
@@ -83,6 +83,18 @@ describe('sliding-window attention through the cache equals full attention with 
   it('StandardKVCache with windowSize', () => {
     using cache = new StandardKVCache();
     expectReference(attendInChunks(cache, { windowSize: window }));
+  });
+
+  it('BatchKVCache with windowSize: decode steps past the window return only the window and no mask', () => {
+    using cache = new BatchKVCache({ windowSize: window });
+    expectReference(attendInChunks(cache, {}));
+    // The last chunk is one token with the window full: no mask, exactly `window` keys.
+    expect(cache.makeMask(1)).toBeNull();
+    mx.tidy(() => {
+      const { B, Hkv, D } = reference;
+      const fetched = cache.updateAndFetch(mx.zeros([B, Hkv, 1, D]), mx.zeros([B, Hkv, 1, D]));
+      expect(fetched.keys.shape[2]).toBe(window);
+    });
   });
 
   it('a mask that ignores the window does not match (the check is sensitive)', () => {
