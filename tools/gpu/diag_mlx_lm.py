@@ -15,14 +15,25 @@ for k, n in [(1152, 6912), (6912, 1152), (2560, 10240), (10240, 2560), (640, 262
     for _ in range(99): acc = acc + x @ w.T
     mx.eval(acc); chained = (time.perf_counter() - t) * 10
     out[f"matvec_{k}x{n}"] = {"single_ms": single, "chained_ms": chained, "gbps": 2 * k * n / (chained * 1e6)}
-model, _ = load(sys.argv[1]); cache = make_prompt_cache(model)
+model, _ = load(sys.argv[1])
 prompt = mx.array([[3 + (i * 7919) % min(200000, model.args.vocab_size - 3) for i in range(512)]])
-tok = mx.argmax(model(prompt, cache=cache)[:, -1, :], -1); mx.eval(tok)
-step = lambda t: mx.argmax(model(t.reshape(1, 1), cache=cache), -1)
-for _ in range(8): tok = step(tok); mx.eval(tok)
-t = time.perf_counter(); mx.async_eval(tok)
-for _ in range(100):
-    nxt = step(tok); mx.async_eval(nxt); tok.item(); tok = nxt
-mx.eval(tok)
-out["model_decode_ms"] = (time.perf_counter() - t) * 10
+
+def decode_loop(stream):
+    # The bare decode loop on the given stream (mlx-lm's generate runs on a stream of its own).
+    with mx.stream(stream):
+        cache = make_prompt_cache(model)
+        t0 = time.perf_counter()
+        tok = mx.argmax(model(prompt, cache=cache)[:, -1, :], -1); mx.eval(tok); tok.item()
+        prefill = (time.perf_counter() - t0) * 1e3
+        step = lambda t: mx.argmax(model(t.reshape(1, 1), cache=cache), -1)
+        for _ in range(8): tok = step(tok); mx.eval(tok)
+        t = time.perf_counter(); mx.async_eval(tok)
+        for _ in range(100):
+            nxt = step(tok); mx.async_eval(nxt); tok.item(); tok = nxt
+        mx.eval(tok)
+        return prefill, (time.perf_counter() - t) * 10
+
+decode_loop(mx.default_stream(mx.default_device()))
+out["model_prefill512_ms"], out["model_decode_ms"] = decode_loop(mx.default_stream(mx.default_device()))
+out["model_prefill512_stream_ms"], out["model_decode_stream_ms"] = decode_loop(mx.new_stream(mx.default_device()))
 print(json.dumps(out))

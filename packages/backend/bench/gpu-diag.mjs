@@ -40,32 +40,50 @@ for (const [k, n] of shapes) {
   mx.dispose([w, x]);
 }
 const model = await loadLanguageModel(folder, {});
-const cache = model.makeCache();
 const prompt = Array.from({ length: 512 }, (_, i) => 3 + ((i * 7919) % Math.min(200000, model.config.vocabSize - 3)));
-let token = mx.tidy(() =>
-  mx.argmax(model.unembed(mx.slice(model.forward(mx.array([prompt], 'int32'), cache), [0, 511, 0], [1, 512, model.config.hiddenSize])), -1),
-);
-mx.keep(token);
-await mx.asyncEval(token);
-const step = (t) => mx.tidy(() => mx.keep(mx.argmax(model.unembed(model.forward(mx.reshape(t, [1, 1]), cache)), -1)));
-for (let i = 0; i < 8; i++) {
-  const next = step(token);
-  await mx.asyncEval(next);
-  token.dispose();
-  token = next;
-}
-const t = performance.now();
-let pending = mx.asyncEval(token);
-for (let i = 0; i < 100; i++) {
-  const next = step(token);
-  const p = mx.asyncEval(next);
-  await pending;
+// The bare decode loop, on the default stream or on a stream of its own (as mlx-lm's generate).
+const decodeLoop = async (stream) => {
+  const on = (fn) => (stream ? mx.withStream(stream, fn) : fn());
+  const cache = model.makeCache();
+  const t0 = performance.now();
+  let token = on(() =>
+    mx.tidy(() =>
+      mx.keep(mx.argmax(model.unembed(mx.slice(model.forward(mx.array([prompt], 'int32'), cache), [0, 511, 0], [1, 512, model.config.hiddenSize])), -1)),
+    ),
+  );
+  await mx.asyncEval(token);
   token.item();
+  const prefillMs = performance.now() - t0;
+  const step = (t) => on(() => mx.tidy(() => mx.keep(mx.argmax(model.unembed(model.forward(mx.reshape(t, [1, 1]), cache)), -1))));
+  for (let i = 0; i < 8; i++) {
+    const next = step(token);
+    await mx.asyncEval(next);
+    token.dispose();
+    token = next;
+  }
+  const t = performance.now();
+  let pending = mx.asyncEval(token);
+  for (let i = 0; i < 100; i++) {
+    const next = step(token);
+    const p = mx.asyncEval(next);
+    await pending;
+    token.item();
+    token.dispose();
+    token = next;
+    pending = p;
+  }
+  await pending;
+  const decodeMs = (performance.now() - t) / 100;
   token.dispose();
-  token = next;
-  pending = p;
-}
-await pending;
-out.model_decode_ms = (performance.now() - t) / 100;
+  for (const c of cache) c.dispose();
+  return { prefillMs, decodeMs };
+};
+await decodeLoop(undefined);
+const plain = await decodeLoop(undefined);
+const own = await decodeLoop(mx.newStream(mx.defaultDevice()));
+out.model_decode_ms = plain.decodeMs;
+out.model_prefill512_ms = plain.prefillMs;
+out.model_decode_stream_ms = own.decodeMs;
+out.model_prefill512_stream_ms = own.prefillMs;
 out.dtype = model.dtype;
 console.log(JSON.stringify(out));

@@ -80,6 +80,9 @@ const CLEAR_CACHE_EVERY = 256;
 
 type StepArrays = Omit<Step, 'done' | 'rows'>;
 
+/** A request whose prefill just ended: its rows, their first tokens, and their caches. */
+type Joined = { sequences: Sequence[]; token: mx.Array; caches: BatchKVCache[]; prompt: readonly number[] };
+
 function stepArrays(step: StepArrays): mx.Array[] {
   return [step.token, step.logprob, step.topIds, step.topValues].filter((a): a is mx.Array => a !== undefined);
 }
@@ -104,6 +107,11 @@ export class BatchScheduler {
   private autoKvTokens: boolean;
   /** Rows whose processors threw while a step was built; failed once the step's sampling is built. */
   private failedRows: [Sequence, unknown][] = [];
+  /**
+   * The stream the model's work is queued on: on a GPU a stream of its own, as mlx-lm's generation
+   * stream. Created lazily on the thread that runs the loop (MLX streams are thread-affine).
+   */
+  private stream: mx.Stream | undefined;
 
   constructor(
     private readonly model: LanguageModel,
@@ -212,12 +220,35 @@ export class BatchScheduler {
     }
   }
 
+  /** Runs fn with the scheduler's stream as the default one (see `stream`). */
+  private onStream<T>(fn: () => T): T {
+    if (mx.defaultDevice().type !== 'gpu') return fn();
+    this.stream ??= mx.newStream(mx.defaultDevice());
+    return mx.withStream(this.stream, fn);
+  }
+
   private async iterate(): Promise<void> {
-    let joined: { sequences: Sequence[]; token: mx.Array; caches: BatchKVCache[]; prompt: readonly number[] } | undefined;
+    let joined: Joined | undefined;
     if (this.prefill || this.admissible()) {
       joined = await this.prefillChunk();
     }
     const previous = this.current;
+    const next = this.onStream(() => this.launchStep(previous, joined));
+    this.current = next;
+    if (previous) {
+      try {
+        await previous.done;
+        this.read(previous);
+      } finally {
+        mx.dispose(stepArrays(previous));
+      }
+    }
+    this.counters.steps++;
+    if (this.counters.steps % CLEAR_CACHE_EVERY === 0) mx.memory.clearCache();
+  }
+
+  /** Builds and queues the decode step after `previous`: its live rows plus the rows that joined. */
+  private launchStep(previous: Step | undefined, joined: Joined | undefined): Step | undefined {
     const keep: number[] = [];
     previous?.rows.forEach((row, i) => {
       if (row.live()) keep.push(i);
@@ -267,17 +298,7 @@ export class BatchScheduler {
       mx.dispose(inputs);
       if (this.caches.some((c) => c.batchSize > 0)) for (const cache of this.caches) cache.reset();
     }
-    this.current = next;
-    if (previous) {
-      try {
-        await previous.done;
-        this.read(previous);
-      } finally {
-        mx.dispose(stepArrays(previous));
-      }
-    }
-    this.counters.steps++;
-    if (this.counters.steps % CLEAR_CACHE_EVERY === 0) mx.memory.clearCache();
+    return next;
   }
 
   /** Logits of the last position of each row → processed logits → tokens (and logprobs), all on the device. */
@@ -354,7 +375,7 @@ export class BatchScheduler {
    * Runs one prefill chunk of the request at the head of the queue. Returns the request once its
    * whole prompt is in its own one-row caches and its first tokens are sampled and delivered.
    */
-  private async prefillChunk(): Promise<{ sequences: Sequence[]; token: mx.Array; caches: BatchKVCache[]; prompt: readonly number[] } | undefined> {
+  private async prefillChunk(): Promise<Joined | undefined> {
     if (!this.prefill) {
       const pending = this.waiting.shift()!;
       const prompt = pending.request.promptIds;
@@ -376,9 +397,11 @@ export class BatchScheduler {
       }
       if (prefill.rest.length > this.prefillChunkSize) {
         const chunk = prefill.rest.slice(0, this.prefillChunkSize);
-        mx.tidy(() => {
-          this.model.forward(mx.array([[...chunk]], 'int32'), prefill.caches);
-        });
+        this.onStream(() =>
+          mx.tidy(() => {
+            this.model.forward(mx.array([[...chunk]], 'int32'), prefill.caches);
+          }),
+        );
         await mx.asyncEval(prefill.caches.flatMap((c) => [...c.state]));
         this.counters.promptTokens += chunk.length;
         prefill.rest = prefill.rest.slice(this.prefillChunkSize);
@@ -387,7 +410,10 @@ export class BatchScheduler {
       }
       // The last chunk goes through the first sampling step: logits of its last position only.
       const tail = prefill.rest;
-      const step = { ...mx.tidy(() => this.sample(this.model.forward(mx.array([[...tail]], 'int32'), prefill.caches), sequences)), rows: sequences };
+      const step = {
+        ...this.onStream(() => mx.tidy(() => this.sample(this.model.forward(mx.array([[...tail]], 'int32'), prefill.caches), sequences))),
+        rows: sequences,
+      };
       this.failRows();
       try {
         await mx.asyncEval(
