@@ -7,7 +7,7 @@
 #                                   with CMake against the CUDA wheel, makes random-weight Gemma 3
 #                                   checkpoints at real shapes, runs ours and mlx-lm on the same
 #                                   prompt ids, one JSON line per model and mode (also $OUT/gpu.jsonl)
-# Settings: SHAPES (270m 1b 4b), QUANTIZE (1b 4b), RUNS, PROMPT (512), GEN (128), TRIALS (3), BATCH (16,32),
+# Settings: SHAPES (270m 1b 4b), QUANTIZE (1b 4b), RUNS (model[@mode+mode]), PROMPT (512), GEN (128), TRIALS (3), BATCH (16,32),
 #   PROBE=1 (one matrix-vector product from both sides, plain and under ncu, before the models)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -61,8 +61,11 @@ for i in range(${PROMPT:-512}):
     s = (s * 1664525 + 1013904223) & 0xffffffff; ids.append(3 + s % (262144 - 3))
 json.dump(ids, open('/tmp/prompt.json', 'w'))"
 results=${OUT:-/tmp}/gpu.jsonl
-for m in ${RUNS:-270m-random-bf16 1b-random-bf16 1b-random-4bit 4b-random-bf16 4b-random-4bit}; do
-  for mode in ${MODES:-single}; do
+# A run may carry its own modes: 1b-random-bf16@single+batch:16,32
+for run in ${RUNS:-270m-random-bf16 1b-random-bf16 1b-random-4bit 4b-random-bf16 4b-random-4bit}; do
+  m=${run%@*}; modes=${MODES:-single}
+  [ "$run" != "$m" ] && modes=${run#*@} && modes=${modes//+/ }
+  for mode in $modes; do
     [ "$mode" = skip ] && continue
     a=$(timeout 300 python3 "$root/tools/gpu/mlx_lm_bench.py" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/anchor-$m-$mode.err" | tail -1)
     o=$(timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/ours-$m-$mode.err" | tail -1)
@@ -71,7 +74,7 @@ for m in ${RUNS:-270m-random-bf16 1b-random-bf16 1b-random-4bit 4b-random-bf16 4
 done
 # DIAG=1: where decode time goes (packages/backend/bench/gpu-diag.mjs, tools/gpu/diag_mlx_lm.py), per model in RUNS.
 if [ -n "${DIAG:-}" ]; then
-  for m in ${RUNS:-1b-random-bf16 4b-random-bf16}; do
+  for m in ${DIAG_RUNS:-1b-random-bf16 4b-random-bf16}; do
     a=$(timeout 200 python3 "$root/tools/gpu/diag_mlx_lm.py" $models/gemma3-$m 2>"$logs/diag-anchor-$m.err" | tail -1)
     o=$(timeout 200 /tmp/node "$b/diag.bundle.mjs" $models/gemma3-$m 2>"$logs/diag-ours-$m.err" | tail -1)
     echo "{\"diag\":\"$m\",\"mlx_lm\":${a:-null},\"ours\":${o:-null}}" | tee -a "$results"
