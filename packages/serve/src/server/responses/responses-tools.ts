@@ -17,8 +17,8 @@ export interface ResponsesFunctionTool {
 
 export type ResponsesToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string };
 
-// Only the type is checked here: any other type is refused by `checkToolTypes` with its name, the
-// function tool's own fields by `functionToolSchema` (a 400 naming the field).
+// Function tools only: a tool of another type never gets here, `checkToolTypes` refuses it first
+// with its name; an unknown field of a function tool is a 400 naming the field.
 export const toolsSchema: Schema = {
   type: 'array',
   minItems: 1,
