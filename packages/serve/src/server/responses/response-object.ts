@@ -1,6 +1,6 @@
-// The Responses API's objects: the `response` (status, output message items, usage) and the
-// message item holding the generated text.
-import type { FinishReason, Usage } from '@mlx-ts/backend';
+// The Responses API's objects: the `response` (status, output items, usage), the message item
+// holding the generated text and the function_call item of each call the model made.
+import type { FinishReason, ToolCall, Usage } from '@mlx-ts/backend';
 import type { ParsedResponsesRequest } from './responses-schema.js';
 
 export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete';
@@ -11,6 +11,11 @@ export function outputTextPart(text: string) {
 
 export function messageItem(id: string, status: 'in_progress' | 'completed' | 'incomplete', text?: string) {
   return { id, type: 'message', status, role: 'assistant', content: text === undefined ? [] : [outputTextPart(text)] };
+}
+
+/** `id` is the item's own; `call_id` the call's, which the function_call_output answering it names. */
+export function functionCallItem(id: string, status: 'in_progress' | 'completed', call: ToolCall) {
+  return { id, type: 'function_call', status, call_id: call.id, name: call.function.name, arguments: call.function.arguments };
 }
 
 export function responseUsage(usage: Usage) {
@@ -53,14 +58,14 @@ export function responseObject(
     max_output_tokens: request.maxOutputTokens ?? defaults.maxTokens ?? null,
     model: shell.model,
     output: fields.output,
-    parallel_tool_calls: true,
+    parallel_tool_calls: request.parallelToolCalls,
     previous_response_id: request.previousResponseId ?? null,
     reasoning: { effort: null, summary: null },
     store: request.store,
     temperature: request.temperature ?? defaults.temperature ?? 1,
     text: { format: request.format },
-    tool_choice: 'auto',
-    tools: [],
+    tool_choice: request.toolChoice,
+    tools: request.tools.map((tool) => ({ description: null, parameters: null, strict: null, ...tool })),
     top_p: request.topP ?? defaults.topP ?? 1,
     truncation: 'disabled',
     usage: fields.usage ? responseUsage(fields.usage) : null,

@@ -1,36 +1,19 @@
-// The body of POST /v1/responses: text in (`input` as a string or message items, `instructions`,
-// `previous_response_id`), text out, optionally as JSON (`text.format`: json_object, or
-// json_schema with the schema inline as this API puts it). Parameters that would change the
-// output and are not implemented stay 400s naming them (additionalProperties: false).
-import type { GenerateOptions, Message } from '@mlx-ts/backend';
+// The body of POST /v1/responses: text in (`input` as a string or items: messages, function calls
+// and their outputs; `instructions`, `previous_response_id`), text or function calls out (`tools`,
+// `tool_choice`), optionally as JSON (`text.format`: json_object, or json_schema with the schema
+// inline as this API puts it). Parameters that would change the output and are not implemented
+// stay 400s naming them (additionalProperties: false).
+import type { GenerateOptions } from '@mlx-ts/backend';
 import { type OutputFormat, responseFormatOption, validate } from '../parse-request.js';
 import { rangeSchema, samplingRanges } from '../sampling-ranges.js';
 import { passiveFields, type RequestLimits } from '../schemas.js';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { type InputItem, inputItemSchema } from './input-items.js';
+import { checkToolTypes, type ResponsesFunctionTool, type ResponsesToolChoice, toolChoiceSchema, toolOptions, toolsSchema } from './responses-tools.js';
 
 type Schema = Record<string, unknown>;
 
 const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
-
-const textContent: Schema = {
-  type: 'object',
-  required: ['type', 'text'],
-  properties: { type: { enum: ['input_text', 'output_text', 'text'] }, text: { type: 'string' }, annotations: { type: 'array' }, logprobs: { type: 'array' } },
-  additionalProperties: false,
-};
-
-const messageItem: Schema = {
-  type: 'object',
-  required: ['role', 'content'],
-  additionalProperties: false,
-  properties: {
-    type: { const: 'message' },
-    id: { type: 'string' },
-    status: { type: 'string' },
-    role: { enum: ['system', 'developer', 'user', 'assistant'] },
-    content: { anyOf: [{ type: 'string' }, { type: 'array', minItems: 1, items: textContent }] },
-  },
-};
 
 const plainFormat: Schema = { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'text' } } };
 const jsonObjectFormat: Schema = { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'json_object' } } };
@@ -61,7 +44,7 @@ export function responsesSchema(limits: RequestLimits): Schema {
       input: {
         anyOf: [
           { type: 'string', minLength: 1 },
-          { type: 'array', minItems: 1, maxItems: 4096, items: messageItem },
+          { type: 'array', minItems: 1, maxItems: 4096, items: inputItemSchema },
         ],
       },
       instructions: nullable({ type: 'string' }),
@@ -77,6 +60,8 @@ export function responsesSchema(limits: RequestLimits): Schema {
       }),
       truncation: nullable({ const: 'disabled' }),
       ...passiveFields,
+      tools: nullable(toolsSchema),
+      tool_choice: nullable(toolChoiceSchema),
       // Extensions shared with the other routes.
       seed: nullable(rangeSchema(samplingRanges.seed)),
       top_k: nullable(rangeSchema(samplingRanges.top_k)),
@@ -88,8 +73,8 @@ export function responsesSchema(limits: RequestLimits): Schema {
 
 export interface ParsedResponsesRequest {
   model: string;
-  /** This turn's input, without the instructions. */
-  input: Message[];
+  /** This turn's input items, without the instructions (made messages once the history is known). */
+  input: InputItem[];
   instructions?: string;
   previousResponseId?: string;
   options: GenerateOptions;
@@ -102,13 +87,17 @@ export interface ParsedResponsesRequest {
   temperature: number | null;
   topP: number | null;
   maxOutputTokens: number | null;
+  /** The tool fields as the request gave them, echoed in the response object. */
+  tools: ResponsesFunctionTool[];
+  toolChoice: ResponsesToolChoice;
+  parallelToolCalls: boolean;
 }
 
 export function responsesRules(limits: RequestLimits): Record<string, string> {
   return {
     model: 'a non-empty string naming a model from GET /v1/models',
     input:
-      "a non-empty string or a list of { role: 'system' | 'developer' | 'user' | 'assistant', content: string | [{ type: 'input_text' | 'output_text', text }] }",
+      "a non-empty string or a list of items: { role: 'system' | 'developer' | 'user' | 'assistant', content: string | [{ type: 'input_text' | 'output_text', text }] }, { type: 'function_call', call_id, name, arguments } or { type: 'function_call_output', call_id, output }",
     instructions: 'a string',
     previous_response_id: 'the id of an earlier response from this server',
     max_output_tokens: `an integer from 1 to ${limits.maxTokens} (this server's limit, set by mlx-ts serve --max-tokens-limit)`,
@@ -122,16 +111,13 @@ export function responsesRules(limits: RequestLimits): Record<string, string> {
     user: 'a string',
     service_tier: 'a string',
     parallel_tool_calls: 'a boolean',
+    tools: "a non-empty list of { type: 'function', name, description?, parameters?, strict? } (names of letters, digits, _ or -)",
+    tool_choice: "'none', 'auto', 'required' or { type: 'function', name }",
     seed: 'a non-negative integer',
     top_k: 'a non-negative integer (0 disables it)',
     min_p: 'a number from 0 to 1',
     repetition_penalty: 'a number greater than 0 and at most 10',
   };
-}
-
-interface RawItem {
-  role: Message['role'] | 'developer';
-  content: string | { text: string }[];
 }
 
 export class ResponsesParser {
@@ -145,14 +131,9 @@ export class ResponsesParser {
   }
 
   parse(body: unknown): ParsedResponsesRequest {
+    checkToolTypes(body);
     const request = validate(this.check, body, this.rules);
-    const input: Message[] =
-      typeof request.input === 'string'
-        ? [{ role: 'user', content: request.input }]
-        : (request.input as RawItem[]).map((item) => ({
-            role: item.role === 'developer' ? 'system' : item.role,
-            content: typeof item.content === 'string' ? item.content : item.content.map((part) => part.text).join('\n'),
-          }));
+    const input: InputItem[] = typeof request.input === 'string' ? [{ role: 'user', content: request.input }] : (request.input as InputItem[]);
     const options: Record<string, unknown> = {};
     const names: [string, keyof GenerateOptions][] = [
       ['temperature', 'temperature'],
@@ -167,6 +148,10 @@ export class ResponsesParser {
     const format = ((request.text as { format?: TextFormat | null } | null | undefined)?.format ?? { type: 'text' }) as TextFormat;
     const responseFormat = responseFormatOption(format);
     if (responseFormat) options.responseFormat = responseFormat;
+    const tools = request.tools as ResponsesFunctionTool[] | null | undefined;
+    const toolChoice = request.tool_choice as ResponsesToolChoice | null | undefined;
+    const parallelToolCalls = request.parallel_tool_calls as boolean | null | undefined;
+    Object.assign(options, toolOptions(tools, toolChoice, parallelToolCalls));
     return {
       model: request.model as string,
       input,
@@ -180,6 +165,9 @@ export class ResponsesParser {
       temperature: (request.temperature as number | null | undefined) ?? null,
       topP: (request.top_p as number | null | undefined) ?? null,
       maxOutputTokens: (request.max_output_tokens as number | null | undefined) ?? null,
+      tools: tools ?? [],
+      toolChoice: toolChoice ?? 'auto',
+      parallelToolCalls: parallelToolCalls ?? true,
     };
   }
 }

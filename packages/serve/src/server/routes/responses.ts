@@ -1,6 +1,7 @@
-// POST /v1/responses: OpenAI's Responses API for text, or JSON by `text.format`. `instructions` become the system message
-// of this turn only; `previous_response_id` continues a conversation kept in memory (bounded);
-// `stream: true` sends the API's named events (response.created … response.completed).
+// POST /v1/responses: OpenAI's Responses API for text, JSON by `text.format`, or function calls by
+// `tools`. `instructions` become the system message of this turn only; `previous_response_id`
+// continues a conversation kept in memory (bounded), calls included; `stream: true` sends the
+// API's named events (response.created … response.completed).
 import { randomBytes } from 'node:crypto';
 import type { GenerateResult, Message } from '@mlx-ts/backend';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,7 +11,9 @@ import { ClientDisconnected, shuttingDown } from '../generation-route.js';
 import { OpenAIError } from '../openai-error.js';
 import type { RequestParser } from '../parse-request.js';
 import { recordStats } from '../request-stats.js';
-import { messageItem, outputTextPart, type ResponseShell, responseObject, statusFor } from '../responses/response-object.js';
+import { inputMessages } from '../responses/input-items.js';
+import { outputItems, StreamedOutput } from '../responses/output-items.js';
+import { type ResponseShell, responseObject, statusFor } from '../responses/response-object.js';
 import { ResponseStore } from '../responses/response-store.js';
 import { type ParsedResponsesRequest, ResponsesParser } from '../responses/responses-schema.js';
 import type { ServerState } from '../server-state.js';
@@ -44,7 +47,7 @@ export function registerResponsesRoute(app: FastifyInstance, state: ServerState,
       }
       history = previous;
     }
-    const conversation = [...history, ...parsed.input];
+    const conversation = [...history, ...inputMessages(parsed.input, history)];
     const messages: Message[] = parsed.instructions ? [{ role: 'system', content: parsed.instructions }, ...conversation] : conversation;
     const shell: ResponseShell = {
       id: newId('resp_'),
@@ -53,8 +56,14 @@ export function registerResponsesRoute(app: FastifyInstance, state: ServerState,
       request: parsed,
       defaults: state.defaults,
     };
-    const remember = (text: string) => {
-      if (parsed.store) store.set(shell.id, [...conversation, { role: 'assistant', content: text }]);
+    const remember = (result: GenerateResult) => {
+      if (!parsed.store) return;
+      const calls = result.toolCalls ?? [];
+      const reply: Message =
+        calls.length > 0
+          ? { role: 'assistant', content: result.text.trim() === '' ? null : result.text, toolCalls: calls }
+          : { role: 'assistant', content: result.text };
+      store.set(shell.id, [...conversation, reply]);
     };
     return run(state, request, reply, parsed, messages, shell, remember);
   });
@@ -67,7 +76,7 @@ async function run(
   parsed: ParsedResponsesRequest,
   messages: Message[],
   shell: ResponseShell,
-  remember: (text: string) => void,
+  remember: (result: GenerateResult) => void,
 ): Promise<unknown> {
   const backend = state.readyBackend();
   const controller = new AbortController();
@@ -77,21 +86,16 @@ async function run(
   };
   reply.raw.on('close', onClose);
   const events = recordStats(request, generateChoices(backend, [{ messages }], 1, { ...state.defaults, ...parsed.options }, controller.signal));
-  const itemId = newId('msg_');
-  const finished = (result: GenerateResult) => {
+  // The response for a finished generation, its output items made by `items`.
+  const finished = async (result: GenerateResult, items: (status: 'completed' | 'incomplete') => unknown[] | Promise<unknown[]>) => {
     if (result.finishReason === 'abort' && !(controller.signal.reason instanceof ClientDisconnected)) throw shuttingDown();
-    remember(result.text);
+    remember(result);
     const { status, incomplete_details } = statusFor(result.finishReason);
-    return responseObject(shell, {
-      status,
-      incomplete_details,
-      output: [messageItem(itemId, status === 'completed' ? 'completed' : 'incomplete', result.text)],
-      usage: result.usage,
-    });
+    return responseObject(shell, { status, incomplete_details, output: await items(status === 'completed' ? 'completed' : 'incomplete'), usage: result.usage });
   };
   try {
     if (!parsed.stream) {
-      for await (const event of events) if (event.type === 'done') return finished(event);
+      for await (const event of events) if (event.type === 'done') return finished(event, (status) => outputItems(event, status, newId));
       throw shuttingDown();
     }
     let first: IteratorResult<ChoiceEvent>;
@@ -105,24 +109,17 @@ async function run(
     writer.open(reply.getHeaders());
     let sequence = 0;
     const send = (type: string, fields: Record<string, unknown>) => writer.sendEvent(type, { type, sequence_number: sequence++, ...fields });
-    const where = { item_id: itemId, output_index: 0, content_index: 0 };
     const inProgress = responseObject(shell, { status: 'in_progress', output: [], usage: null });
     await send('response.created', { response: inProgress });
     await send('response.in_progress', { response: inProgress });
-    await send('response.output_item.added', { output_index: 0, item: messageItem(itemId, 'in_progress') });
-    await send('response.content_part.added', { ...where, part: outputTextPart('') });
-    let _text = '';
+    const output = new StreamedOutput(send, newId);
     try {
       for (let next = first; !next.done; next = await events.next()) {
         const event = next.value;
-        if (event.type === 'text' && event.text) {
-          _text += event.text;
-          await send('response.output_text.delta', { ...where, delta: event.text, logprobs: [] });
-        } else if (event.type === 'done') {
-          const response = finished(event);
-          await send('response.output_text.done', { ...where, text: event.text, logprobs: [] });
-          await send('response.content_part.done', { ...where, part: outputTextPart(event.text) });
-          await send('response.output_item.done', { output_index: 0, item: response.output[0] });
+        if (event.type === 'text' && event.text) await output.text(event.text);
+        else if (event.type === 'tool-call-delta') await output.toolCallDelta(event);
+        else if (event.type === 'done') {
+          const response = await finished(event, (status) => output.finish(event, status));
           await send(response.status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
         }
         if (writer.closed) return reply;
