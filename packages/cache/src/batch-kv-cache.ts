@@ -224,10 +224,25 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
     return positionsAfter.every((p) => p >= window);
   }
 
+  /**
+   * Starts an empty cache for rows whose first update is left-padded: row b's first `padding[b]`
+   * columns are not its tokens. Its positions start at -padding[b], so RoPE gives the row's first
+   * real token position 0 and the masks never show the padding; after the update each row holds
+   * exactly its own tokens. This is how several prompts of different lengths are prefilled in one
+   * forward pass.
+   */
+  padRows(padding: readonly number[]): void {
+    this.assertUsable();
+    if (this.#keys || this.#positions.length > 0) throw new CacheError(`${NAME}.padRows: only an empty cache can start padded rows`);
+    if (padding.length === 0 || padding.some((p) => !Number.isInteger(p) || p < 0))
+      throw new CacheError(`${NAME}.padRows: needs one non-negative integer per row, got [${padding.join(', ')}]`);
+    this.#setPositions(padding.map((p) => -p));
+  }
+
   /** The first column holding a token of some row (columns before it are padding for every row). */
   #firstVisibleColumn(): number {
     if (this.#positions.length === 0) return this.#index;
-    return Math.max(0, this.#index - Math.max(...this.#positions));
+    return Math.min(this.#index, Math.max(0, this.#index - Math.max(...this.#positions)));
   }
 
   /**
@@ -246,7 +261,15 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
     const padded = starts.some((s) => s > 0);
     const windowed = windowSize !== undefined && keyLength > windowSize;
     if (!padded && !windowed && !options.returnArray) return queryLength === 1 ? null : 'causal';
-    if (queryLength === 1 && windowSize === this.windowSize && !options.returnArray && this.#decodesInsideWindow(this.#positions.map((p) => p + 1), keyLength))
+    if (
+      queryLength === 1 &&
+      windowSize === this.windowSize &&
+      !options.returnArray &&
+      this.#decodesInsideWindow(
+        this.#positions.map((p) => p + 1),
+        keyLength,
+      )
+    )
       return null;
     return mx.tidy(() => {
       const rows = Math.max(1, starts.length);
@@ -255,6 +278,10 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
       const first = mx.reshape(mx.array(starts.length ? starts : [0], 'int32'), [rows, 1, 1, 1]);
       let mask = mx.logicalAnd(mx.greaterEqual(keyColumns, first), mx.lessEqual(keyColumns, queryColumns));
       if (windowSize !== undefined) mask = mx.logicalAnd(mask, mx.less(mx.subtract(queryColumns, keyColumns), windowSize));
+      // A padding query (a padded prefill) would see no key at all, and attention over nothing is
+      // NaN, which the padding's keys and values would carry on. It sees itself instead; no real
+      // query ever sees a padding column, and a real query always sees its own.
+      if (queryLength > 1 && padded) mask = mx.logicalOr(mask, mx.equal(keyColumns, queryColumns));
       return mask;
     });
   }
@@ -343,8 +370,11 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
     this.#setPositions([...this.#positions, ...other.#positions]);
   }
 
-  /** A new one-row cache holding a copy-free view of row `row` (e.g. a snapshot for prefix reuse). */
-  extract(row: number): BatchKVCache {
+  /**
+   * A new one-row cache holding a copy-free view of row `row` (e.g. a snapshot for prefix reuse);
+   * with `copy`, its own copy, so that the view does not keep the whole batch's buffers alive.
+   */
+  extract(row: number, options: { copy?: boolean } = {}): BatchKVCache {
     this.assertUsable();
     const copy = this.emptyLike();
     if (!this.#keys || !this.#values) return copy;
@@ -356,7 +386,16 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
     const keys = this.#keys;
     const values = this.#values;
     const index = this.#index;
-    const pick = (planes: Planes) => planes.map((a) => mx.keep(mx.tidy(() => mx.slice(a, [row, 0, from, 0], [row + 1, a.shape[1], index, a.shape[3]]))));
+    const pick = (planes: Planes) =>
+      planes.map((a) =>
+        mx.keep(
+          mx.tidy(() => {
+            const view = mx.slice(a, [row, 0, from, 0], [row + 1, a.shape[1], index, a.shape[3]]);
+            // An arithmetic identity writes a new buffer (copy and contiguous may share the input's).
+            return options.copy ? mx.multiply(view, 1) : view;
+          }),
+        ),
+      );
     copy.#keys = pick(keys);
     copy.#values = pick(values);
     copy.#dtype = this.#dtype;

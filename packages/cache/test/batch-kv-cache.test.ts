@@ -31,7 +31,7 @@ function rowBlock(salt: number, row: number, heads: number, start: number, lengt
   return mx.array(data, 'float32', [1, heads, length, fx.D]);
 }
 
-type Op = { prefill: number; chunks: number[] } | { decode: number } | { keep: number[] };
+type Op = { prefill: number; chunks: number[] } | { padded: [row: number, length: number][] } | { decode: number } | { keep: number[] };
 
 class Runner {
   readonly batch: BatchKVCache;
@@ -87,6 +87,41 @@ class Runner {
       single.dispose();
       this.rows.push(row);
       this.position.set(row, start);
+    } else if ('padded' in op) {
+      // Several rows prefilled in one update, each left-padded to the longest (padding zeros).
+      const lengths = op.padded.map(([, length]) => length);
+      const width = Math.max(...lengths);
+      const group = new BatchKVCache(this.options);
+      group.padRows(lengths.map((length) => width - length));
+      const out = mx.tidy(() => {
+        const block = (salt: number, heads: number) =>
+          mx.concatenate(
+            op.padded.map(([row, length]) => {
+              const real = rowBlock(salt, row, heads, 0, length);
+              return length === width ? real : mx.concatenate([mx.zeros([1, heads, width - length, fx.D]), real], 2);
+            }),
+            0,
+          );
+        return this.#attend(group, block(2, fx.Hq), block(0, fx.Hkv), block(1, fx.Hkv));
+      });
+      expect(out.every(Number.isFinite)).toBe(true);
+      const { Hq, D, positions } = fx;
+      op.padded.forEach(([row, length], k) => {
+        for (let h = 0; h < Hq; h++)
+          for (let p = 0; p < length; p++)
+            for (let d = 0; d < D; d++) {
+              const actual = out[((k * Hq + h) * width + width - length + p) * D + d];
+              this.worst = Math.max(this.worst, Math.abs(actual - this.expected[row][(h * positions + p) * D + d]));
+              this.checked++;
+            }
+      });
+      expect(group.positions).toEqual(lengths);
+      this.batch.extend(group);
+      group.dispose();
+      for (const [row, length] of op.padded) {
+        this.rows.push(row);
+        this.position.set(row, length);
+      }
     } else if ('decode' in op) {
       for (let s = 0; s < op.decode; s++) {
         const out = mx.tidy(() => {
@@ -151,6 +186,50 @@ describe('BatchKVCache: rows at different positions attend as each alone (float6
       expect(mx.liveArrayCount()).toBe(before);
     });
   }
+});
+
+// Rows 0-2 prefilled together in one padded update (row 0 past the window of 8, row 1 inside it),
+// then decoded; row 3 joins later the same way, alone.
+const paddedSchedule: Op[] = [
+  {
+    padded: [
+      [0, 11],
+      [1, 3],
+      [2, 5],
+    ],
+  },
+  { decode: 4 },
+  { keep: [1, 2] },
+  { padded: [[3, 9]] },
+  { decode: 6 },
+  { keep: [3, 1] },
+  { decode: 3 },
+];
+
+describe('BatchKVCache: prompts of different lengths prefilled in one padded update attend as each alone', () => {
+  const cases: Array<[string, BatchKVCacheOptions, MaskOptions, 'full' | 'windowed']> = [
+    ['a sliding-window cache', { windowSize: fx.window, step: 4 }, { windowSize: fx.window }, 'windowed'],
+    ['a full cache', { step: 4 }, {}, 'full'],
+  ];
+  for (const [label, options, mask, reference] of cases) {
+    it(label, () => {
+      const before = mx.liveArrayCount();
+      const runner = new Runner(options, mask, fx[reference]);
+      for (const op of paddedSchedule) runner.run(op);
+      expect(runner.checked).toBeGreaterThan(300);
+      expect(runner.worst).toBeLessThan(1e-5);
+      runner.batch.dispose();
+      expect(mx.liveArrayCount()).toBe(before);
+    });
+  }
+
+  it('padRows takes only an empty cache and non-negative integers', () => {
+    const cache = new BatchKVCache();
+    expect(() => cache.padRows([1, -1])).toThrow(/non-negative integer/);
+    cache.padRows([2, 0]);
+    expect(() => cache.padRows([0, 0])).toThrow(/only an empty cache/);
+    cache.dispose();
+  });
 });
 
 it('the reference tells the window apart: full attention does not match the windowed outputs', () => {
