@@ -34,6 +34,8 @@ export interface MlxBackendOptions extends LoadModelOptions {
   defaultMaxTokens?: number;
   /** Prompt tokens processed per forward pass during prefill (default 2048). */
   prefillChunkSize?: number;
+  /** Waiting requests prefilled together in one padded forward pass at most (default 8; 1 turns it off). */
+  prefillBatch?: number;
   /** A display name (default: the model path). */
   name?: string;
   /** Reuse the KV state of earlier prompts when a prompt continues one (default true). */
@@ -106,6 +108,7 @@ export class MlxBackend implements Backend {
       maxQueue: options.maxQueue,
       maxKvTokens: options.maxKvTokens,
       prefillChunkSize: options.prefillChunkSize,
+      prefillBatch: options.prefillBatch,
       prefixCacheBytes: options.reusePromptPrefix === false ? 0 : options.prefixCacheBytes,
       kvBits: options.kvBits,
       kvGroupSize: options.kvGroupSize,

@@ -61,6 +61,19 @@ describe('batched greedy requests give the tokens each gives alone', () => {
     expect(inBatch.tokenIds).toEqual(expected);
   });
 
+  it('requests waiting together are prefilled in one padded pass and give the tokens each gives alone', async () => {
+    // Lengths around the window of 16 and the chunk of 24; the first request starts alone and the others wait for it.
+    const prompts = [promptOf(40, 20), promptOf(41, 3), promptOf(42, 17), promptOf(43, 9), promptOf(44, 24), promptOf(45, 1)];
+    backend.clearPrefixCache();
+    const alone: GenerateResult[] = [];
+    for (const prompt of prompts) alone.push(await backend.generate(prompt, { maxTokens: 20, ignoreEos: true }));
+    backend.clearPrefixCache();
+    const groupedBefore = backend.stats().groupedPrefills;
+    const together = await Promise.all(prompts.map((prompt) => backend.generate(prompt, { maxTokens: 20, ignoreEos: true })));
+    expect(backend.stats().groupedPrefills).toBeGreaterThan(groupedBefore);
+    together.forEach((result, i) => expect(result.tokenIds).toEqual(alone[i].tokenIds));
+  });
+
   it('rows joining and leaving at different steps, prompts shorter and longer than the window, different max tokens and stops', async () => {
     const jobs: Job[] = [
       { prompt: promptOf(10, 40), maxTokens: 30, joinAfter: 0 },

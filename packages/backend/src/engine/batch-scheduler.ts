@@ -1,6 +1,7 @@
 // The batching engine. One scheduler owns the model and its batch caches and runs, per
 // iteration: at most one prefill chunk of the next waiting request (so running rows stall for at
-// most one chunk), then one decode step [B, 1] for every live row. Step n+1 is built from the
+// most one chunk) — or, when several short requests wait, one forward pass over all their prompts,
+// left-padded to the longest — then one decode step [B, 1] for every live row. Step n+1 is built from the
 // tokens of step n while they are still on the device and scheduled before step n is read, so
 // one step is always in flight. A request whose prompt is processed joins the batch at the next
 // step; finished, stopped or cancelled rows leave at the next step. `n` rows of one request
@@ -29,6 +30,8 @@ export interface SchedulerOptions {
   kvBits?: number;
   /** Quantization group size along the head dimension (default 64). */
   kvGroupSize?: number;
+  /** Waiting requests prefilled together in one padded forward pass at most (default 8, as mlx-lm; 1 turns it off). */
+  prefillBatch?: number;
 }
 
 export interface SequenceRequest {
@@ -74,14 +77,22 @@ export interface SchedulerCounters {
   cachedPromptTokens: number;
   generatedTokens: number;
   steps: number;
+  /** Forward passes that prefilled several requests at once. */
+  groupedPrefills: number;
 }
+
+/** Two prompts sharing this many leading tokens are not prefilled together: the second waits to reuse the first's cache. */
+const SHARED_PREFIX_TOKENS = 32;
 
 const CLEAR_CACHE_EVERY = 256;
 
 type StepArrays = Omit<Step, 'done' | 'rows'>;
 
-/** A request whose prefill just ended: its rows, their first tokens, and their caches. */
-type Joined = { sequences: Sequence[]; token: mx.Array; caches: BatchKVCache[]; prompt: readonly number[] };
+/**
+ * Requests whose prefill just ended: their rows, the rows' first tokens, and their caches. One
+ * prompt with n rows has one-row caches; a padded group has one cache row per request.
+ */
+type Joined = { sequences: Sequence[]; token: mx.Array; caches: BatchKVCache[]; prompts: readonly (readonly number[])[] };
 
 function stepArrays(step: StepArrays): mx.Array[] {
   return [step.token, step.logprob, step.topIds, step.topValues].filter((a): a is mx.Array => a !== undefined);
@@ -93,7 +104,8 @@ export class BatchScheduler {
   /** Set from the options, else from the device's free memory once the first prompt shows the KV size per token. */
   maxKvTokens: number;
   readonly prefillChunkSize: number;
-  readonly counters: SchedulerCounters = { promptTokens: 0, cachedPromptTokens: 0, generatedTokens: 0, steps: 0 };
+  readonly counters: SchedulerCounters = { promptTokens: 0, cachedPromptTokens: 0, generatedTokens: 0, steps: 0, groupedPrefills: 0 };
+  readonly prefillBatch: number;
   private readonly windows: (number | undefined)[];
   private readonly kvQuantization: { bits?: number; groupSize?: number };
   private readonly trie: PrefixTrie;
@@ -125,6 +137,7 @@ export class BatchScheduler {
     this.maxKvTokens = options.maxKvTokens ?? Number.POSITIVE_INFINITY;
     this.autoKvTokens = options.maxKvTokens === undefined;
     this.prefillChunkSize = options.prefillChunkSize ?? 2048;
+    this.prefillBatch = Math.max(1, options.prefillBatch ?? 8);
     this.trie = new PrefixTrie(options.prefixCacheBytes ?? 256 * 1024 * 1024);
     this.kvQuantization = { bits: options.kvBits, groupSize: options.kvGroupSize };
     this.caches = this.makeCaches();
@@ -263,13 +276,31 @@ export class BatchScheduler {
       joined.sequences.forEach((s, i) => {
         if (s.live()) alive.push(i);
       });
-      for (const i of alive) {
-        this.caches.forEach((cache, layer) => cache.extend(joined!.caches[layer]));
-        rows.push(joined.sequences[i]);
+      if (joined.prompts.length === 1) {
+        // One prompt: its one-row caches join once per live row (n rows share them).
+        for (const i of alive) {
+          this.caches.forEach((cache, layer) => cache.extend(joined!.caches[layer]));
+          rows.push(joined.sequences[i]);
+        }
+        this.trie.insert(joined.prompts[0], joined.caches);
+      } else {
+        // A padded group: each request's row is kept for prefix reuse (a copy, so that it does not
+        // hold the group's buffers), then the live rows join.
+        joined.prompts.forEach((prompt, b) => {
+          this.trie.insert(
+            prompt,
+            joined!.caches.map((cache) => cache.extract(b, { copy: true })),
+          );
+        });
+        if (alive.length > 0) {
+          if (alive.length < joined.sequences.length) for (const cache of joined.caches) cache.filter(alive);
+          this.caches.forEach((cache, layer) => cache.extend(joined!.caches[layer]));
+          for (const i of alive) rows.push(joined.sequences[i]);
+        }
+        for (const cache of joined.caches) cache.dispose();
       }
       if (alive.length > 0) inputs.push(mx.tidy(() => mx.take(joined!.token, mx.array(alive, 'int32'))));
       mx.dispose(joined.token);
-      this.trie.insert(joined.prompt, joined.caches);
     }
     let next: Step | undefined;
     if (rows.length > 0) {
@@ -377,6 +408,10 @@ export class BatchScheduler {
    */
   private async prefillChunk(): Promise<Joined | undefined> {
     if (!this.prefill) {
+      const group = this.takeGroup();
+      if (group) return this.prefillGroup(group);
+    }
+    if (!this.prefill) {
       const pending = this.waiting.shift()!;
       const prompt = pending.request.promptIds;
       const match = this.trie.lookup(prompt);
@@ -429,10 +464,77 @@ export class BatchScheduler {
         throw error;
       }
       mx.dispose([step.logprob, step.topIds, step.topValues].filter((a): a is mx.Array => a !== undefined));
-      return { sequences, token: step.token, caches: prefill.caches, prompt: prefill.pending.request.promptIds };
+      return { sequences, token: step.token, caches: prefill.caches, prompts: [prefill.pending.request.promptIds] };
     } catch (error) {
       this.prefill = undefined;
       for (const cache of prefill.caches) cache.dispose();
+      for (const s of sequences) s.fail(error);
+      return undefined;
+    }
+  }
+
+  /**
+   * The waiting requests, from the head, that one padded forward pass can prefill: one row each, a
+   * prompt that fits one chunk, nothing to reuse from the prefix cache, and no long prefix shared
+   * with an earlier one (that one's cache will serve it). At least two, or none.
+   */
+  private takeGroup(): Pending[] | undefined {
+    if (this.prefillBatch < 2 || this.waiting.length < 2 || this.autoKvTokens) return undefined;
+    const running = this.current?.rows.filter((r) => !r.finished) ?? [];
+    let kvTokens = this.kvTokensInUse;
+    let widest = 0;
+    const group: Pending[] = [];
+    for (const pending of this.waiting) {
+      const prompt = pending.request.promptIds;
+      if (group.length === this.prefillBatch || pending.sequences.length !== 1 || prompt.length > this.prefillChunkSize) break;
+      if (running.length + group.length + 1 > this.maxBatch || kvTokens + prompt.length > this.maxKvTokens) break;
+      if (Math.max(widest, prompt.length) * (group.length + 1) > 4 * this.prefillChunkSize) break;
+      if (this.trie.matchLength(prompt) > 0) break;
+      if (group.some((g) => sharedPrefix(g.request.promptIds, prompt) >= SHARED_PREFIX_TOKENS)) break;
+      group.push(pending);
+      kvTokens += prompt.length;
+      widest = Math.max(widest, prompt.length);
+    }
+    return group.length >= 2 ? group : undefined;
+  }
+
+  /** Prefills `group` (taken from the head of the queue) in one forward pass, each prompt left-padded to the longest. */
+  private async prefillGroup(group: Pending[]): Promise<Joined | undefined> {
+    this.waiting.splice(0, group.length);
+    const prompts = group.map((p) => p.request.promptIds);
+    const sequences = group.map((p) => p.sequences[0]);
+    const width = Math.max(...prompts.map((p) => p.length));
+    const padding = prompts.map((p) => width - p.length);
+    for (const pending of group) {
+      pending.start({ cachedTokens: 0, queueMs: performance.now() - pending.enqueuedAt });
+      for (const p of pending.sequences[0].settings.processors) p.prompt?.([...pending.request.promptIds]);
+    }
+    const caches = this.makeCaches();
+    try {
+      for (const cache of caches) cache.padRows(padding);
+      // The padding's token is never seen by a real position (the masks hide it), so any id does.
+      const ids = prompts.map((p, b) => [...new Array<number>(padding[b]).fill(p[0]), ...p]);
+      const step = {
+        ...this.onStream(() => mx.tidy(() => this.sample(this.model.forward(mx.array(ids, 'int32'), caches), sequences))),
+        rows: sequences,
+      };
+      this.failRows();
+      try {
+        await mx.asyncEval(
+          stepArrays(step),
+          caches.flatMap((c) => [...c.state]),
+        );
+        this.counters.promptTokens += prompts.reduce((sum, p) => sum + p.length, 0);
+        this.counters.groupedPrefills++;
+        this.read(step);
+      } catch (error) {
+        mx.dispose(stepArrays(step));
+        throw error;
+      }
+      mx.dispose([step.logprob, step.topIds, step.topValues].filter((a): a is mx.Array => a !== undefined));
+      return { sequences, token: step.token, caches, prompts };
+    } catch (error) {
+      for (const cache of caches) cache.dispose();
       for (const s of sequences) s.fail(error);
       return undefined;
     }
@@ -479,4 +581,12 @@ export class BatchScheduler {
     for (const cache of this.caches) cache.dispose();
     this.trie.dispose();
   }
+}
+
+/** How many leading tokens two prompts share. */
+function sharedPrefix(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
 }

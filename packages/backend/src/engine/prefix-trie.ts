@@ -42,6 +42,19 @@ export class PrefixTrie implements Disposable {
     return this.lru.size;
   }
 
+  /** The length `lookup` would match, without touching the entry or copying its caches. */
+  matchLength(prompt: readonly number[]): number {
+    let node = this.root;
+    let best = 0;
+    for (let i = 0; i < prompt.length - 1; i++) {
+      const child = node.children.get(prompt[i]);
+      if (!child) break;
+      node = child;
+      if (node.entry) best = node.entry.length;
+    }
+    return best;
+  }
+
   /** The longest cached prefix of `prompt` shorter than the prompt (its last token must be processed for its logits). */
   lookup(prompt: readonly number[]): PrefixMatch | undefined {
     let node = this.root;
