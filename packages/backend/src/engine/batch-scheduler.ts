@@ -13,6 +13,7 @@ import { type LogitsProcessor, type RowSampler, applyLogitsProcessors, logprobs 
 import { BackendBusyError, BackendClosedError } from '../errors.js';
 import { PrefixTrie } from './prefix-trie.js';
 import { Sequence, type SequenceSettings } from './sequence.js';
+import type { StepLeader } from './step-broadcast.js';
 
 export interface SchedulerOptions {
   /** Rows decoded together at most (default 16). */
@@ -29,7 +30,12 @@ export interface SchedulerOptions {
   kvBits?: number;
   /** Quantization group size along the head dimension (default 64). */
   kvGroupSize?: number;
+  /** Distributed inference: announce every forward pass to the other ranks (see step-broadcast). */
+  leader?: StepLeader;
 }
+
+/** How often an idle rank 0 checks that the other ranks are still there. */
+const PING_MS = 1000;
 
 export interface SequenceRequest {
   promptIds: readonly number[];
@@ -57,6 +63,8 @@ interface Prefill {
   pending: Pending;
   caches: BatchKVCache[];
   rest: readonly number[];
+  /** A chunk of it was announced to the other ranks (distributed inference). */
+  announced: boolean;
 }
 
 interface Step {
@@ -104,6 +112,7 @@ export class BatchScheduler {
   private autoKvTokens: boolean;
   /** Rows whose processors threw while a step was built; failed once the step's sampling is built. */
   private failedRows: [Sequence, unknown][] = [];
+  private readonly leader: StepLeader | undefined;
 
   constructor(
     private readonly model: LanguageModel,
@@ -119,6 +128,7 @@ export class BatchScheduler {
     this.prefillChunkSize = options.prefillChunkSize ?? 2048;
     this.trie = new PrefixTrie(options.prefixCacheBytes ?? 256 * 1024 * 1024);
     this.kvQuantization = { bits: options.kvBits, groupSize: options.kvGroupSize };
+    this.leader = options.leader;
     this.caches = this.makeCaches();
   }
 
@@ -153,6 +163,7 @@ export class BatchScheduler {
 
   submit(request: SequenceRequest): SubmittedRequest {
     if (this.closed) throw new BackendClosedError();
+    if (this.leader?.failed) throw this.leader.failed;
     // A request that can start now never counts against the queue; past that, only a full queue refuses.
     const startsNow = this.waiting.length === 0 && !this.prefill && this.activeSequences + request.rows.length <= this.maxBatch;
     if (!startsNow && this.waiting.length >= this.maxQueue) throw new BackendBusyError(this.waiting.length);
@@ -201,14 +212,32 @@ export class BatchScheduler {
     for (;;) {
       if (!this.current && !this.prefill && this.waiting.length === 0) {
         if (this.closed) return;
-        await new Promise<void>((resolve) => (this.wake = resolve));
+        await this.idle();
         continue;
       }
       try {
         await this.iterate();
       } catch (error) {
         this.failAll(error);
+        this.leader?.check(error);
       }
+    }
+  }
+
+  /** Waits for work; a distributed rank 0 pings the group meanwhile, so a lost rank shows at once. */
+  private async idle(): Promise<void> {
+    const woken = new Promise<boolean>((resolve) => (this.wake = () => resolve(true)));
+    if (!this.leader || this.leader.failed) {
+      await woken;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PING_MS)));
+    const work = await Promise.race([woken, timedOut]);
+    clearTimeout(timer);
+    if (!work) {
+      this.wake = undefined;
+      await this.leader.ping();
     }
   }
 
@@ -227,6 +256,7 @@ export class BatchScheduler {
     const inputs: mx.Array[] = [];
     if (previous && keep.length > 0)
       inputs.push(keep.length === previous.rows.length ? mx.array(previous.token) : mx.tidy(() => mx.take(previous.token, mx.array(keep, 'int32'))));
+    let joinedRows = 0;
     if (joined) {
       const alive: number[] = [];
       joined.sequences.forEach((s, i) => {
@@ -236,13 +266,18 @@ export class BatchScheduler {
         this.caches.forEach((cache, layer) => cache.extend(joined!.caches[layer]));
         rows.push(joined.sequences[i]);
       }
+      joinedRows = alive.length;
       if (alive.length > 0) inputs.push(mx.tidy(() => mx.take(joined!.token, mx.array(alive, 'int32'))));
       mx.dispose(joined.token);
       this.trie.insert(joined.prompt, joined.caches);
     }
     let next: Step | undefined;
     if (rows.length > 0) {
-      const input = mx.tidy(() => mx.reshape(inputs.length === 1 ? inputs[0] : mx.concatenate(inputs, 0), [rows.length, 1]));
+      const rowOps = { hasPrevious: previous !== undefined, keep: previous && keep.length < previous.rows.length ? keep : undefined, joins: joinedRows };
+      const input = mx.tidy(() => {
+        const local = mx.reshape(inputs.length === 1 ? inputs[0] : mx.concatenate(inputs, 0), [rows.length, 1]);
+        return this.leader ? this.leader.decode({ ...rowOps, tokens: local }) : local;
+      });
       mx.dispose(inputs);
       try {
         const arrays = mx.tidy(() => this.sample(this.model.forward(input, this.caches), rows));
@@ -364,7 +399,7 @@ export class BatchScheduler {
       this.counters.cachedPromptTokens += cachedTokens;
       pending.start({ cachedTokens, queueMs: performance.now() - pending.enqueuedAt });
       for (const s of pending.sequences) for (const p of s.settings.processors) p.prompt?.([...prompt]);
-      this.prefill = { pending, caches, rest: prompt.slice(cachedTokens) };
+      this.prefill = { pending, caches, rest: prompt.slice(cachedTokens), announced: false };
     }
     const prefill = this.prefill;
     const { sequences } = prefill.pending;
@@ -374,12 +409,18 @@ export class BatchScheduler {
         for (const cache of prefill.caches) cache.dispose();
         return undefined;
       }
+      // The other ranks start new prefill caches at the first chunk announced.
+      const fresh = !prefill.announced;
+      prefill.announced = true;
       if (prefill.rest.length > this.prefillChunkSize) {
         const chunk = prefill.rest.slice(0, this.prefillChunkSize);
-        mx.tidy(() => {
-          this.model.forward(mx.array([[...chunk]], 'int32'), prefill.caches);
-        });
-        await mx.asyncEval(prefill.caches.flatMap((c) => [...c.state]));
+        // The hidden state is evaluated too: under pipeline parallelism it carries this rank's send.
+        const hidden = mx.tidy(() => this.model.forward(this.tokens(chunk, fresh, false), prefill.caches));
+        try {
+          await mx.asyncEval(hidden, prefill.caches.flatMap((c) => [...c.state]));
+        } finally {
+          hidden.dispose();
+        }
         this.counters.promptTokens += chunk.length;
         prefill.rest = prefill.rest.slice(this.prefillChunkSize);
         mx.memory.clearCache();
@@ -387,7 +428,7 @@ export class BatchScheduler {
       }
       // The last chunk goes through the first sampling step: logits of its last position only.
       const tail = prefill.rest;
-      const step = { ...mx.tidy(() => this.sample(this.model.forward(mx.array([[...tail]], 'int32'), prefill.caches), sequences)), rows: sequences };
+      const step = { ...mx.tidy(() => this.sample(this.model.forward(this.tokens(tail, fresh, true), prefill.caches), sequences)), rows: sequences };
       this.failRows();
       try {
         await mx.asyncEval(
@@ -408,8 +449,14 @@ export class BatchScheduler {
       this.prefill = undefined;
       for (const cache of prefill.caches) cache.dispose();
       for (const s of sequences) s.fail(error);
+      this.leader?.check(error);
       return undefined;
     }
+  }
+
+  /** A prefill pass's input [1, L], announced to the other ranks when distributed. */
+  private tokens(ids: readonly number[], fresh: boolean, logits: boolean): mx.Array {
+    return this.leader ? this.leader.prefill(ids, fresh, logits) : mx.array([[...ids]], 'int32');
   }
 
   /**
@@ -450,6 +497,7 @@ export class BatchScheduler {
     }
     this.kick();
     await this.loopDone;
+    await this.leader?.stop();
     for (const cache of this.caches) cache.dispose();
     this.trie.dispose();
   }

@@ -1,0 +1,108 @@
+// Distributed inference: rank 0 runs the scheduler; before each forward pass it announces what the
+// pass is (a prefill chunk or a decode step, its token ids, and the cache row operations before
+// it) so that the other ranks run the identical pass on identical caches and the collectives
+// inside the model (tensor-parallel all-sums, pipeline sends) pair up. The announcement is itself
+// a collective, an all-sum to which the other ranks add zeros, in two parts: a fixed header, then
+// a payload whose length the header gives. On rank 0 the pass reads its input from the
+// announcement's result, so evaluating the pass performs the announcement first, and a pass that
+// is never evaluated was never announced.
+import * as mx from '@mlx-ts/core';
+
+/** Int32 fields of a header: [magic, op, a, b, c, d, payload length, spare]. */
+export const HEADER_LENGTH = 8;
+/** Marks our headers, so that a peer speaking something else fails loudly instead of computing nonsense. */
+export const STEP_MAGIC = 0x6d6c7431;
+
+export const StepOp = {
+  /** Nothing to run: rank 0 is idle and checks that the group is still connected. */
+  ping: 1,
+  /** a = fresh prefill caches (1) or the next chunk of the current ones (0); b = logits of the last position (1); payload = token ids. */
+  prefill: 2,
+  /**
+   * a = the previous step's rows are still in the batch caches (0: reset them); b = rows kept
+   * (-1: all of them, else payload[0, b) are their indices); c = times the finished prefill's
+   * one-row caches join the batch; d = rows; payload[b, b + d) = token ids.
+   */
+  decode: 3,
+  /** Rank 0 stopped; the other ranks end. */
+  stop: 4,
+} as const;
+
+export interface DecodeStep {
+  hasPrevious: boolean;
+  /** Indices of the previous rows kept, when some left. */
+  keep: readonly number[] | undefined;
+  /** Copies of the finished prefill's caches appended to the batch. */
+  joins: number;
+  /** The rows' input tokens [B] (on the device). */
+  tokens: mx.Array;
+}
+
+/** Rank 0's side: wraps each forward pass's input in the announcement. */
+export class StepLeader {
+  private failure: Error | undefined;
+
+  constructor(
+    readonly group: mx.distributed.Group,
+    /** Called once, when a collective fails: a rank died or lost its connection. */
+    private readonly onFailure: (error: Error) => void,
+  ) {}
+
+  /** The group failed; nothing more can run. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  /** The announcement of a step; the payload's all-sum runs after the header's. */
+  private announce(fields: readonly number[], payload?: mx.Array): mx.Array {
+    const header = [STEP_MAGIC, ...fields, 0, 0, 0, 0].slice(0, HEADER_LENGTH - 2);
+    header.push(payload?.size ?? 0, 0);
+    const sent = mx.distributed.allSum(mx.array(header, 'int32'), { group: this.group });
+    if (!payload) return sent;
+    return mx.distributed.allSum(mx.depends([payload], [sent])[0], { group: this.group });
+  }
+
+  /** The input [1, L] of a prefill pass over `tokens`. */
+  prefill(tokens: readonly number[], fresh: boolean, logits: boolean): mx.Array {
+    return mx.reshape(this.announce([StepOp.prefill, fresh ? 1 : 0, logits ? 1 : 0], mx.array([...tokens], 'int32')), [1, tokens.length]);
+  }
+
+  /** The input [B, 1] of a decode pass. */
+  decode(step: DecodeStep): mx.Array {
+    const rows = step.tokens.size;
+    const keep = step.keep ?? [];
+    const tokens = mx.reshape(step.tokens.astype('int32'), [rows]);
+    const payload = keep.length > 0 ? mx.concatenate([mx.array([...keep], 'int32'), tokens], 0) : tokens;
+    const sent = this.announce([StepOp.decode, step.hasPrevious ? 1 : 0, step.keep ? keep.length : -1, step.joins, rows], payload);
+    return mx.reshape(keep.length > 0 ? mx.slice(sent, [keep.length], [keep.length + rows]) : sent, [rows, 1]);
+  }
+
+  /** While idle: a dead or unreachable rank shows here within a second instead of at the next request. */
+  ping(): Promise<void> {
+    return this.run(StepOp.ping);
+  }
+
+  /** Ends the other ranks' loops. */
+  stop(): Promise<void> {
+    return this.run(StepOp.stop);
+  }
+
+  private async run(op: number): Promise<void> {
+    if (this.failure) return;
+    const sent = this.announce([op]);
+    try {
+      await mx.asyncEval(sent);
+    } catch (error) {
+      this.check(error);
+    } finally {
+      sent.dispose();
+    }
+  }
+
+  /** Reports a failed collective (once); other errors are the caller's. */
+  check(error: unknown): void {
+    if (this.failure || !mx.DistributedError.isInstance(error)) return;
+    this.failure = error as Error;
+    this.onFailure(this.failure);
+  }
+}
