@@ -97,20 +97,37 @@ describe.each([
   }, 300_000);
 });
 
-describe('a rank that dies ends the group', () => {
-  it.each([1, 0])('kill -9 of rank %i under launch: the other rank exits with an error naming the failed group, the launcher non-zero', async (victim) => {
+describe('stopping the group', () => {
+  it('SIGTERM to the launcher: rank 0 finishes, stops the other rank, and every process exits 0', async () => {
     const group = await launched(tinyModel());
-    expect(await greedy(group.client, prompts[0])).not.toBe('');
-    const pids = [await pidOf(group.run, 0), await pidOf(group.run, 1)];
-    process.kill(pids[victim], 'SIGKILL');
+    expect(await greedy(group.client, prompts[2])).not.toBe('');
+    const follower = await pidOf(group.run, 1);
+    group.run.child.kill('SIGTERM');
     const { code } = await group.run.exited;
-    expect(code).not.toBe(0);
-    const survivor = 1 - victim;
-    expect(group.run.stderr()).toContain(`mlx-ts launch: rank ${victim} was killed by SIGKILL`);
-    expect(alive(pids[survivor])).toBe(false);
-    // The survivor's own line (the launcher stops it too, but it sees the lost peer first or while stopping).
-    expect(group.run.stderr()).toMatch(new RegExp(`mlx-ts: rank ${survivor}: the distributed group failed \\(.+\\): .*died or lost its connection`));
+    expect(code, group.run.stderr()).toBe(0);
+    expect(group.run.stderr()).toContain('mlx-ts: rank 1: rank 0 stopped the group; exiting');
+    expect(alive(follower)).toBe(false);
   }, 180_000);
+});
+
+describe('a rank that dies ends the group', () => {
+  it.each([1, 0])(
+    'kill -9 of rank %i under launch: the other rank exits with an error naming the failed group, the launcher non-zero',
+    async (victim) => {
+      const group = await launched(tinyModel());
+      expect(await greedy(group.client, prompts[0])).not.toBe('');
+      const pids = [await pidOf(group.run, 0), await pidOf(group.run, 1)];
+      process.kill(pids[victim], 'SIGKILL');
+      const { code } = await group.run.exited;
+      expect(code).not.toBe(0);
+      const survivor = 1 - victim;
+      expect(group.run.stderr()).toContain(`mlx-ts launch: rank ${victim} was killed by SIGKILL`);
+      expect(alive(pids[survivor])).toBe(false);
+      // The survivor's own line (the launcher stops it too, but it sees the lost peer first or while stopping).
+      expect(group.run.stderr()).toMatch(new RegExp(`mlx-ts: rank ${survivor}: the distributed group failed \\(.+\\): .*died or lost its connection`));
+    },
+    180_000,
+  );
 
   it('one rank per launcher (as on two machines): killing rank 1 ends rank 0 on its own, with exit code 1', async () => {
     const hosts = join(mkdtempSync(join(tmpdir(), 'mlx-ts-dist-hosts-')), 'hosts.json');

@@ -417,7 +417,10 @@ export class BatchScheduler {
         // The hidden state is evaluated too: under pipeline parallelism it carries this rank's send.
         const hidden = mx.tidy(() => this.model.forward(this.tokens(chunk, fresh, false), prefill.caches));
         try {
-          await mx.asyncEval(hidden, prefill.caches.flatMap((c) => [...c.state]));
+          await mx.asyncEval(
+            hidden,
+            prefill.caches.flatMap((c) => [...c.state]),
+          );
         } finally {
           hidden.dispose();
         }

@@ -38,6 +38,14 @@ export interface DecodeStep {
   tokens: mx.Array;
 }
 
+/**
+ * A failed collective: a DistributedError, or any error with the prefix MLX gives its
+ * communication backends' messages (so that one the addon did not classify still ends the group).
+ */
+export function isGroupFailure(error: unknown): boolean {
+  return mx.DistributedError.isInstance(error) || (error instanceof Error && /^\[(ring|mpi|nccl|jaccl|distributed)\]/.test(error.message));
+}
+
 /** Rank 0's side: wraps each forward pass's input in the announcement. */
 export class StepLeader {
   private failure: Error | undefined;
@@ -82,9 +90,24 @@ export class StepLeader {
     return this.run(StepOp.ping);
   }
 
-  /** Ends the other ranks' loops. */
-  stop(): Promise<void> {
-    return this.run(StepOp.stop);
+  /**
+   * Ends the other ranks' loops. They answer with a 1 each: a rank that died just before has
+   * already sent its part of the stop's all-sum (it waits in the next one), so only the answer
+   * shows that it is gone.
+   */
+  async stop(): Promise<void> {
+    await this.run(StepOp.stop);
+    if (this.failure) return;
+    const answers = mx.distributed.allSum(mx.array([0], 'int32'), { group: this.group });
+    try {
+      await mx.asyncEval(answers);
+      const count = answers.item();
+      if (count !== this.group.size - 1) throw new mx.DistributedError(`[distributed] ${count} of the ${this.group.size - 1} other ranks answered the stop`);
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new mx.DistributedError(String(error)));
+    } finally {
+      answers.dispose();
+    }
   }
 
   private async run(op: number): Promise<void> {
@@ -93,7 +116,8 @@ export class StepLeader {
     try {
       await mx.asyncEval(sent);
     } catch (error) {
-      this.check(error);
+      // Nothing but the collective ran: whatever failed, the group did.
+      this.fail(error instanceof Error ? error : new mx.DistributedError(String(error)));
     } finally {
       sent.dispose();
     }
@@ -101,8 +125,12 @@ export class StepLeader {
 
   /** Reports a failed collective (once); other errors are the caller's. */
   check(error: unknown): void {
-    if (this.failure || !mx.DistributedError.isInstance(error)) return;
-    this.failure = error as Error;
-    this.onFailure(this.failure);
+    if (isGroupFailure(error)) this.fail(error as Error);
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.onFailure(error);
   }
 }

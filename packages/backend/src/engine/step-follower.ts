@@ -13,9 +13,9 @@ export interface FollowOptions {
   kvGroupSize?: number;
 }
 
-/** Rank 0's contribution is the data; ours is zeros. */
-async function receive(length: number, group: mx.distributed.Group): Promise<Int32Array> {
-  const summed = mx.tidy(() => mx.distributed.allSum(mx.zeros([length], 'int32'), { group }));
+/** Rank 0's contribution is the data; ours is zeros (or, answering the stop, a 1). */
+async function receive(length: number, group: mx.distributed.Group, contribution = 0): Promise<Int32Array> {
+  const summed = mx.tidy(() => mx.distributed.allSum(mx.full([length], contribution, 'int32'), { group }));
   try {
     await mx.asyncEval(summed);
     return summed.toTypedArray() as Int32Array;
@@ -33,7 +33,10 @@ async function run(model: LanguageModel, caches: BatchKVCache[], ids: Int32Array
     return model.unembed(length > 1 ? mx.slice(hidden, [0, length - 1, 0], [batch, length, width]) : hidden);
   });
   try {
-    await mx.asyncEval(out, caches.flatMap((c) => [...c.state]));
+    await mx.asyncEval(
+      out,
+      caches.flatMap((c) => [...c.state]),
+    );
   } finally {
     out.dispose();
   }
@@ -64,7 +67,10 @@ export async function followSteps(model: LanguageModel, group: mx.distributed.Gr
       }
       const [, op, a, b, c, d, length] = header;
       const payload = length > 0 ? await receive(length, group) : new Int32Array(0);
-      if (op === StepOp.stop) return;
+      if (op === StepOp.stop) {
+        await receive(1, group, 1);
+        return;
+      }
       if (op === StepOp.ping) continue;
       if (op === StepOp.prefill) {
         if (a === 1 || !prefill) {

@@ -17,6 +17,10 @@ export function distributedRank(): number | undefined {
   return value;
 }
 
+function isDistributed(error: Error): boolean {
+  return (error as { code?: string }).code === 'distributed_error' || /^\[(ring|mpi|nccl|jaccl|distributed)\]/.test(error.message);
+}
+
 /** The one line every rank prints when the group fails. */
 export function groupFailureLine(rank: number, error: Error): string {
   const peer = rank === 0 ? 'another rank' : 'rank 0 or another rank';
@@ -47,9 +51,7 @@ export async function runFollower(rank: number, flags: FollowerFlags): Promise<n
     await MlxBackend.follow(path, { parallelism: flags.parallelism, kvBits: flags.kvBits, kvGroupSize: flags.kvGroupSize });
   } catch (error) {
     const failure = error as Error;
-    process.stderr.write(
-      `${failure.name === 'DistributedError' || (failure as { code?: string }).code === 'distributed_error' ? groupFailureLine(rank, failure) : `mlx-ts: rank ${rank}: ${failure.message}`}\n`,
-    );
+    process.stderr.write(`${isDistributed(failure) ? groupFailureLine(rank, failure) : `mlx-ts: rank ${rank}: ${failure.message}`}\n`);
     process.exit(1);
   }
   process.stderr.write(`mlx-ts: rank ${rank}: rank 0 stopped the group; exiting\n`);

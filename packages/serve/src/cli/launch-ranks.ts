@@ -60,10 +60,14 @@ export function launchRanks(options: LaunchOptions): Promise<number> {
       child.on('exit', (code, signal) => {
         running.delete(rank);
         const failed = code !== 0;
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         if (failed && failure === undefined) {
           failure = code ?? 1;
-          log(`mlx-ts launch: rank ${rank} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; stopping the other ranks`);
+          log(`mlx-ts launch: rank ${rank} ${how}; stopping the other ranks`);
           stopOthers();
+        } else if (failed) {
+          // How the others ended too: a rank that crashed while stopping is not one that stopped.
+          log(`mlx-ts launch: rank ${rank} ${how}`);
         }
         if (running.size === 0) resolve(failure ?? 0);
       });
