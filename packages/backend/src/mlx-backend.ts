@@ -65,6 +65,8 @@ export type FollowerOptions = Pick<MlxBackendOptions, 'dtype' | 'keepQuantized' 
     /** This rank's group; when omitted, started here with mx.distributed.init({ ...distributed, strict: true }). */
     group?: mx.distributed.Group;
     distributed?: Omit<mx.InitOptions, 'strict'>;
+    /** Called once this rank's part of the model is loaded, with the bytes MLX holds for it. */
+    onLoaded?: (info: { rank: number; size: number; activeMemoryBytes: number }) => void;
   };
 
 /** What a running MlxBackend is doing, for metrics. */
@@ -158,6 +160,7 @@ export class MlxBackend implements Backend {
       );
     }
     const loaded = await loadModel(pathOrGguf, { ...options, group });
+    options.onLoaded?.({ rank: group.rank, size: group.size, activeMemoryBytes: mx.memory.getActiveMemory() });
     try {
       await followSteps(loaded.model, group, options);
     } finally {

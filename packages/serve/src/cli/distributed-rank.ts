@@ -48,7 +48,13 @@ export async function runFollower(rank: number, flags: FollowerFlags): Promise<n
   try {
     const path = await resolveModelPath(flags.model);
     process.stderr.write(`mlx-ts: rank ${rank} (pid ${process.pid}): loading ${path}; running the forward passes of rank 0, which serves HTTP\n`);
-    await MlxBackend.follow(path, { parallelism: flags.parallelism, kvBits: flags.kvBits, kvGroupSize: flags.kvGroupSize });
+    await MlxBackend.follow(path, {
+      parallelism: flags.parallelism,
+      kvBits: flags.kvBits,
+      kvGroupSize: flags.kvGroupSize,
+      onLoaded: ({ size, activeMemoryBytes }) =>
+        process.stderr.write(`mlx-ts: rank ${rank} of ${size}: loaded its part of the model (MLX holds ${activeMemoryBytes} bytes); following rank 0\n`),
+    });
   } catch (error) {
     const failure = error as Error;
     process.stderr.write(`${isDistributed(failure) ? groupFailureLine(rank, failure) : `mlx-ts: rank ${rank}: ${failure.message}`}\n`);
