@@ -23,7 +23,8 @@ function tinyModel() {
   const folder = mkdtempSync(join(tmpdir(), 'mlx-ts-bench-tiny-'));
   symlinkSync(join(data, 'tiny-gemma3/model.safetensors'), join(folder, 'model.safetensors'));
   copyFileSync(join(data, 'tiny-gemma3/config.json'), join(folder, 'config.json'));
-  for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(repoRoot, 'packages/backend/test/fixtures/tiny-tokenizer', file), join(folder, file));
+  for (const file of ['tokenizer.json', 'tokenizer_config.json'])
+    copyFileSync(join(repoRoot, 'packages/backend/test/fixtures/tiny-tokenizer', file), join(folder, file));
   return folder;
 }
 
@@ -68,7 +69,14 @@ async function decode(url) {
   const response = await fetch(`${url}/v1/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'm', prompt: 'The history of the city begins', max_tokens: tokens, temperature: 0, stream: true, stream_options: { include_usage: true } }),
+    body: JSON.stringify({
+      model: 'm',
+      prompt: 'The history of the city begins',
+      max_tokens: tokens,
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
   });
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -113,7 +121,9 @@ async function measure(model, ranks) {
     const speeds = samples.map((s) => s.decodeTokensPerSecond).sort((a, b) => a - b);
     const pids = [...server.stderr().matchAll(/rank (\d+) \(pid (\d+)\)/g)].map((m) => ({ rank: Number(m[1]), pid: Number(m[2]) }));
     if (ranks === 1) pids.push({ rank: 0, pid: server.child.pid });
-    const followerActive = Object.fromEntries([...server.stderr().matchAll(/rank (\d+) of \d+: loaded its part of the model \(MLX holds (\d+) bytes\)/g)].map((m) => [m[1], Number(m[2])]));
+    const followerActive = Object.fromEntries(
+      [...server.stderr().matchAll(/rank (\d+) of \d+: loaded its part of the model \(MLX holds (\d+) bytes\)/g)].map((m) => [m[1], Number(m[2])]),
+    );
     const rank0Active = await metric(server.url, 'active_memory_bytes');
     return {
       ranks,
