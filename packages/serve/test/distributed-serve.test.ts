@@ -22,15 +22,15 @@ afterEach(async () => {
   }
 });
 
-async function serve(prefix: string[], model: string): Promise<{ run: Running; client: OpenAI }> {
+async function serve(prefix: string[], model: string, extra: string[] = []): Promise<{ run: Running; client: OpenAI }> {
   const port = await freePort();
-  const run = runCli([...prefix, 'serve', '--model', model, '--model-id', 'm', '--port', String(port), '--log-format', 'off']);
+  const run = runCli([...prefix, 'serve', '--model', model, '--model-id', 'm', '--port', String(port), '--log-format', 'off', ...extra]);
   started.push(run);
   await run.waitFor(/serving model/, 120_000);
   return { run, client: new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 60_000 }) };
 }
 
-const launched = (model: string) => serve(['launch', '-n', '2', '--'], model);
+const launched = (model: string, extra: string[] = []) => serve(['launch', '-n', '2', '--'], model, extra);
 
 async function pidOf(run: Running, rank: number): Promise<number> {
   return Number((await run.waitFor(new RegExp(`rank ${rank} \\(pid (\\d+)\\)`)))[1]);
@@ -54,11 +54,12 @@ async function greedy(client: OpenAI, content: string): Promise<string> {
 }
 
 // Tiny Gemma 3 has sliding-window layers (window 16, shorter than these prompts with their
-// answers); tiny Llama has full attention only.
+// answers); tiny Llama has full attention only. Pipeline parallelism gives each rank layers.
 describe.each([
-  ['tiny-gemma3', () => tinyModel()],
-  ['tiny-llama', () => testModelPath('tiny-llama')],
-])('launch -n 2 -- serve on %s', (_name, model) => {
+  ['tiny-gemma3', 'tensor', () => tinyModel()],
+  ['tiny-llama', 'tensor', () => testModelPath('tiny-llama')],
+  ['tiny-gemma3', 'pipeline', () => tinyModel()],
+])('launch -n 2 -- serve on %s (%s parallelism)', (_name, parallelism, model) => {
   it('answers the openai client with the single-process greedy text, streamed or not, alone or batched', async () => {
     const path = model();
     const single = await serve([], path);
@@ -67,7 +68,7 @@ describe.each([
     single.run.child.kill('SIGTERM');
     await single.run.exited;
 
-    const group = await launched(path);
+    const group = await launched(path, ['--parallelism', parallelism]);
     expect(await greedy(group.client, prompts[0])).toBe(expected[0]);
     expect(expected[0].length).toBeGreaterThan(0);
     // Concurrent requests share decode steps: rows join and leave the batch on both ranks.
@@ -144,4 +145,19 @@ describe('a rank that dies ends the group', () => {
     expect(code).toBe(1);
     expect(leader.run.stderr()).toMatch(/mlx-ts: rank 0: the distributed group failed \(.+\): another rank died or lost its connection\. Exiting\./);
   }, 180_000);
+
+  it.each([0, 1])(
+    'rank %i whose peer never starts exits 75 after the connect timeout, naming its rank and hostfile',
+    async (rank) => {
+      const hosts = join(mkdtempSync(join(tmpdir(), 'mlx-ts-dist-hosts-')), 'hosts.json');
+      writeFileSync(hosts, JSON.stringify([[`127.0.0.1:${await freePort()}`], [`127.0.0.1:${await freePort()}`]]));
+      const alone = runCli(['launch', '--hosts', hosts, '--rank', String(rank), '--', 'serve', '--model', tinyModel(), '--port', String(await freePort())], {
+        env: { MLX_TS_DISTRIBUTED_TIMEOUT_MS: '3000' },
+      });
+      started.push(alone);
+      expect((await alone.exited).code).toBe(75);
+      expect(alone.stderr()).toContain(`did not connect to its peers within 3000 ms (MLX_RANK=${rank}, MLX_HOSTFILE=${hosts})`);
+    },
+    120_000,
+  );
 });

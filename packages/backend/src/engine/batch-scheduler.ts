@@ -92,6 +92,14 @@ function stepArrays(step: StepArrays): mx.Array[] {
   return [step.token, step.logprob, step.topIds, step.topValues].filter((a): a is mx.Array => a !== undefined);
 }
 
+/**
+ * Keeps the rows `keep` of every layer's cache. Under pipeline parallelism the layers of other
+ * ranks' stages are never run here, so their caches hold no rows and are left alone.
+ */
+export function filterRows(caches: readonly BatchKVCache[], keep: readonly number[]): void {
+  for (const cache of caches) if (cache.batchSize > 0) cache.filter(keep);
+}
+
 export class BatchScheduler {
   readonly maxBatch: number;
   readonly maxQueue: number;
@@ -252,7 +260,7 @@ export class BatchScheduler {
       if (row.live()) keep.push(i);
     });
     const rows = keep.map((i) => previous!.rows[i]);
-    if (previous && keep.length < previous.rows.length) for (const cache of this.caches) cache.filter(keep);
+    if (previous && keep.length < previous.rows.length) filterRows(this.caches, keep);
     const inputs: mx.Array[] = [];
     if (previous && keep.length > 0)
       inputs.push(keep.length === previous.rows.length ? mx.array(previous.token) : mx.tidy(() => mx.take(previous.token, mx.array(keep, 'int32'))));

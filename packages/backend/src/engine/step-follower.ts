@@ -5,6 +5,7 @@
 import * as mx from '@mlx-ts/core';
 import { BatchKVCache } from '@mlx-ts/cache';
 import type { LanguageModel } from '@mlx-ts/models';
+import { filterRows } from './batch-scheduler.js';
 import { HEADER_LENGTH, STEP_MAGIC, StepOp } from './step-broadcast.js';
 
 export interface FollowOptions {
@@ -83,7 +84,7 @@ export async function followSteps(model: LanguageModel, group: mx.distributed.Gr
           if (batch.some((cache) => cache.batchSize > 0)) for (const cache of batch) cache.reset();
         } else if (b >= 0) {
           const keep = Array.from(payload.subarray(0, b));
-          for (const cache of batch) cache.filter(keep);
+          filterRows(batch, keep);
         }
         if (c > 0) {
           const joining = prefill!;
