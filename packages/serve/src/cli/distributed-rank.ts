@@ -5,13 +5,28 @@
 // the model's streams. The other ranks serve nothing: their main thread loads their part of the
 // model and runs the forward passes rank 0 announces, until rank 0 stops. A rank that dies or
 // loses its connection ends the group: the others see the failed collective and exit non-zero.
+import { readFileSync } from 'node:fs';
 import { MlxBackend } from '@mlx-ts/backend';
 import { resolveModelPath } from './load-backend.js';
 
-/** The rank MLX's environment gives this process, or undefined when it is not part of a group. */
+/** A ring hostfile's rank count (undefined when there is none or it is not one). */
+function hostfileSize(): number | undefined {
+  const path = process.env.MLX_HOSTFILE;
+  if (!path) return undefined;
+  try {
+    const hosts: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return Array.isArray(hosts) ? hosts.length : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The rank MLX's environment gives this process, or undefined when it is not part of a group of two or more. */
 export function distributedRank(): number | undefined {
   const rank = process.env.MLX_RANK;
   if (rank === undefined || rank === '') return undefined;
+  // `launch -n 1`: MLX's ring backend does not start a group of one, and it needs no group.
+  if (hostfileSize() === 1) return undefined;
   const value = Number(rank);
   if (!Number.isInteger(value) || value < 0) throw new Error(`MLX_RANK must be a rank number (0, 1, ...), got ${JSON.stringify(rank)}`);
   return value;
