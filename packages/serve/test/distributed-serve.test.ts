@@ -98,6 +98,14 @@ describe.each([
   }, 300_000);
 });
 
+describe('a group of one', () => {
+  it('launch -n 1 -- serve serves as a single process', async () => {
+    const run = await serve(['launch', '-n', '1', '--'], tinyModel());
+    expect(await greedy(run.client, prompts[0])).not.toBe('');
+    expect(run.run.stderr()).not.toContain('rank 0 (pid');
+  }, 120_000);
+});
+
 describe('stopping the group', () => {
   it('SIGTERM to the launcher: rank 0 finishes, stops the other rank, and every process exits 0', async () => {
     const group = await launched(tinyModel());
