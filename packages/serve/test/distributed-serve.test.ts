@@ -132,7 +132,8 @@ describe('a rank that dies ends the group', () => {
       const survivor = 1 - victim;
       expect(group.run.stderr()).toContain(`mlx-ts launch: rank ${victim} was killed by SIGKILL`);
       expect(alive(pids[survivor])).toBe(false);
-      // The survivor's own line (the launcher stops it too, but it sees the lost peer first or while stopping).
+      // The survivor's own line: it sees the lost peer in a collective, or in its stop (rank 0 is
+      // stopped by the launcher's SIGTERM and waits for the other ranks' answer to its stop).
       expect(group.run.stderr()).toMatch(new RegExp(`mlx-ts: rank ${survivor}: the distributed group failed \\(.+\\): .*died or lost its connection`));
     },
     180_000,

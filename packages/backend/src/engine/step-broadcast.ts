@@ -13,6 +13,30 @@ export const HEADER_LENGTH = 8;
 /** Marks our headers, so that a peer speaking something else fails loudly instead of computing nonsense. */
 export const STEP_MAGIC = 0x6d6c7431;
 
+/**
+ * How long rank 0 waits for the other ranks to answer a ping or the stop. A collective whose
+ * peer died usually fails at once, but the ring backend can also stay blocked on the dead
+ * socket; past this the group is taken as failed instead of hanging (healthy answers take
+ * microseconds: the other ranks wait in the collective).
+ */
+const ANSWER_MS = 10_000;
+
+/** Evaluates a collective, failing when it does not complete in time (it cannot be cancelled, only abandoned). */
+async function answered(collective: mx.Array, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new mx.DistributedError(`[distributed] ${what} got no answer from the other ranks within ${ANSWER_MS} ms: a rank is gone or hung`)),
+      ANSWER_MS,
+    );
+  });
+  try {
+    await Promise.race([mx.asyncEval(collective), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export const StepOp = {
   /** Nothing to run: rank 0 is idle and checks that the group is still connected. */
   ping: 1,
@@ -100,13 +124,12 @@ export class StepLeader {
     if (this.failure) return;
     const answers = mx.distributed.allSum(mx.array([0], 'int32'), { group: this.group });
     try {
-      await mx.asyncEval(answers);
+      await answered(answers, 'the stop');
       const count = answers.item();
+      answers.dispose();
       if (count !== this.group.size - 1) throw new mx.DistributedError(`[distributed] ${count} of the ${this.group.size - 1} other ranks answered the stop`);
     } catch (error) {
       this.fail(error instanceof Error ? error : new mx.DistributedError(String(error)));
-    } finally {
-      answers.dispose();
     }
   }
 
@@ -114,12 +137,12 @@ export class StepLeader {
     if (this.failure) return;
     const sent = this.announce([op]);
     try {
-      await mx.asyncEval(sent);
-    } catch (error) {
-      // Nothing but the collective ran: whatever failed, the group did.
-      this.fail(error instanceof Error ? error : new mx.DistributedError(String(error)));
-    } finally {
+      await answered(sent, op === StepOp.stop ? 'the stop' : 'a ping');
       sent.dispose();
+    } catch (error) {
+      // Nothing but the collective ran: whatever failed, the group did. (An abandoned collective
+      // keeps its array: the device may still write it.)
+      this.fail(error instanceof Error ? error : new mx.DistributedError(String(error)));
     }
   }
 

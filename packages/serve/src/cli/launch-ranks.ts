@@ -35,14 +35,17 @@ export interface LaunchOptions {
   /** The ranks to start here (all of them for a local group, one per machine otherwise). */
   ranks: readonly number[];
   verbose?: boolean;
-  /** After a rank fails, how long the others get to stop on SIGTERM before SIGKILL. */
+  /**
+   * After a rank fails, how long the others get to stop on SIGTERM before SIGKILL (default 15 s:
+   * long enough for a rank blocked on the dead peer to give up on its own and say so).
+   */
   graceMs?: number;
   log?: (line: string) => void;
 }
 
 /** Runs the ranks to their end; resolves with the exit code of the group (the first failure's). */
 export function launchRanks(options: LaunchOptions): Promise<number> {
-  const { command, args, hostfile, ranks, verbose = false, graceMs = 3000, log = (line) => process.stderr.write(`${line}\n`) } = options;
+  const { command, args, hostfile, ranks, verbose = false, graceMs = 15_000, log = (line) => process.stderr.write(`${line}\n`) } = options;
   return new Promise((resolve) => {
     const running = new Map<number, ChildProcess>();
     let failure: number | undefined;
