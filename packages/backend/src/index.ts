@@ -1,7 +1,7 @@
 // @mlx-ts/backend: the Backend interface and MlxBackend, the generation engine over MLX. The
 // engine's parts (queue, prefix cache, stop matching, the token loop) are internal.
 export type * from './types.js';
-export { MlxBackend, type MlxBackendOptions, type EngineStats, type RequestObserver } from './mlx-backend.js';
+export { MlxBackend, type MlxBackendOptions, type FollowerOptions, type EngineStats, type RequestObserver } from './mlx-backend.js';
 export { InvalidRequestError, BackendBusyError, BackendClosedError } from './errors.js';
 // What a custom logits processor implements (MlxBackendOptions.logitsProcessors).
 export type { LogitsProcessor } from '@mlx-ts/sample';

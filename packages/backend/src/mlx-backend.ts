@@ -7,6 +7,8 @@ import { type LogitsProcessor, RowSampler, makeLogitsProcessors } from '@mlx-ts/
 import type { Tokenizer } from '@mlx-ts/tokenizer';
 import { BatchScheduler, type SchedulerCounters, type SubmittedRequest } from './engine/batch-scheduler.js';
 import type { Sequence } from './engine/sequence.js';
+import { StepLeader } from './engine/step-broadcast.js';
+import { type FollowOptions, followSteps } from './engine/step-follower.js';
 import type { GeneratedToken } from './engine/token-channel.js';
 import { BackendClosedError, InvalidRequestError } from './errors.js';
 import { StopMatcher } from './stop-matcher.js';
@@ -51,7 +53,23 @@ export interface MlxBackendOptions extends LoadModelOptions {
    * row with the request's options; rows with and without them share one batch.
    */
   logitsProcessors?: (options: GenerateOptions, promptIds: readonly number[]) => LogitsProcessor[];
+  /**
+   * With a `group` of more than one rank (this is rank 0; the others run MlxBackend.follow):
+   * called once when a collective fails, i.e. a rank died or lost its connection. The group
+   * cannot continue; later requests fail with the same DistributedError. A server exits here.
+   */
+  onGroupFailure?: (error: Error) => void;
 }
+
+/** What MlxBackend.follow needs: the model loaded as rank 0 loads it, and caches of the same kind. */
+export type FollowerOptions = Pick<MlxBackendOptions, 'dtype' | 'keepQuantized' | 'onProgress' | 'signal' | 'parallelism' | 'hub'> &
+  FollowOptions & {
+    /** This rank's group; when omitted, started here with mx.distributed.init({ ...distributed, strict: true }). */
+    group?: mx.distributed.Group;
+    distributed?: Omit<mx.InitOptions, 'strict'>;
+    /** Called once this rank's part of the model is loaded, with the bytes MLX holds for it. */
+    onLoaded?: (info: { rank: number; size: number; activeMemoryBytes: number }) => void;
+  };
 
 /** What a running MlxBackend is doing, for metrics. */
 export interface EngineStats extends SchedulerCounters {
@@ -95,6 +113,7 @@ export class MlxBackend implements Backend {
   private readonly scheduler: BatchScheduler;
   private readonly structured: StructuredOutput;
   private readonly observers = new Set<RequestObserver>();
+  private readonly leader: StepLeader | undefined;
   private closed = false;
 
   private constructor(
@@ -103,13 +122,17 @@ export class MlxBackend implements Backend {
   ) {
     this.name = options.name ?? loaded.source;
     this.structured = new StructuredOutput(loaded.tokenizer, loaded.config.vocabSize, loaded.config.eosTokenIds);
+    const group = options.group;
+    if (group && group.size > 1) this.leader = new StepLeader(group, (error) => options.onGroupFailure?.(error));
     this.scheduler = new BatchScheduler(loaded.model, {
       maxBatch: options.maxBatch,
       maxQueue: options.maxQueue,
       maxKvTokens: options.maxKvTokens,
       prefillChunkSize: options.prefillChunkSize,
       prefillBatch: options.prefillBatch,
-      prefixCacheBytes: options.reusePromptPrefix === false ? 0 : options.prefixCacheBytes,
+      // The other ranks mirror the batch caches step by step, not a prefix cache: reuse is off when distributed.
+      prefixCacheBytes: options.reusePromptPrefix === false || this.leader ? 0 : options.prefixCacheBytes,
+      leader: this.leader,
       kvBits: options.kvBits,
       kvGroupSize: options.kvGroupSize,
     });
@@ -117,8 +140,35 @@ export class MlxBackend implements Backend {
 
   /** Loads a model folder or .gguf file (see @mlx-ts/models' loadModel). */
   static async load(pathOrGguf: string, options: MlxBackendOptions = {}): Promise<MlxBackend> {
+    const group = options.group;
+    if (group && group.size > 1 && group.rank !== 0) {
+      throw new mx.DistributedError(
+        `MlxBackend.load runs on rank 0 of a distributed group (this is rank ${group.rank} of ${group.size}); the other ranks run MlxBackend.follow`,
+      );
+    }
     const loaded = await loadModel(pathOrGguf, options);
     return new MlxBackend(loaded, options);
+  }
+
+  /**
+   * The loop of a rank other than 0 in a distributed group: loads its part of the model and runs
+   * every forward pass rank 0's MlxBackend announces, until rank 0 is disposed (resolves) or the
+   * group fails (rejects with a DistributedError).
+   */
+  static async follow(pathOrGguf: string, options: FollowerOptions): Promise<void> {
+    const group = options.group ?? mx.distributed.init({ ...options.distributed, strict: true });
+    if (group.size < 2 || group.rank === 0) {
+      throw new mx.DistributedError(
+        `MlxBackend.follow runs on the ranks other than 0 of a group of two or more (this is rank ${group.rank} of ${group.size}); rank 0 runs MlxBackend.load`,
+      );
+    }
+    const loaded = await loadModel(pathOrGguf, { ...options, group });
+    options.onLoaded?.({ rank: group.rank, size: group.size, activeMemoryBytes: mx.memory.getActiveMemory() });
+    try {
+      await followSteps(loaded.model, group, options);
+    } finally {
+      loaded.dispose();
+    }
   }
 
   get contextLength(): number {
@@ -130,6 +180,7 @@ export class MlxBackend implements Backend {
   }
 
   get unavailableReason(): string | undefined {
+    if (this.leader?.failed) return `the distributed group failed: ${this.leader.failed.message}`;
     return this.closed ? 'the backend was disposed' : mx.unavailableReason();
   }
 

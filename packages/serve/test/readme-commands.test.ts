@@ -34,6 +34,10 @@ const coveredElsewhere: Record<string, string> = {
   './mlx-ts launch -n 2 -- node app.mjs': 'launch.test.ts runs launch -n 2 with a real two-rank program',
   './mlx-ts launch --hosts hosts.json --rank 0 -- node app.mjs': 'launch.test.ts runs launch --hosts --rank',
   './mlx-ts launch --hosts hosts.json --rank 1 -- node app.mjs': 'launch.test.ts runs launch --hosts --rank',
+  './mlx-ts launch -n 2 -- serve --model path/to/model --port 8080': 'distributed-serve.test.ts runs launch -n 2 -- serve with the openai client',
+  './mlx-ts launch --hosts hosts.json --rank 0 -- serve --model path/to/model --host 0.0.0.0 --port 8080':
+    'distributed-serve.test.ts runs one rank per launcher with --hosts --rank',
+  './mlx-ts launch --hosts hosts.json --rank 1 -- serve --model path/to/model': 'distributed-serve.test.ts runs one rank per launcher with --hosts --rank',
 };
 const curlExample = /^curl http:\/\/127\.0\.0\.1:8080\/v1\/chat\/completions/;
 
@@ -94,7 +98,7 @@ describe('README commands', () => {
     });
   }
 
-  for (const command of commands.filter((c) => / (serve|start)\b/.test(c))) {
+  for (const command of commands.filter((c) => / (serve|start)\b/.test(c) && !(c in coveredElsewhere))) {
     it(command, async () => {
       const port = String(await freePort());
       const written = command.replace('path/to/model.gguf', tiny).replace('--port 9000', `--port ${port}`);

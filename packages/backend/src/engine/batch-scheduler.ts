@@ -14,6 +14,7 @@ import { type LogitsProcessor, type RowSampler, applyLogitsProcessors, logprobs 
 import { BackendBusyError, BackendClosedError } from '../errors.js';
 import { PrefixTrie } from './prefix-trie.js';
 import { Sequence, type SequenceSettings } from './sequence.js';
+import type { StepLeader } from './step-broadcast.js';
 
 export interface SchedulerOptions {
   /** Rows decoded together at most (default 16). */
@@ -32,7 +33,12 @@ export interface SchedulerOptions {
   kvGroupSize?: number;
   /** Waiting requests prefilled together in one padded forward pass at most (default 8, as mlx-lm; 1 turns it off). */
   prefillBatch?: number;
+  /** Distributed inference: announce every forward pass to the other ranks (see step-broadcast). */
+  leader?: StepLeader;
 }
+
+/** How often an idle rank 0 checks that the other ranks are still there. */
+const PING_MS = 1000;
 
 export interface SequenceRequest {
   promptIds: readonly number[];
@@ -60,6 +66,8 @@ interface Prefill {
   pending: Pending;
   caches: BatchKVCache[];
   rest: readonly number[];
+  /** A chunk of it was announced to the other ranks (distributed inference). */
+  announced: boolean;
 }
 
 interface Step {
@@ -98,6 +106,14 @@ function stepArrays(step: StepArrays): mx.Array[] {
   return [step.token, step.logprob, step.topIds, step.topValues].filter((a): a is mx.Array => a !== undefined);
 }
 
+/**
+ * Keeps the rows `keep` of every layer's cache. Under pipeline parallelism the layers of other
+ * ranks' stages are never run here, so their caches hold no rows and are left alone.
+ */
+export function filterRows(caches: readonly BatchKVCache[], keep: readonly number[]): void {
+  for (const cache of caches) if (cache.batchSize > 0) cache.filter(keep);
+}
+
 export class BatchScheduler {
   readonly maxBatch: number;
   readonly maxQueue: number;
@@ -124,6 +140,7 @@ export class BatchScheduler {
    * stream. Created lazily on the thread that runs the loop (MLX streams are thread-affine).
    */
   private stream: mx.Stream | undefined;
+  private readonly leader: StepLeader | undefined;
 
   constructor(
     private readonly model: LanguageModel,
@@ -140,6 +157,7 @@ export class BatchScheduler {
     this.prefillBatch = Math.max(1, options.prefillBatch ?? 8);
     this.trie = new PrefixTrie(options.prefixCacheBytes ?? 256 * 1024 * 1024);
     this.kvQuantization = { bits: options.kvBits, groupSize: options.kvGroupSize };
+    this.leader = options.leader;
     this.caches = this.makeCaches();
   }
 
@@ -174,6 +192,7 @@ export class BatchScheduler {
 
   submit(request: SequenceRequest): SubmittedRequest {
     if (this.closed) throw new BackendClosedError();
+    if (this.leader?.failed) throw this.leader.failed;
     // A request that can start now never counts against the queue; past that, only a full queue refuses.
     const startsNow = this.waiting.length === 0 && !this.prefill && this.activeSequences + request.rows.length <= this.maxBatch;
     if (!startsNow && this.waiting.length >= this.maxQueue) throw new BackendBusyError(this.waiting.length);
@@ -222,13 +241,14 @@ export class BatchScheduler {
     for (;;) {
       if (!this.current && !this.prefill && this.waiting.length === 0) {
         if (this.closed) return;
-        await new Promise<void>((resolve) => (this.wake = resolve));
+        await this.idle();
         continue;
       }
       try {
         await this.iterate();
       } catch (error) {
         this.failAll(error);
+        this.leader?.check(error);
       }
     }
   }
@@ -238,6 +258,23 @@ export class BatchScheduler {
     if (mx.defaultDevice().type !== 'gpu') return fn();
     this.stream ??= mx.newStream(mx.defaultDevice());
     return mx.withStream(this.stream, fn);
+  }
+
+  /** Waits for work; a distributed rank 0 pings the group meanwhile, so a lost rank shows at once. */
+  private async idle(): Promise<void> {
+    const woken = new Promise<boolean>((resolve) => (this.wake = () => resolve(true)));
+    if (!this.leader || this.leader.failed) {
+      await woken;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PING_MS)));
+    const work = await Promise.race([woken, timedOut]);
+    clearTimeout(timer);
+    if (!work) {
+      this.wake = undefined;
+      await this.leader.ping();
+    }
   }
 
   private async iterate(): Promise<void> {
@@ -267,10 +304,11 @@ export class BatchScheduler {
       if (row.live()) keep.push(i);
     });
     const rows = keep.map((i) => previous!.rows[i]);
-    if (previous && keep.length < previous.rows.length) for (const cache of this.caches) cache.filter(keep);
+    if (previous && keep.length < previous.rows.length) filterRows(this.caches, keep);
     const inputs: mx.Array[] = [];
     if (previous && keep.length > 0)
       inputs.push(keep.length === previous.rows.length ? mx.array(previous.token) : mx.tidy(() => mx.take(previous.token, mx.array(keep, 'int32'))));
+    let joinedRows = 0;
     if (joined) {
       const alive: number[] = [];
       joined.sequences.forEach((s, i) => {
@@ -293,18 +331,23 @@ export class BatchScheduler {
           );
         });
         if (alive.length > 0) {
-          if (alive.length < joined.sequences.length) for (const cache of joined.caches) cache.filter(alive);
+          if (alive.length < joined.sequences.length) filterRows(joined.caches, alive);
           this.caches.forEach((cache, layer) => cache.extend(joined!.caches[layer]));
           for (const i of alive) rows.push(joined.sequences[i]);
         }
         for (const cache of joined.caches) cache.dispose();
       }
+      joinedRows = alive.length;
       if (alive.length > 0) inputs.push(mx.tidy(() => mx.take(joined!.token, mx.array(alive, 'int32'))));
       mx.dispose(joined.token);
     }
     let next: Step | undefined;
     if (rows.length > 0) {
-      const input = mx.tidy(() => mx.reshape(inputs.length === 1 ? inputs[0] : mx.concatenate(inputs, 0), [rows.length, 1]));
+      const rowOps = { hasPrevious: previous !== undefined, keep: previous && keep.length < previous.rows.length ? keep : undefined, joins: joinedRows };
+      const input = mx.tidy(() => {
+        const local = mx.reshape(inputs.length === 1 ? inputs[0] : mx.concatenate(inputs, 0), [rows.length, 1]);
+        return this.leader ? this.leader.decode({ ...rowOps, tokens: local }) : local;
+      });
       mx.dispose(inputs);
       try {
         const arrays = mx.tidy(() => this.sample(this.model.forward(input, this.caches), rows));
@@ -420,7 +463,7 @@ export class BatchScheduler {
       this.counters.cachedPromptTokens += cachedTokens;
       pending.start({ cachedTokens, queueMs: performance.now() - pending.enqueuedAt });
       for (const s of pending.sequences) for (const p of s.settings.processors) p.prompt?.([...prompt]);
-      this.prefill = { pending, caches, rest: prompt.slice(cachedTokens) };
+      this.prefill = { pending, caches, rest: prompt.slice(cachedTokens), announced: false };
     }
     const prefill = this.prefill;
     const { sequences } = prefill.pending;
@@ -430,14 +473,21 @@ export class BatchScheduler {
         for (const cache of prefill.caches) cache.dispose();
         return undefined;
       }
+      // The other ranks start new prefill caches at the first chunk announced.
+      const fresh = !prefill.announced;
+      prefill.announced = true;
       if (prefill.rest.length > this.prefillChunkSize) {
         const chunk = prefill.rest.slice(0, this.prefillChunkSize);
-        this.onStream(() =>
-          mx.tidy(() => {
-            this.model.forward(mx.array([[...chunk]], 'int32'), prefill.caches);
-          }),
-        );
-        await mx.asyncEval(prefill.caches.flatMap((c) => [...c.state]));
+        // The hidden state is evaluated too: under pipeline parallelism it carries this rank's send.
+        const hidden = this.onStream(() => mx.tidy(() => this.model.forward(this.tokens(chunk, fresh, false), prefill.caches)));
+        try {
+          await mx.asyncEval(
+            hidden,
+            prefill.caches.flatMap((c) => [...c.state]),
+          );
+        } finally {
+          hidden.dispose();
+        }
         this.counters.promptTokens += chunk.length;
         prefill.rest = prefill.rest.slice(this.prefillChunkSize);
         mx.memory.clearCache();
@@ -446,7 +496,7 @@ export class BatchScheduler {
       // The last chunk goes through the first sampling step: logits of its last position only.
       const tail = prefill.rest;
       const step = {
-        ...this.onStream(() => mx.tidy(() => this.sample(this.model.forward(mx.array([[...tail]], 'int32'), prefill.caches), sequences))),
+        ...this.onStream(() => mx.tidy(() => this.sample(this.model.forward(this.tokens(tail, fresh, true), prefill.caches), sequences))),
         rows: sequences,
       };
       this.failRows();
@@ -469,8 +519,14 @@ export class BatchScheduler {
       this.prefill = undefined;
       for (const cache of prefill.caches) cache.dispose();
       for (const s of sequences) s.fail(error);
+      this.leader?.check(error);
       return undefined;
     }
+  }
+
+  /** A prefill pass's input [1, L], announced to the other ranks when distributed. */
+  private tokens(ids: readonly number[], fresh: boolean, logits: boolean): mx.Array {
+    return this.leader ? this.leader.prefill(ids, fresh, logits) : mx.array([[...ids]], 'int32');
   }
 
   /**
@@ -479,7 +535,8 @@ export class BatchScheduler {
    * with an earlier one (that one's cache will serve it). At least two, or none.
    */
   private takeGroup(): Pending[] | undefined {
-    if (this.prefillBatch < 2 || this.waiting.length < 2 || this.autoKvTokens) return undefined;
+    // The other ranks of a distributed group follow one prompt at a time (see step-broadcast).
+    if (this.prefillBatch < 2 || this.waiting.length < 2 || this.autoKvTokens || this.leader) return undefined;
     const running = this.current?.rows.filter((r) => !r.finished) ?? [];
     let kvTokens = this.kvTokensInUse;
     let widest = 0;
@@ -578,6 +635,7 @@ export class BatchScheduler {
     }
     this.kick();
     await this.loopDone;
+    await this.leader?.stop();
     for (const cache of this.caches) cache.dispose();
     this.trie.dispose();
   }

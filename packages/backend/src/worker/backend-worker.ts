@@ -1,6 +1,7 @@
 // The worker-thread side of WorkerBackend: owns an MlxBackend, so that MLX's work — which on the
 // CPU blocks the calling thread while it schedules each step — never stalls the HTTP thread.
 import { parentPort } from 'node:worker_threads';
+import * as mx from '@mlx-ts/core';
 import { BackendClosedError } from '../errors.js';
 import { MlxBackend } from '../mlx-backend.js';
 import { serializeError as serialize } from './error-transfer.js';
@@ -72,7 +73,16 @@ port.on('message', async (message: ToWorker) => {
   switch (message.type) {
     case 'load':
       try {
-        backend = await MlxBackend.load(message.path, { ...message.options, onProgress: (p) => send({ type: 'progress', ...p }) });
+        const { distributed, ...options } = message.options;
+        // The group's collectives run on this thread's stream, beside the model's own.
+        const group = distributed ? mx.distributed.init({ ...distributed, strict: true }) : undefined;
+        backend = await MlxBackend.load(message.path, {
+          ...options,
+          group,
+          // Reported at once, even while disposing (a server stopping the group finds it broken).
+          onGroupFailure: (error) => send({ type: 'fatal', error: serialize(error) }),
+          onProgress: (p) => send({ type: 'progress', ...p }),
+        });
         send({ type: 'loaded', name: backend.name, contextLength: backend.contextLength });
         send({ type: 'stats', stats: backend.stats() });
       } catch (error) {

@@ -1,10 +1,16 @@
 // Messages between WorkerBackend (the HTTP thread) and the backend worker thread.
+import type { InitOptions } from '@mlx-ts/core';
 import type { EngineStats, MlxBackendOptions } from '../mlx-backend.js';
 import type { GenerateEvent, GenerateRequest, GenerateResult } from '../types.js';
 import type { SerializedError } from './error-transfer.js';
 
+/** MlxBackend's options that can cross threads; a distributed group is started on the worker (MLX's groups are per process, its streams per thread). */
+export type WorkerLoadOptions = Omit<MlxBackendOptions, 'onProgress' | 'signal' | 'sampler' | 'logitsProcessors' | 'group' | 'onGroupFailure'> & {
+  distributed?: Omit<InitOptions, 'strict'>;
+};
+
 export type ToWorker =
-  | { type: 'load'; path: string; options: Omit<MlxBackendOptions, 'onProgress' | 'signal' | 'sampler' | 'logitsProcessors'> }
+  | { type: 'load'; path: string; options: WorkerLoadOptions }
   | { type: 'stream'; id: number; request: GenerateRequest }
   /** n rows over one prefill: stream i answers under ids[i]. */
   | { type: 'choices'; ids: number[]; request: GenerateRequest }
@@ -19,4 +25,6 @@ export type FromWorker =
   | { type: 'end'; id: number; result: GenerateResult }
   | { type: 'error'; id: number; error: SerializedError }
   | { type: 'stats'; stats: EngineStats }
+  /** The distributed group failed: the backend cannot go on. */
+  | { type: 'fatal'; error: SerializedError }
   | { type: 'disposed' };

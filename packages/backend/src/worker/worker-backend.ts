@@ -9,10 +9,18 @@ import { BackendClosedError } from '../errors.js';
 import type { EngineStats, MlxBackendOptions } from '../mlx-backend.js';
 import type { Backend, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message } from '../types.js';
 import { deserializeError as deserialize, serializeError } from './error-transfer.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker, WorkerLoadOptions } from './protocol.js';
 
-/** MlxBackend's options (they are applied on the worker thread); functions and `signal` cannot cross threads. */
-export type WorkerBackendOptions = Omit<MlxBackendOptions, 'signal' | 'sampler' | 'logitsProcessors'>;
+/** MlxBackend's options (they are applied on the worker thread); functions, `signal` and a group cannot cross threads. */
+export type WorkerBackendOptions = Omit<MlxBackendOptions, 'signal' | 'sampler' | 'logitsProcessors' | 'group' | 'onGroupFailure'> & {
+  /**
+   * Rank 0 of a distributed group: the worker starts the group (mx.distributed.init with these
+   * options, strict) and loads the model split over it; the other ranks run MlxBackend.follow.
+   */
+  distributed?: WorkerLoadOptions['distributed'];
+  /** Called once when the worker stops unexpectedly, or its distributed group fails (then even while disposing). */
+  onCrash?: (error: Error) => void;
+};
 
 type StreamMessage = Extract<FromWorker, { type: 'event' | 'end' | 'error' }>;
 
@@ -54,12 +62,19 @@ export class WorkerBackend implements Backend {
     private readonly worker: Worker,
     readonly name: string,
     readonly contextLength: number,
+    onCrash?: (error: Error) => void,
   ) {
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'event' || message.type === 'end' || message.type === 'error') this.streams.get(message.id)?.push(message);
       else if (message.type === 'stats') this.latestStats = message.stats;
+      else if (message.type === 'fatal') {
+        const error = deserialize(message.error);
+        if (!this.crash) onCrash?.(error);
+        this.crash ??= error;
+      }
     });
     const fail = (error: Error) => {
+      if (!this.crash && !this.closed) onCrash?.(error);
       this.crash ??= error;
       for (const [id, inbox] of this.streams)
         inbox.push({ type: 'error', id, error: serializeError(new Error(`the backend worker stopped: ${error.message}`)) });
@@ -71,7 +86,7 @@ export class WorkerBackend implements Backend {
   /** Starts the worker and loads the model folder, .gguf file or Hugging Face id there. */
   static async load(reference: string, options: WorkerBackendOptions = {}): Promise<WorkerBackend> {
     // A Hugging Face id is resolved (and downloaded) here, so `hub.onProgress` need not cross threads.
-    const { onProgress, hub, ...loadOptions } = options;
+    const { onProgress, hub, onCrash, ...loadOptions } = options;
     const path = (await resolveModelReference(reference, hub)).path;
     const rest = { ...loadOptions, name: options.name ?? reference };
     const worker = new Worker(workerUrl());
@@ -99,7 +114,7 @@ export class WorkerBackend implements Backend {
       throw error;
     });
     detach();
-    return new WorkerBackend(worker, loaded.name, loaded.contextLength);
+    return new WorkerBackend(worker, loaded.name, loaded.contextLength, onCrash);
   }
 
   get unavailableReason(): string | undefined {

@@ -35,14 +35,17 @@ export interface LaunchOptions {
   /** The ranks to start here (all of them for a local group, one per machine otherwise). */
   ranks: readonly number[];
   verbose?: boolean;
-  /** After a rank fails, how long the others get to stop on SIGTERM before SIGKILL. */
+  /**
+   * After a rank fails, how long the others get to stop on SIGTERM before SIGKILL (default 15 s:
+   * long enough for a rank blocked on the dead peer to give up on its own and say so).
+   */
   graceMs?: number;
   log?: (line: string) => void;
 }
 
 /** Runs the ranks to their end; resolves with the exit code of the group (the first failure's). */
 export function launchRanks(options: LaunchOptions): Promise<number> {
-  const { command, args, hostfile, ranks, verbose = false, graceMs = 3000, log = (line) => process.stderr.write(`${line}\n`) } = options;
+  const { command, args, hostfile, ranks, verbose = false, graceMs = 15_000, log = (line) => process.stderr.write(`${line}\n`) } = options;
   return new Promise((resolve) => {
     const running = new Map<number, ChildProcess>();
     let failure: number | undefined;
@@ -60,10 +63,14 @@ export function launchRanks(options: LaunchOptions): Promise<number> {
       child.on('exit', (code, signal) => {
         running.delete(rank);
         const failed = code !== 0;
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         if (failed && failure === undefined) {
           failure = code ?? 1;
-          log(`mlx-ts launch: rank ${rank} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; stopping the other ranks`);
+          log(`mlx-ts launch: rank ${rank} ${how}; stopping the other ranks`);
           stopOthers();
+        } else if (failed) {
+          // How the others ended too: a rank that crashed while stopping is not one that stopped.
+          log(`mlx-ts launch: rank ${rank} ${how}`);
         }
         if (running.size === 0) resolve(failure ?? 0);
       });

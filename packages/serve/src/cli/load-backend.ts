@@ -1,7 +1,7 @@
 // Resolves --model (a path, a Hugging Face id, or the default model, downloading it on first use) and loads it.
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { MlxBackend, resolveModelReference, WorkerBackend } from '@mlx-ts/backend';
+import { MlxBackend, resolveModelReference, WorkerBackend, type WorkerBackendOptions } from '@mlx-ts/backend';
 import { defaultModel, ensureDefaultModel } from './default-model.js';
 import { downloadProgressBar, hubDownloadProgressBar, loadProgressBar } from './progress.js';
 import { userPath } from './user-path.js';
@@ -20,6 +20,9 @@ export interface ModelChoice {
   /** The name to show and report (default: from the path). */
   modelId?: string;
 }
+
+/** Rank 0 of a distributed group (the server): how the group starts and the model is split, and what ends the server when it fails. */
+export type DistributedChoice = Pick<WorkerBackendOptions, 'distributed' | 'parallelism' | 'onCrash'>;
 
 /** The id clients use for the model: the default model's name, a Hugging Face id as given, or the file/folder name. */
 export function modelIdFor(model: string | undefined): string {
@@ -50,7 +53,7 @@ export async function loadBackend(choice: ModelChoice): Promise<MlxBackend> {
 }
 
 /** For the server: the model runs on a worker thread so the HTTP event loop stays responsive. */
-export async function loadWorkerBackend(choice: ModelChoice): Promise<WorkerBackend> {
+export async function loadWorkerBackend(choice: ModelChoice & DistributedChoice): Promise<WorkerBackend> {
   const path = await resolveModelPath(choice.model);
   const progress = loadProgressBar(choice.modelId ?? modelIdFor(choice.model));
   progress.start();
@@ -63,6 +66,9 @@ export async function loadWorkerBackend(choice: ModelChoice): Promise<WorkerBack
       kvBits: choice.kvBits,
       kvGroupSize: choice.kvGroupSize,
       name: choice.modelId ?? modelIdFor(choice.model),
+      distributed: choice.distributed,
+      parallelism: choice.parallelism,
+      onCrash: choice.onCrash,
     });
   } finally {
     progress.stop();

@@ -28,6 +28,14 @@ function hostCount(path: string): number {
   return hosts.length;
 }
 
+/** mlx-ts's own commands (`launch -n 2 -- serve ...`) run this CLI; anything else is a program to start. */
+const ownCommands = new Set(['serve', 'generate', 'chat', 'bench']);
+
+function ownCommand(commandLine: string[]): string[] {
+  if (!ownCommands.has(commandLine[0]) || !process.argv[1]) return commandLine;
+  return [process.execPath, ...process.execArgv, process.argv[1], ...commandLine];
+}
+
 export function launchCommand(): Command {
   return new Command('launch')
     .description("Run a command as the ranks of an MLX distributed group (ring backend over TCP), with the environment of Python's mlx.launch.")
@@ -35,7 +43,7 @@ export function launchCommand(): Command {
     .option('--hosts <file>', 'a ring hostfile: a JSON list with one list of "ip:port" per rank')
     .option('--rank <r>', 'with --hosts: the rank to start on this machine (run once per machine); default all of them', integer(0, 1023))
     .option('--verbose', 'MLX_RING_VERBOSE=1: the ring backend logs its connections', false)
-    .argument('<command...>', 'the command each rank runs (after --)')
+    .argument('<command...>', 'the command each rank runs (after --): a program, or an mlx-ts command such as serve')
     .passThroughOptions()
     .action(async (commandLine: string[], flags: LaunchFlags) => {
       if ((flags.processes === undefined) === (flags.hosts === undefined)) throw new Error('give either -n <processes> (one machine) or --hosts <file>');
@@ -50,7 +58,7 @@ export function launchCommand(): Command {
         hostfile = await localHostfile(flags.processes!);
         ranks = [...Array(flags.processes!).keys()];
       }
-      const [command, ...args] = commandLine;
+      const [command, ...args] = ownCommand(commandLine);
       process.exitCode = await launchRanks({ command, args, hostfile, ranks, verbose: flags.verbose });
     });
 }

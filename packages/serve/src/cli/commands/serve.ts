@@ -6,6 +6,7 @@ import { createServer, defaultMaxTokens } from '../../server/create-server.js';
 import { formatRequestLogLine, type RequestLogEntry } from '../../server/request-log.js';
 import { defaultLimits } from '../../server/schemas.js';
 import { referenceBlasWarning, usesReferenceBlas } from '../blas-check.js';
+import { distributedRank, groupFailureLine, runFollower } from '../distributed-rank.js';
 import { loadWorkerBackend, modelIdFor, resolveModelPath } from '../load-backend.js';
 import { generationConfigDefaults } from '../model-defaults.js';
 import { integer, oneOf } from '../parse-number.js';
@@ -29,6 +30,7 @@ interface ServeFlags extends SamplingFlags {
   drainSeconds: number;
   logLevel: string;
   logFormat?: 'text' | 'json' | 'off';
+  parallelism: 'tensor' | 'pipeline';
 }
 
 /** One line a person reads in a terminal; JSON lines for a log collector. */
@@ -81,12 +83,22 @@ export function serveCommand(): Command {
         'request log: one line per request (text), JSON lines (json) or none (off); default: text in a terminal, json otherwise',
       ).choices(['text', 'json', 'off']),
     )
-    .option('--log-level <level>', "the HTTP framework's own log: fatal, error, warn, info, debug or trace", 'warn');
+    .option('--log-level <level>', "the HTTP framework's own log: fatal, error, warn, info, debug or trace", 'warn')
+    .addOption(
+      new Option(
+        '--parallelism <kind>',
+        'under `mlx-ts launch` (MLX_RANK set): split the model over the ranks by attention heads and MLP columns (tensor) or by layers (pipeline)',
+      )
+        .choices(['tensor', 'pipeline'])
+        .default('tensor'),
+    );
   return addSamplingOptions(
     command,
     `max_tokens for chat and responses requests that give none (default ${defaultMaxTokens}; /v1/completions: 16)`,
     "temperature for requests that give none, overriding the model's generation_config.json (default: that file's, else 1 as OpenAI's)",
   ).action(async (flags: ServeFlags) => {
+    const rank = distributedRank();
+    if (rank !== undefined && rank > 0) await runFollower(rank, flags);
     const modelId = flags.modelId ?? modelIdFor(flags.model);
     const backend = deferred<Backend>();
     const defaults: GenerateOptions = generateOptionsFrom(flags);
@@ -145,6 +157,17 @@ export function serveCommand(): Command {
         maxKvTokens: flags.maxKvTokens,
         kvBits: flags.kvBits,
         kvGroupSize: flags.kvGroupSize,
+        ...(rank === undefined
+          ? {}
+          : {
+              distributed: {},
+              parallelism: flags.parallelism,
+              // A rank that died or lost its connection: the group cannot go on, so neither can this server.
+              onCrash: (error: Error) => {
+                process.stderr.write(`${groupFailureLine(0, error)}\n`);
+                process.exit(1);
+              },
+            }),
       });
       backend.resolve(loaded);
     } catch (error) {
@@ -159,5 +182,6 @@ export function serveCommand(): Command {
       .map(([key, value]) => `${key} ${value}`)
       .join(', ');
     process.stderr.write(`mlx-ts: serving model "${modelId}" at ${url}/v1 (for omitted parameters: ${sampling})\n`);
+    if (rank !== undefined) process.stderr.write(`mlx-ts: rank 0 (pid ${process.pid}) serves; the other ranks run the same forward passes\n`);
   });
 }
