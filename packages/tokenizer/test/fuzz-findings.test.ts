@@ -57,3 +57,19 @@ describe('tokenizer.json fuzzing findings', () => {
     for (const text of cases) expect(() => tokenizerPartsFromBytes(Buffer.from(text)), text).toThrow(TokenizerError);
   });
 });
+
+describe('chat template fuzzing findings', () => {
+  const tokenizer = Tokenizer.fromJson(tiny({}));
+  const render = (chatTemplate: string) => () => tokenizer.applyChatTemplate([{ role: 'user', content: 'hi' }], { chatTemplate, maxOutputLength: 65536 });
+
+  it('a huge indent or tojson indent is a TokenizerError before its padding is built (tojson(indent=10**8) took 400 MB)', () => {
+    expect(render('{{ messages|tojson(indent=99999999) }}')).toThrow(/indent of 99999999/);
+    expect(render("{{ 'a\nb'|indent(10**8) }}")).toThrow(/indent of 100000000/);
+    expect(render('{{ messages|tojson(indent=2) }}')()).toContain('\n  ');
+  });
+
+  it('a list doubled in a loop is stopped at the output limit', () => {
+    const doubling = '{% set ns = namespace(a=[1]) %}{% for i in range(64) %}{% set ns.a = ns.a + ns.a %}{% endfor %}{{ ns.a|length }}';
+    expect(render(doubling)).toThrow(/list of more than 65536 items/);
+  });
+});
