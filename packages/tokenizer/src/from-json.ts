@@ -76,11 +76,12 @@ export function resolveMerges(pairs: Iterable<readonly [string, string]>, vocabu
 
 function vocabularyFromObject(vocab: Record<string, number>): Vocabulary {
   const tokens: (string | undefined)[] = [];
+  const entryCount = Object.keys(vocab).length;
   for (const token in vocab) {
     const id = vocab[token]!;
     if (!Number.isInteger(id) || id < 0)
       throw new TokenizerError(`Vocabulary id of ${JSON.stringify(token)} must be a non-negative integer, got ${String(id)}.`);
-    checkTokenId(id, Object.keys(vocab).length, `Vocabulary entry ${JSON.stringify(token)}`);
+    checkTokenId(id, entryCount, `Vocabulary entry ${JSON.stringify(token)}`);
     tokens[id] = token;
   }
   return Vocabulary.fromTokens(tokens);

@@ -15,7 +15,8 @@ export function patternToRegex(pattern: PatternJson, where: string): RegExp {
 /** A pattern must be {"String": text} or {"Regex": text}: anything else would compile to a regex matching everywhere. */
 function checkPattern(pattern: unknown, where: string): asserts pattern is PatternJson {
   const p = pattern as Record<string, unknown> | null;
-  if (typeof p === 'object' && p !== null && (typeof p.String === 'string' || typeof p.Regex === 'string')) return;
+  // The builders pick String when the key is there, so that is the one that must be text.
+  if (typeof p === 'object' && p !== null && ('String' in p ? typeof p.String === 'string' : typeof p.Regex === 'string')) return;
   throw new TokenizerError(`${where}: pattern must be {"String": text} or {"Regex": text}, got ${JSON.stringify(pattern)}`);
 }
 

@@ -19,7 +19,7 @@ describe('tokenizer.json fuzzing findings', () => {
   });
 
   it('a pattern whose Regex or String is not a string is a TokenizerError (it compiled to an empty regex)', () => {
-    for (const pattern of [{ Regex: 0.5 }, { String: null }, {}, 'ab', null]) {
+    for (const pattern of [{ Regex: 0.5 }, { String: null }, { String: 5, Regex: 'a' }, {}, 'ab', null]) {
       expect(() => Tokenizer.fromJson(split(pattern))).toThrow(/pattern must be/);
       expect(() => Tokenizer.fromJson(tiny({ normalizer: { type: 'Replace', pattern, content: '' } }))).toThrow(TokenizerError);
     }
