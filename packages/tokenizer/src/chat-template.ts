@@ -27,6 +27,12 @@ export interface ChatTemplateOptions {
 }
 
 const maxRangeLength = 100_000;
+/**
+ * `indent(width)` and `tojson(indent=n)` build width-sized padding per line before any output
+ * check could see it: tojson(indent=10**8) allocated 400 MB. No real template pads further.
+ */
+const maxFilterWidth = 1024;
+const widthFilters = new Set(['indent', 'tojson']);
 
 type Program = ReturnType<typeof parse>;
 interface RuntimeValue {
@@ -38,12 +44,16 @@ interface RuntimeValue {
 interface InterpreterShape {
   run(program: Program): RuntimeValue;
   evaluate(statement: unknown, environment: unknown): RuntimeValue;
+  applyFilter(operand: RuntimeValue, filter: { type: string; callee?: { value?: unknown } }, environment: unknown): RuntimeValue;
+  evaluateArguments(args: unknown[], environment: unknown): [RuntimeValue[], Map<string, RuntimeValue>];
 }
 const BaseInterpreter = Interpreter as unknown as new (env: Environment) => InterpreterShape;
 
 /** An interpreter that checks a deadline and the size of what it builds at every evaluation step. */
 class BoundedInterpreter extends BaseInterpreter {
   private steps = 0;
+  /** Set while a width-taking filter evaluates its own arguments (the first evaluateArguments inside it). */
+  private checkFilterWidths = false;
 
   constructor(
     env: Environment,
@@ -61,7 +71,34 @@ class BoundedInterpreter extends BaseInterpreter {
     if (value.type === 'StringValue' && (value.value as string).length > this.maxOutputLength) {
       throw new TokenizerError(`Chat template output passed ${this.maxOutputLength} characters and was stopped.`);
     }
+    // A list that doubles in a loop grows past any memory within a few dozen steps.
+    if (value.type === 'ArrayValue' && (value.value as unknown[]).length > this.maxOutputLength) {
+      throw new TokenizerError(`Chat template built a list of more than ${this.maxOutputLength} items and was stopped.`);
+    }
     return value;
+  }
+
+  override applyFilter(operand: RuntimeValue, filter: { type: string; callee?: { value?: unknown } }, environment: unknown): RuntimeValue {
+    this.checkFilterWidths = filter.type === 'CallExpression' && widthFilters.has(filter.callee?.value as string);
+    try {
+      return super.applyFilter(operand, filter, environment);
+    } finally {
+      this.checkFilterWidths = false;
+    }
+  }
+
+  override evaluateArguments(args: unknown[], environment: unknown): [RuntimeValue[], Map<string, RuntimeValue>] {
+    const check = this.checkFilterWidths;
+    this.checkFilterWidths = false;
+    const evaluated = super.evaluateArguments(args, environment);
+    if (check) {
+      for (const value of [...evaluated[0], ...evaluated[1].values()]) {
+        if (value.type === 'IntegerValue' && Math.abs(value.value as number) > maxFilterWidth) {
+          throw new TokenizerError(`Chat template asked for an indent of ${value.value as number}; the limit is ${maxFilterWidth}.`);
+        }
+      }
+    }
+    return evaluated;
   }
 }
 

@@ -8,7 +8,7 @@ import { buildPostProcessor } from './post-processors.js';
 import { buildPreTokenizer } from './pre-tokenizers.js';
 import type { TokenizerParts } from './tokenizer.js';
 import { tokenFieldContent, type TokenizerConfig } from './tokenizer-config.js';
-import { Vocabulary } from './vocabulary.js';
+import { checkTokenId, Vocabulary } from './vocabulary.js';
 
 const namedSpecialTokens = ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'];
 
@@ -76,18 +76,50 @@ export function resolveMerges(pairs: Iterable<readonly [string, string]>, vocabu
 
 function vocabularyFromObject(vocab: Record<string, number>): Vocabulary {
   const tokens: (string | undefined)[] = [];
+  const entryCount = Object.keys(vocab).length;
   for (const token in vocab) {
     const id = vocab[token]!;
     if (!Number.isInteger(id) || id < 0)
       throw new TokenizerError(`Vocabulary id of ${JSON.stringify(token)} must be a non-negative integer, got ${String(id)}.`);
+    checkTokenId(id, entryCount, `Vocabulary entry ${JSON.stringify(token)}`);
     tokens[id] = token;
   }
   return Vocabulary.fromTokens(tokens);
 }
 
-/** Builds a tokenizer from parsed tokenizer.json (and optionally tokenizer_config.json). */
+function addedTokensOf(json: TokenizerJson, vocabularySize: number): AddedToken[] {
+  const list = json.added_tokens ?? [];
+  if (!Array.isArray(list)) throw new TokenizerError('tokenizer.json "added_tokens" must be a list.');
+  return list.map((t, index) => {
+    if (typeof t !== 'object' || t === null || typeof t.content !== 'string' || t.content.length === 0) {
+      throw new TokenizerError(`Added token #${index} of tokenizer.json must be an object with a non-empty string "content".`);
+    }
+    checkTokenId(t.id, vocabularySize + list.length, `Added token ${JSON.stringify(t.content)}`);
+    return {
+      id: t.id,
+      content: t.content,
+      special: t.special === true,
+      singleWord: t.single_word === true,
+      lstrip: t.lstrip === true,
+      rstrip: t.rstrip === true,
+      normalized: typeof t.normalized === 'boolean' ? t.normalized : !t.special,
+    };
+  });
+}
+
 /** The parts of a Tokenizer described by tokenizer.json (and tokenizer_config.json). */
 export function tokenizerPartsFromJson(json: TokenizerJson, options: BuildOptions = {}): TokenizerParts {
+  try {
+    return partsFromJson(json, options);
+  } catch (error) {
+    // The component builders read tokenizer.json in the shapes Hugging Face writes; a file of any
+    // other shape fails in them with whatever JavaScript throws, which is the file's fault.
+    if (TokenizerError.isInstance(error)) throw error;
+    throw new TokenizerError(`tokenizer.json is malformed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function partsFromJson(json: TokenizerJson, options: BuildOptions): TokenizerParts {
   if (typeof json !== 'object' || json === null || typeof json.model !== 'object' || json.model === null) {
     throw new TokenizerError('tokenizer.json has no "model" object; is this a Hugging Face tokenizer.json file?');
   }
@@ -115,15 +147,7 @@ export function tokenizerPartsFromJson(json: TokenizerJson, options: BuildOption
     byteLevel: preTokenizer.byteLevel,
   });
   const idToToken = vocabulary.tokens.slice();
-  const addedTokens: AddedToken[] = (json.added_tokens ?? []).map((t) => ({
-    id: t.id,
-    content: t.content,
-    special: t.special === true,
-    singleWord: t.single_word === true,
-    lstrip: t.lstrip === true,
-    rstrip: t.rstrip === true,
-    normalized: t.normalized ?? !t.special,
-  }));
+  const addedTokens = addedTokensOf(json, vocabulary.size);
   for (const token of addedTokens) idToToken[token.id] = token.content;
   for (let i = 0; i < idToToken.length; i++) if (idToToken[i] === undefined) idToToken[i] = '';
 

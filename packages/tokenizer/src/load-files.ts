@@ -14,7 +14,8 @@ async function readBytes(path: string, what: string): Promise<Uint8Array> {
   }
 }
 
-function buildFromBytes(bytes: Uint8Array, options: Omit<BuildOptions, 'scanned'>): TokenizerParts {
+/** The parts described by tokenizer.json's bytes (what the loaders build once the file is read). */
+export function tokenizerPartsFromBytes(bytes: Uint8Array, options: Omit<BuildOptions, 'scanned'> = {}): TokenizerParts {
   const { json, vocabulary, mergeIds } = scanTokenizerJson(bytes);
   return tokenizerPartsFromJson(json, { ...options, scanned: { vocabulary, mergeIds } });
 }
@@ -38,7 +39,7 @@ function parseJson<T>(text: string, path: string): T {
 
 /** Loads tokenizer.json; `config` adds what tokenizer_config.json would (BOS/EOS names, chat template). */
 export async function loadTokenizerFileParts(path: string, config?: TokenizerConfig): Promise<TokenizerParts> {
-  return buildFromBytes(await readBytes(path, 'tokenizer.json'), { config });
+  return tokenizerPartsFromBytes(await readBytes(path, 'tokenizer.json'), { config });
 }
 
 /**
@@ -61,7 +62,7 @@ export async function loadTokenizerDirectoryParts(directory: string): Promise<To
   for (const key of Object.keys(special)) if (merged[key] == null) merged[key] = special[key];
   const generation = generationText !== undefined ? parseJson<{ eos_token_id?: number | number[] }>(generationText, 'generation_config.json') : {};
   const extraEos = generation.eos_token_id === undefined ? [] : Array.isArray(generation.eos_token_id) ? generation.eos_token_id : [generation.eos_token_id];
-  return buildFromBytes(tokenizerBytes, {
+  return tokenizerPartsFromBytes(tokenizerBytes, {
     config: merged,
     chatTemplate: templateText,
     extraEosTokenIds: extraEos,

@@ -6,13 +6,23 @@ import { compileOnigRegex, escapeRegex } from './onig-regex.js';
 export type Normalizer = (text: string) => string;
 
 export function patternToRegex(pattern: PatternJson, where: string): RegExp {
+  checkPattern(pattern, where);
   if ('String' in pattern) return new RegExp(escapeRegex(pattern.String), 'gu');
   if ('Regex' in pattern) return compileOnigRegex(pattern.Regex);
   throw new TokenizerError(`${where}: pattern must be {"String": ...} or {"Regex": ...}, got ${JSON.stringify(pattern)}`);
 }
 
+/** A pattern must be {"String": text} or {"Regex": text}: anything else would compile to a regex matching everywhere. */
+function checkPattern(pattern: unknown, where: string): asserts pattern is PatternJson {
+  const p = pattern as Record<string, unknown> | null;
+  // The builders pick String when the key is there, so that is the one that must be text.
+  if (typeof p === 'object' && p !== null && ('String' in p ? typeof p.String === 'string' : typeof p.Regex === 'string')) return;
+  throw new TokenizerError(`${where}: pattern must be {"String": text} or {"Regex": text}, got ${JSON.stringify(pattern)}`);
+}
+
 function replaceNormalizer(config: ComponentJson): Normalizer {
   const pattern = config.pattern as PatternJson;
+  checkPattern(pattern, 'Replace normalizer');
   const content = String(config.content ?? '');
   if ('String' in pattern) {
     const from = pattern.String;

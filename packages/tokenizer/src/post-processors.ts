@@ -23,14 +23,19 @@ function template(config: ComponentJson): PostProcessor {
     const name = piece.SpecialToken?.id;
     const entry = name !== undefined ? specials[name] : undefined;
     if (!entry) throw new TokenizerError(`TemplateProcessing names special token ${JSON.stringify(name)} that is missing from its special_tokens map.`);
+    if (!Array.isArray(entry.ids) || !entry.ids.every(isId))
+      throw new TokenizerError(`TemplateProcessing special token ${JSON.stringify(name)} has ids that are not a list of token ids.`);
     (seenSequence ? after : before).push(...entry.ids);
   }
   return (ids) => (before.length === 0 && after.length === 0 ? ids : [...before, ...ids, ...after]);
 }
 
+const isId = (id: unknown): id is number => Number.isSafeInteger(id) && (id as number) >= 0;
+
 function wrap(config: ComponentJson): PostProcessor {
-  const cls = (config.cls as [string, number])[1];
-  const sep = (config.sep as [string, number])[1];
+  const cls = (config.cls as [string, number] | undefined)?.[1];
+  const sep = (config.sep as [string, number] | undefined)?.[1];
+  if (!isId(cls) || !isId(sep)) throw new TokenizerError(`${config.type} needs "cls" and "sep" as [token, id] pairs.`);
   return (ids) => [cls, ...ids, sep];
 }
 

@@ -20,6 +20,14 @@ type SplitBehavior = 'Removed' | 'Isolated' | 'MergedWithPrevious' | 'MergedWith
 const gpt2Pattern = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 /**
+ * Steps past an empty match by a whole code point: a unicode regex given a lastIndex inside a
+ * surrogate pair matches again at the pair's start, so stepping by one code unit never ends.
+ */
+function codePointLength(text: string, at: number): number {
+  return (text.codePointAt(at) ?? 0) > 0xffff ? 2 : 1;
+}
+
+/**
  * Hugging Face's `split` with a delimiter behaviour: cuts `text` at the pattern's matches and
  * emits the pieces. Kept allocation-light: it is on the encode hot path.
  */
@@ -35,7 +43,7 @@ function splitByRegex(regex: RegExp, behavior: SplitBehavior, invert: boolean): 
         const start = match.index;
         const end = start + match[0].length;
         if (end === start) {
-          regex.lastIndex = start + 1;
+          regex.lastIndex = start + codePointLength(text, start);
           continue;
         }
         if (start > previous) emit(text.slice(previous, start), atInputStart && previous === 0);
@@ -53,7 +61,7 @@ function splitByRegex(regex: RegExp, behavior: SplitBehavior, invert: boolean): 
       const start = match.index;
       const end = start + match[0].length;
       if (end === start) {
-        regex.lastIndex = start + 1;
+        regex.lastIndex = start + codePointLength(text, start);
         continue;
       }
       if (start > previous) pieces.push([previous, start, false]);

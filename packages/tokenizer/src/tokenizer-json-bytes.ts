@@ -5,7 +5,7 @@
  */
 import { TokenizerError } from './errors.js';
 import type { TokenizerJson } from './json-types.js';
-import { Vocabulary } from './vocabulary.js';
+import { checkTokenId, Vocabulary } from './vocabulary.js';
 import { utf8Encoder } from './utf8.js';
 
 const QUOTE = 0x22;
@@ -138,6 +138,7 @@ function scanVocabulary(b: Uint8Array, start: number): { vocabulary: Vocabulary;
     i = skipSpace(b, i);
     if (b[i] === 0x2c) i = skipSpace(b, i + 1);
   }
+  if (maxId >= 0) checkTokenId(maxId, entries.length / 3, 'A vocab entry of tokenizer.json');
   const size = maxId + 1;
   const starts = new Int32Array(size);
   const lengths = new Int32Array(size).fill(-1);
@@ -263,6 +264,17 @@ function scanMerges(b: Uint8Array, start: number, vocabulary: Vocabulary): { mer
 }
 
 export function scanTokenizerJson(bytes: Uint8Array): ScannedTokenizerJson {
+  try {
+    return scan(bytes);
+  } catch (error) {
+    // The scanner indexes and JSON.parses spans of a file it cannot trust: whatever else a broken
+    // file makes fail (a SyntaxError in an escaped key, a merge without its space) is the file's fault.
+    if (TokenizerError.isInstance(error)) throw error;
+    throw new TokenizerError(`tokenizer.json is malformed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function scan(bytes: Uint8Array): ScannedTokenizerJson {
   let model: Record<string, unknown> | undefined;
   let vocabulary: Vocabulary | undefined;
   let mergeIds: Int32Array = new Int32Array(0);

@@ -1,3 +1,4 @@
+import { TokenizerError } from './errors.js';
 import { utf8Encoder } from './utf8.js';
 
 const prime = 0x01000193;
@@ -156,5 +157,17 @@ export class Vocabulary {
     const { written } = utf8Encoder.encodeInto(token, this.scratch);
     const id = this.findBytes(this.scratch, 0, written);
     return id === -1 ? undefined : id;
+  }
+}
+
+/**
+ * Ids index arrays sized by the largest one, so a file naming id 2^40 for one token would allocate
+ * terabytes. Real vocabularies are dense; this bound leaves room for holes while keeping what is
+ * allocated proportional to the file.
+ */
+export function checkTokenId(id: number, entryCount: number, what: string): void {
+  const limit = 2 * entryCount + 65_536;
+  if (!Number.isSafeInteger(id) || id < 0 || id >= limit) {
+    throw new TokenizerError(`${what} has id ${String(id)}, which is not an integer from 0 to ${limit - 1} (twice the number of entries, plus 65536).`);
   }
 }
