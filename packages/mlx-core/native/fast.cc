@@ -1,5 +1,6 @@
 // mx.fast: fused kernels where the backend has them (composites on CPU).
 #include "common.h"
+#include "cpu_logits_top_k.h"
 
 namespace mlxts {
 namespace {
@@ -40,6 +41,26 @@ Napi::Value Sdpa(const Napi::CallbackInfo& info) {
                                 StringArg(info, 4), mask, OptionalArrayArg(info, 6), false, StreamArg(info, 7)));
 }
 
+// logitsTopK(logits [B, V], k, stream?) -> [logsumexp [B, 1], ids [B, k] int32 ascending, values [B, k]].
+// The addon's fused kernel on a CPU stream for float32 logits; elsewhere the same from MLX ops.
+Napi::Value LogitsTopK(const Napi::CallbackInfo& info) {
+  const mx::array& logits = ArrayArg(info, 0);
+  const int k = IntArg(info, 1);
+  const mx::Stream stream = mx::to_stream(StreamArg(info, 2));
+  if (logits.ndim() != 2) throw std::invalid_argument("[logitsTopK] logits must be [rows, vocabulary]");
+  const int vocabulary = logits.shape(1);
+  if (k < 1 || k > vocabulary) {
+    throw std::invalid_argument("[logitsTopK] k must be in 1.." + std::to_string(vocabulary) + ", got " + std::to_string(k));
+  }
+  if (CpuLogitsTopKUnsupported(logits, k, stream).empty()) return Results(info.Env(), CpuLogitsTopK(logits, k, stream));
+  const mx::array x = mx::astype(logits, mx::float32, stream);
+  const mx::array lse = mx::logsumexp(x, -1, true, stream);
+  const int rows = logits.shape(0);
+  const mx::array ranked = mx::argpartition(mx::negative(x, stream), k - 1, -1, stream);
+  const mx::array ids = mx::astype(mx::sort(mx::slice(ranked, {0, 0}, {rows, k}, stream), -1, stream), mx::int32, stream);
+  return Results(info.Env(), {lse, ids, mx::take_along_axis(x, ids, -1, stream)});
+}
+
 }  // namespace
 
 void InitFast(Napi::Env env, Napi::Object exports) {
@@ -47,6 +68,7 @@ void InitFast(Napi::Env env, Napi::Object exports) {
   Export<LayerNorm>(env, exports, "layerNorm");
   Export<Rope>(env, exports, "rope");
   Export<Sdpa>(env, exports, "scaledDotProductAttention");
+  Export<LogitsTopK>(env, exports, "logitsTopK");
 }
 
 }  // namespace mlxts

@@ -1,5 +1,5 @@
 // mx.fast: fused kernels where the backend has them.
-import { Array, wrap } from './array.js';
+import { Array, wrap, wrapMany } from './array.js';
 import { native } from './native.js';
 import { handleOf } from './ops.js';
 
@@ -61,6 +61,27 @@ export function scaledDotProductAttention(q: Array, k: Array, v: Array, options:
   if (mask instanceof Array) return wrap(n.scaledDotProductAttention(...args, scale, 'array', mask.handle, hs));
   if (mask !== undefined && mask !== null) throw new TypeError(`scaledDotProductAttention: mask must be 'causal', an mx.Array or null`);
   return wrap(n.scaledDotProductAttention(...args, scale, '', undefined, hs));
+}
+
+/** What `logitsTopK` returns for logits [B, V]. */
+export interface LogitsTopK {
+  /** log Σ exp(logits) per row, float32 [B, 1]. */
+  logsumexp: Array;
+  /** The ids of the k largest logits of each row, in ascending order, int32 [B, k]. */
+  ids: Array;
+  /** The logits at those ids, float32 [B, k]. */
+  values: Array;
+}
+
+/**
+ * Each row's log-sum-exp and its k largest entries, which a sampling step with top-k needs: on a
+ * CPU stream with float32 logits one fused, vectorized pass (MLX's CPU exp is a scalar loop and
+ * its partition a full one); elsewhere the same from MLX ops. Among equal values at the boundary
+ * the fused kernel keeps the lower ids. 1 ≤ k ≤ V.
+ */
+export function logitsTopK(logits: Array, k: number): LogitsTopK {
+  const [logsumexp, ids, values] = wrapMany(native().logitsTopK(handleOf(logits, 'logitsTopK'), k));
+  return { logsumexp, ids, values };
 }
 
 export {

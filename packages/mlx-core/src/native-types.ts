@@ -106,6 +106,8 @@ export interface NativeAddon {
     stream?: StreamTriple,
   ): Handle;
 
+  logitsTopK(logits: Handle, k: number, stream?: StreamTriple): Uint32Array;
+
   // quantized
   quantize(w: Handle, groupSize: number | undefined, bits: number | undefined, mode: string, stream?: StreamTriple): Uint32Array;
   dequantize(

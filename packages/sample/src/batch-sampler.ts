@@ -42,6 +42,16 @@ export class RowSampler implements Disposable {
     return this.temperature === 0;
   }
 
+  /**
+   * This row's uniform noise for a draw among `candidates` [1, K] (advances its key sequence): a
+   * seeded row takes its full row's noise at those ids, so that it draws what it would draw from
+   * the whole row; an unseeded one draws K values from MLX's global sequence.
+   */
+  candidateNoise(candidates: mx.Array, vocabulary: number): mx.Array {
+    if (!this.#keys) return mx.random.uniform({ shape: candidates.shape });
+    return mx.tidy(() => mx.takeAlongAxis(this.noise(vocabulary), candidates, -1));
+  }
+
   /** This row's uniform noise [1, V] for one draw (advances its key sequence). */
   noise(vocabulary: number): mx.Array {
     if (!this.#keys) return mx.random.uniform({ shape: [1, vocabulary] });
@@ -101,6 +111,65 @@ function topKRows(logprobs: mx.Array, topK: number[]): mx.Array {
 }
 
 /**
+ * The largest top-k for which a step works on candidates only: every filter then runs on [B, K]
+ * instead of sorting [B, V] twice (a 262k vocabulary costs two full sorts per row otherwise).
+ */
+const CANDIDATE_LIMIT = 1024;
+
+/**
+ * The same draw as the full path when every sampling row has a top-k of at most K: top-p, min-p
+ * and top-k each keep a prefix of the row's tokens in descending order, so what survives all
+ * three lies among the K most likely. `fast.logitsTopK` gives those K (ids ascending, so that an
+ * exact tie in the draw goes to the lowest id, as an argmax over the whole row does) and the
+ * row's log-sum-exp in one pass. Returns [greedy ids, drawn ids], each [B].
+ */
+function drawFromCandidates(logits: mx.Array, rows: readonly RowSampler[], inverseTemperature: mx.Array): [mx.Array, mx.Array] {
+  const [batch, vocabulary] = logits.shape;
+  const width = Math.min(vocabulary, Math.max(...rows.map((r) => (r.greedy ? 1 : r.topK))));
+  const top = mx.fast.logitsTopK(logits, width);
+  const candidates = top.ids;
+  const values = mx.subtract(top.values, top.logsumexp);
+  const pick = (place: mx.Array) => mx.reshape(mx.takeAlongAxis(candidates, mx.reshape(mx.astype(place, 'int32'), [batch, 1]), -1), [batch]);
+  const greedy = pick(mx.argmax(values, -1));
+  // Descending order of the candidates, and each candidate's place in it.
+  const order = mx.argsort(mx.negative(values), -1);
+  const place = mx.argsort(order, -1);
+  const descending = mx.takeAlongAxis(values, order, -1);
+  let kept = mx.less(
+    place,
+    mx.reshape(
+      mx.array(
+        rows.map((r) => (r.greedy ? 1 : Math.min(r.topK, vocabulary))),
+        'int32',
+      ),
+      [batch, 1],
+    ),
+  );
+  if (rows.some((r) => r.topP > 0 && r.topP < 1)) {
+    // The mass of the tokens above each one; the row's whole mass is 1 (values are log-probabilities).
+    const massAbove = mx.takeAlongAxis(mx.cumsum(mx.exp(descending), -1, { inclusive: false }), place, -1);
+    const on = mx.reshape(
+      mx.array(
+        rows.map((r) => r.topP > 0 && r.topP < 1),
+        'bool',
+      ),
+      [batch, 1],
+    );
+    kept = mx.logicalAnd(kept, mx.logicalOr(mx.logicalNot(on), mx.less(massAbove, column(rows.map((r) => r.topP)))));
+  }
+  if (rows.some((r) => r.minP > 0)) {
+    const best = mx.slice(descending, [0, 0], [batch, 1]);
+    kept = mx.logicalAnd(kept, mx.greaterEqual(values, mx.add(best, mx.log(column(rows.map((r) => r.minP))))));
+  }
+  const noise = mx.concatenate(
+    rows.map((r, i) => (r.greedy ? mx.full([1, width], 0.5, 'float32') : r.candidateNoise(mx.slice(candidates, [i, 0], [i + 1, width]), vocabulary))),
+    0,
+  );
+  const scaled = mx.where(kept, mx.multiply(values, inverseTemperature), -Infinity);
+  return [greedy, pick(gumbelArgmax(scaled, noise))];
+}
+
+/**
  * Picks one token per row of `logits` [B, V] with `rows[b]`'s settings, in one step on the device:
  * greedy rows take the argmax, the others a Gumbel-max draw from their filtered log-probabilities
  * over their temperature. Returns token ids [B] (int32).
@@ -109,8 +178,23 @@ export function sampleRows(logits: mx.Array, rows: readonly RowSampler[]): mx.Ar
   const vocabulary = vocabularySize(logits, 'sampleRows');
   if (logits.shape[0] !== rows.length) throw new SampleInputError(`sampleRows: logits have ${logits.shape[0]} rows but ${rows.length} row samplers were given`);
   return mx.tidy(() => {
+    if (rows.every((r) => r.greedy)) return mx.astype(mx.argmax(logits, -1), 'int32');
+    // Greedy rows draw no noise (their key sequence, if any, does not advance); 0.5 is a placeholder.
+    const noise = () =>
+      mx.concatenate(
+        rows.map((r) => (r.greedy ? mx.full([1, vocabulary], 0.5, 'float32') : r.noise(vocabulary))),
+        0,
+      );
+    const inverseTemperature = column(rows.map((r) => (r.greedy ? 1 : 1 / r.temperature)));
+    const isGreedy = mx.array(
+      rows.map((r) => r.greedy),
+      'bool',
+    );
+    if (rows.every((r) => r.greedy || (r.topK > 0 && r.topK <= CANDIDATE_LIMIT))) {
+      const [best, drawn] = drawFromCandidates(logits, rows, inverseTemperature);
+      return mx.where(isGreedy, best, drawn);
+    }
     const greedy = mx.astype(mx.argmax(logits, -1), 'int32');
-    if (rows.every((r) => r.greedy)) return greedy;
     let logprobs = logSoftmax(logits);
     if (rows.some((r) => r.topP > 0 && r.topP < 1))
       logprobs = topPRows(
@@ -127,17 +211,7 @@ export function sampleRows(logits: mx.Array, rows: readonly RowSampler[]): mx.Ar
         logprobs,
         rows.map((r) => r.topK),
       );
-    // Greedy rows draw no noise (their key sequence, if any, does not advance); 0.5 is a placeholder.
-    const noise = mx.concatenate(
-      rows.map((r) => (r.greedy ? mx.full([1, vocabulary], 0.5, 'float32') : r.noise(vocabulary))),
-      0,
-    );
-    const inverseTemperature = column(rows.map((r) => (r.greedy ? 1 : 1 / r.temperature)));
-    const drawn = mx.astype(gumbelArgmax(mx.multiply(logprobs, inverseTemperature), noise), 'int32');
-    const isGreedy = mx.array(
-      rows.map((r) => r.greedy),
-      'bool',
-    );
+    const drawn = mx.astype(gumbelArgmax(mx.multiply(logprobs, inverseTemperature), noise()), 'int32');
     return mx.where(isGreedy, greedy, drawn);
   });
 }

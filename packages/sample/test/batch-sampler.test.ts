@@ -59,6 +59,36 @@ describe('sampleRows: per-row settings in one step', () => {
     }
   });
 
+  it('rows that all have a top-k draw from their candidates only, as makeSampler draws from the whole row', () => {
+    // A wide, peaked vocabulary, so that top-p and min-p cut inside the top-k candidates for some
+    // rows and not for others.
+    const width = 4096;
+    let state = 11;
+    const wide = (shift: number): Row =>
+      Array.from({ length: width }, (_, i) => {
+        state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+        return (state / 2 ** 32) * 6 - (i % 97 === shift ? 0 : 4);
+      });
+    const topKSettings: RowSamplerOptions[] = [
+      { temperature: 1, topK: 40, seed: 5 },
+      { temperature: 0 },
+      { temperature: 0.8, topK: 64, topP: 0.95, seed: 9 },
+      { temperature: 1.2, topK: 7, minP: 0.05, seed: 21 },
+      { temperature: 1, topK: 200, topP: 0.5, minP: 0.01, seed: 2 },
+    ];
+    const rowLogits = topKSettings.map((_, i) => wide(i * 13));
+    const expected = topKSettings.map((s, i) => alone(s, rowLogits[i]));
+    const rows = topKSettings.map((s) => new RowSampler(s));
+    const drawn: number[][] = topKSettings.map(() => []);
+    mx.tidy(() => {
+      const logits = matrix(rowLogits);
+      for (let step = 0; step < STEPS; step++) ids(sampleRows(logits, rows)).forEach((t, i) => drawn[i].push(t));
+    });
+    for (const r of rows) r.dispose();
+    expect(drawn).toEqual(expected);
+    expect(new Set(drawn[4]).size).toBeGreaterThan(1);
+  });
+
   it('refuses a row count that does not match the logits', () => {
     const rows = [new RowSampler()];
     expect(() => mx.tidy(() => sampleRows(matrix(fixture.logits.slice(0, 2)), rows))).toThrow(SampleInputError);
