@@ -74,6 +74,24 @@ describe('batched greedy requests give the tokens each gives alone', () => {
     together.forEach((result, i) => expect(result.tokenIds).toEqual(alone[i].tokenIds));
   });
 
+  it('without prefix reuse, waiting prompts that share a long prefix are prefilled together too', async () => {
+    // As a batch bench sends them: one prompt cut at different lengths. With no prefix cache to
+    // compute the shared part once, grouping them is the cheaper way.
+    const shared = promptOf(50, 40);
+    const prompts = [40, 39, 37, 34, 33].map((n) => shared.slice(0, n));
+    const plain = await MlxBackend.load(tinyModelFolder(), { dtype: 'float32', maxBatch: 8, prefillChunkSize: 64, reusePromptPrefix: false });
+    try {
+      const alone: GenerateResult[] = [];
+      for (const prompt of prompts) alone.push(await plain.generate(prompt, { maxTokens: 12, ignoreEos: true }));
+      const before = plain.stats().groupedPrefills;
+      const together = await Promise.all(prompts.map((prompt) => plain.generate(prompt, { maxTokens: 12, ignoreEos: true })));
+      expect(plain.stats().groupedPrefills).toBeGreaterThan(before);
+      together.forEach((result, i) => expect(result.tokenIds).toEqual(alone[i].tokenIds));
+    } finally {
+      await plain.dispose();
+    }
+  });
+
   it('rows joining and leaving at different steps, prompts shorter and longer than the window, different max tokens and stops', async () => {
     const jobs: Job[] = [
       { prompt: promptOf(10, 40), maxTokens: 30, joinAfter: 0 },

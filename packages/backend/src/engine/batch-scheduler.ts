@@ -89,7 +89,7 @@ export interface SchedulerCounters {
   groupedPrefills: number;
 }
 
-/** Two prompts sharing this many leading tokens are not prefilled together: the second waits to reuse the first's cache. */
+/** Two prompts sharing this many leading tokens are not prefilled together while the prefix cache keeps prefixes: the second waits to reuse the first's cache. */
 const SHARED_PREFIX_TOKENS = 32;
 
 const CLEAR_CACHE_EVERY = 256;
@@ -547,7 +547,8 @@ export class BatchScheduler {
       if (running.length + group.length + 1 > this.maxBatch || kvTokens + prompt.length > this.maxKvTokens) break;
       if (Math.max(widest, prompt.length) * (group.length + 1) > 4 * this.prefillChunkSize) break;
       if (this.trie.matchLength(prompt) > 0) break;
-      if (group.some((g) => sharedPrefix(g.request.promptIds, prompt) >= SHARED_PREFIX_TOKENS)) break;
+      // A shared prefix is computed once through the trie instead, when it keeps prefixes.
+      if (this.trie.keeps && group.some((g) => sharedPrefix(g.request.promptIds, prompt) >= SHARED_PREFIX_TOKENS)) break;
       group.push(pending);
       kvTokens += prompt.length;
       widest = Math.max(widest, prompt.length);

@@ -33,6 +33,11 @@ export class PrefixTrie implements Disposable {
 
   constructor(private readonly budgetBytes: number) {}
 
+  /** Whether prefixes are kept at all (a budget of 0 keeps none). */
+  get keeps(): boolean {
+    return this.budgetBytes > 0;
+  }
+
   /** Bytes held by cached prefixes. */
   get sizeBytes(): number {
     return this.bytes;
