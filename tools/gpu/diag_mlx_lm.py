@@ -33,6 +33,19 @@ def decode_loop(stream):
         mx.eval(tok)
         return prefill, (time.perf_counter() - t) * 10
 
+def batch_step(rows):
+    # The bare decode step at batch `rows` after a 64-token prefill of `rows` rows (same lengths).
+    cache = make_prompt_cache(model)
+    ids = mx.array([[3 + ((i + r) * 7919) % min(200000, model.args.vocab_size - 3) for i in range(64)] for r in range(rows)])
+    tok = mx.argmax(model(ids, cache=cache)[:, -1, :], -1); mx.eval(tok)
+    step = lambda t: mx.argmax(model(t.reshape(rows, 1), cache=cache)[:, -1, :], -1)
+    for _ in range(4): tok = step(tok); mx.eval(tok)
+    t = time.perf_counter()
+    for _ in range(30): tok = step(tok); mx.eval(tok)
+    return (time.perf_counter() - t) / 30 * 1e3
+
+with mx.stream(mx.new_stream(mx.default_device())):
+    out["batch1_step_ms"] = batch_step(1); out["batch32_step_ms"] = batch_step(32)
 decode_loop(mx.default_stream(mx.default_device()))
 out["model_prefill512_ms"], out["model_decode_ms"] = decode_loop(mx.default_stream(mx.default_device()))
 out["model_prefill512_stream_ms"], out["model_decode_stream_ms"] = decode_loop(mx.new_stream(mx.default_device()))

@@ -61,6 +61,18 @@ for i in range(${PROMPT:-512}):
     s = (s * 1664525 + 1013904223) & 0xffffffff; ids.append(3 + s % (262144 - 3))
 json.dump(ids, open('/tmp/prompt.json', 'w'))"
 results=${OUT:-/tmp}/gpu.jsonl
+# PROFILE=1: every kernel of a prefill and of decode steps at batch 1 and 32, both sides, under
+# Nsight Compute (bench/gpu-profile.mjs, profile_mlx_lm.py), summarized per phase by ncu_phases.py.
+if [ -n "${PROFILE:-}" ]; then
+  ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
+  for m in ${PROFILE_RUNS:-1b-random-bf16}; do
+    for side in ${PROFILE_SIDES:-mlx_lm ours}; do
+      if [ $side = mlx_lm ]; then cmd=(python3 "$root/tools/gpu/profile_mlx_lm.py" $models/gemma3-$m); else cmd=(/tmp/node "$b/profile.bundle.mjs" $models/gemma3-$m); fi
+      timeout 240 "$ncu" --clock-control none --target-processes all --launch-count 9000 --metrics gpu__time_duration.sum --csv "${cmd[@]}" >"$logs/ncu-$m-$side.csv" 2>"$logs/ncu-$m-$side.err"
+      python3 "$root/tools/gpu/ncu_phases.py" "$logs/ncu-$m-$side.csv" "$m-$side" | tee -a "$results"
+    done
+  done
+fi
 # A run may carry its own modes: 1b-random-bf16@single+batch:16,32
 for run in ${RUNS:-270m-random-bf16 1b-random-bf16 1b-random-4bit 4b-random-bf16 4b-random-4bit}; do
   m=${run%@*}; modes=${MODES:-single}

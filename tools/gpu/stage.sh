@@ -44,4 +44,6 @@ esbuild=$(find "$root/node_modules/.pnpm" -path '*esbuild/bin/esbuild' | head -n
   --outfile="$stage/b/diag.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 "$esbuild" "$root/packages/backend/bench/matvec-probe.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
   --outfile="$stage/b/probe.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+"$esbuild" "$root/packages/backend/bench/gpu-profile.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
+  --outfile="$stage/b/profile.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 du -sh "$stage/a" "$stage/b" >&2

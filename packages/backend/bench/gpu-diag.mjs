@@ -2,6 +2,7 @@
 // evaluation each (launch-bound) and 100 chained in one graph (device-bound); (2) the bare model
 // decode loop (forward + argmax, one step in flight) without the engine. Compare with
 // diag_mlx_lm.py on the same machine. Usage: node diag.bundle.mjs FOLDER
+import { BatchKVCache } from '@mlx-ts/cache';
 import * as mx from '@mlx-ts/core';
 import { loadLanguageModel } from '@mlx-ts/models';
 
@@ -78,6 +79,44 @@ const decodeLoop = async (stream) => {
   for (const c of cache) c.dispose();
   return { prefillMs, decodeMs };
 };
+// The bare decode step at batch 32 on the engine's caches (BatchKVCache), after a 64-token prefill
+// of 32 rows: against batch 1, what a row costs without the engine.
+const batchStep = (rows) => {
+  const windows = model.makeCache().map((c) => c.maxSize);
+  const caches = windows.map((windowSize) => new BatchKVCache({ windowSize }));
+  const ids = Array.from({ length: rows }, (_, r) => prompt.slice(r, r + 64));
+  let token = mx.tidy(() =>
+    mx.keep(
+      mx.argmax(
+        mx.reshape(model.unembed(mx.slice(model.forward(mx.array(ids, 'int32'), caches), [0, 63, 0], [rows, 64, model.config.hiddenSize])), [rows, -1]),
+        -1,
+      ),
+    ),
+  );
+  mx.eval(token);
+  const step = () => mx.tidy(() => mx.keep(mx.argmax(mx.reshape(model.unembed(model.forward(mx.reshape(token, [rows, 1]), caches)), [rows, -1]), -1)));
+  for (let i = 0; i < 4; i++) {
+    const next = step();
+    mx.eval(next);
+    token.dispose();
+    token = next;
+  }
+  const t = performance.now();
+  for (let i = 0; i < 30; i++) {
+    const next = step();
+    mx.eval(next);
+    token.dispose();
+    token = next;
+  }
+  const ms = (performance.now() - t) / 30;
+  token.dispose();
+  for (const c of caches) c.dispose();
+  return ms;
+};
+mx.withStream(mx.newStream(mx.defaultDevice()), () => {
+  out.batch1_step_ms = batchStep(1);
+  out.batch32_step_ms = batchStep(32);
+});
 await decodeLoop(undefined);
 const plain = await decodeLoop(undefined);
 const own = await decodeLoop(mx.newStream(mx.defaultDevice()));
