@@ -21,6 +21,8 @@ export type FromWorker =
   | { type: 'progress'; tensorsDone: number; tensorsTotal: number }
   | { type: 'loaded'; name: string; contextLength: number }
   | { type: 'load-error'; error: SerializedError }
+  /** The request was checked and queued (StreamHooks.onAccepted); its first token may come much later. */
+  | { type: 'accepted'; id: number }
   | { type: 'event'; id: number; event: GenerateEvent }
   | { type: 'end'; id: number; result: GenerateResult }
   | { type: 'error'; id: number; error: SerializedError }

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { resolveModelReference } from '@mlx-ts/models';
 import { BackendClosedError } from '../errors.js';
 import type { EngineStats, MlxBackendOptions } from '../mlx-backend.js';
-import type { Backend, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message } from '../types.js';
+import type { Backend, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message, StreamHooks } from '../types.js';
 import { deserializeError as deserialize, serializeError } from './error-transfer.js';
 import type { FromWorker, ToWorker, WorkerLoadOptions } from './protocol.js';
 
@@ -52,6 +52,7 @@ function workerUrl(): URL {
 export class WorkerBackend implements Backend {
   readonly specificationVersion = 'v1' as const;
   private readonly streams = new Map<number, Inbox>();
+  private readonly acceptHooks = new Map<number, () => void>();
   private nextId = 0;
   private closed = false;
   private crash?: Error;
@@ -66,6 +67,7 @@ export class WorkerBackend implements Backend {
   ) {
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'event' || message.type === 'end' || message.type === 'error') this.streams.get(message.id)?.push(message);
+      else if (message.type === 'accepted') this.acceptHooks.get(message.id)?.();
       else if (message.type === 'stats') this.latestStats = message.stats;
       else if (message.type === 'fatal') {
         const error = deserialize(message.error);
@@ -152,24 +154,31 @@ export class WorkerBackend implements Backend {
     }
   }
 
-  async *stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult> {
-    const id = this.open(signal);
+  async *stream(request: GenerateRequest, signal?: AbortSignal, hooks?: StreamHooks): AsyncGenerator<GenerateEvent, GenerateResult> {
+    const id = this.open(signal, hooks);
     return yield* this.receive(id, signal, { type: 'stream', id, request });
   }
 
   /** n rows over one prefill in the worker's engine; an abort (or one stream stopped early) stops all n. */
-  streamChoices(request: GenerateRequest, n: number, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult>[] {
-    const ids = Array.from({ length: n }, () => this.open(signal));
+  streamChoices(request: GenerateRequest, n: number, signal?: AbortSignal, hooks?: StreamHooks): AsyncGenerator<GenerateEvent, GenerateResult>[] {
+    const ids = Array.from({ length: n }, () => this.open(signal, hooks));
     this.worker.postMessage({ type: 'choices', ids, request } satisfies ToWorker);
     return ids.map((id) => this.receive(id, signal));
   }
 
   /** A new stream id with its inbox (before its request is sent, so no message is missed). */
-  private open(signal: AbortSignal | undefined): number {
+  private open(signal: AbortSignal | undefined, hooks: StreamHooks | undefined): number {
     if (this.closed || this.crash) throw new BackendClosedError();
     signal?.throwIfAborted();
     const id = ++this.nextId;
     this.streams.set(id, new Inbox());
+    const onAccepted = hooks?.onAccepted;
+    if (onAccepted) {
+      this.acceptHooks.set(id, () => {
+        this.acceptHooks.delete(id);
+        onAccepted();
+      });
+    }
     return id;
   }
 
@@ -199,6 +208,7 @@ export class WorkerBackend implements Backend {
       // A consumer that stops early (break, return) stops the generation too.
       if (!finished) abort();
       this.streams.delete(id);
+      this.acceptHooks.delete(id);
     }
   }
 

@@ -7,6 +7,8 @@ export type ServerPhase = 'loading' | 'ready' | 'failed' | 'draining';
 
 export class ServerState {
   phase: ServerPhase = 'loading';
+  /** Quiet time after which a stream sends a keep-alive comment (0: never). */
+  sseKeepAliveMs = 10_000;
   private backend?: Backend;
   private loadError?: Error;
   private readonly inFlight = new Set<AbortController>();
