@@ -4,6 +4,7 @@
 #include <climits>
 #include <sstream>
 #include <string_view>
+#include <thread>
 #include <unordered_set>
 
 #include "common.h"
@@ -19,6 +20,8 @@ constexpr size_t kExternalThreshold = 64 * 1024;
 struct Slot {
   std::optional<mx::array> array;
   int64_t accounted = 0;
+  // The JS thread that made the handle: its arrays are released when that thread's environment ends.
+  std::thread::id owner;
 };
 
 std::vector<Slot> table;
@@ -85,6 +88,7 @@ uint32_t Put(mx::array a) {
     slot.accounted = 0;
   }
   slot.array.emplace(std::move(a));
+  slot.owner = std::this_thread::get_id();
   ++live;
   return handle;
 }
@@ -116,5 +120,19 @@ void ReportExternal(Napi::Env env) {
 }
 
 size_t LiveCount() { return live; }
+
+void ReleaseArraysOfThisThread() {
+  const std::thread::id self = std::this_thread::get_id();
+  for (uint32_t handle = 0; handle < table.size(); ++handle) {
+    Slot& slot = table[handle];
+    if (!slot.array || slot.owner != self) continue;
+    slot.array.reset();
+    // The environment is going away: its external-memory count goes with it.
+    if (slot.accounted) pending_external -= slot.accounted;
+    slot.accounted = 0;
+    free_slots.push_back(handle);
+    --live;
+  }
+}
 
 }  // namespace mlxts
