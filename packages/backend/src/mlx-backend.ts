@@ -326,6 +326,14 @@ export class MlxBackend implements Backend {
         'maxTokens',
       );
     }
+    // A request needs its prompt's KV tokens on every row at once: past the budget it could never start.
+    const kvTokens = promptIds.length * n;
+    if (kvTokens > this.scheduler.maxKvTokens) {
+      throw new InvalidRequestError(
+        `the prompt needs ${kvTokens} KV-cache tokens (${promptIds.length} tokens × ${n} ${n === 1 ? 'row' : 'rows'}), more than the ${this.scheduler.maxKvTokens} this backend holds (maxKvTokens; mlx-ts serve --max-kv-tokens). Shorten the prompt or raise the limit.`,
+        'messages' in request ? 'messages' : 'prompt',
+      );
+    }
     signal?.throwIfAborted();
     const maxTokens = Math.min(options.maxTokens, config.maxPositionEmbeddings - promptIds.length);
     const eos = new Set(options.ignoreEos ? [] : config.eosTokenIds);

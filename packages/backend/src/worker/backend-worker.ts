@@ -102,6 +102,12 @@ port.on('message', async (message: ToWorker) => {
     case 'abort':
       running.get(message.id)?.abort();
       break;
+    case 'crash':
+      // Thrown outside the handler's promise: an uncaught exception ends the thread, as a fatal bug would.
+      setImmediate(() => {
+        throw new Error(message.message);
+      });
+      break;
     case 'dispose':
       await backend?.dispose();
       backend = undefined;

@@ -15,6 +15,8 @@ export type ToWorker =
   /** n rows over one prefill: stream i answers under ids[i]. */
   | { type: 'choices'; ids: number[]; request: GenerateRequest }
   | { type: 'abort'; id: number }
+  /** Ends the worker thread with an uncaught error, as a fatal failure would (WorkerBackend.crashForTesting). */
+  | { type: 'crash'; message: string }
   | { type: 'dispose' };
 
 export type FromWorker =

@@ -1,6 +1,6 @@
 // mlx-ts serve: bind the port first (a taken port fails at once, before gigabytes load), then
 // load the model while /health answers 503, then serve.
-import type { Backend, GenerateOptions } from '@mlx-ts/backend';
+import type { Backend, BackendCrashedError, GenerateOptions } from '@mlx-ts/backend';
 import { Command, Option } from 'commander';
 import { createServer, defaultMaxTokens } from '../../server/create-server.js';
 import { formatRequestLogLine, type RequestLogEntry } from '../../server/request-log.js';
@@ -166,7 +166,13 @@ export function serveCommand(): Command {
         kvBits: flags.kvBits,
         kvGroupSize: flags.kvGroupSize,
         ...(rank === undefined
-          ? {}
+          ? {
+              // A worker that stopped unexpectedly fails its requests with 503 and is started again
+              // (at most 3 times a minute); past that /health stays 503, naming why.
+              onRestart: (error: BackendCrashedError) =>
+                process.stderr.write(`mlx-ts: the model worker stopped (${error.reason}); starting a new one and loading the model again\n`),
+              onCrash: (error: Error) => process.stderr.write(`mlx-ts: ${error.message} /health answers 503 until then.\n`),
+            }
           : {
               distributed: {},
               parallelism: flags.parallelism,
