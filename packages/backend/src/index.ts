@@ -2,7 +2,7 @@
 // engine's parts (queue, prefix cache, stop matching, the token loop) are internal.
 export type * from './types.js';
 export { MlxBackend, type MlxBackendOptions, type FollowerOptions, type EngineStats, type RequestObserver } from './mlx-backend.js';
-export { InvalidRequestError, BackendBusyError, BackendClosedError } from './errors.js';
+export { InvalidRequestError, BackendBusyError, BackendClosedError, BackendCrashedError } from './errors.js';
 // What a custom logits processor implements (MlxBackendOptions.logitsProcessors).
 export type { LogitsProcessor } from '@mlx-ts/sample';
 export { WorkerBackend, type WorkerBackendOptions } from './worker/worker-backend.js';

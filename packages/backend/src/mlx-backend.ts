@@ -22,7 +22,18 @@ import {
   toolCallId,
   toolPlan,
 } from './tools/index.js';
-import type { Backend, FinishReason, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message, TokenLogprob, ToolCall } from './types.js';
+import type {
+  Backend,
+  FinishReason,
+  GenerateEvent,
+  GenerateOptions,
+  GenerateRequest,
+  GenerateResult,
+  Message,
+  StreamHooks,
+  TokenLogprob,
+  ToolCall,
+} from './types.js';
 import { type ResolvedOptions, resolveOptions } from './validate-options.js';
 
 export interface MlxBackendOptions extends LoadModelOptions {
@@ -246,7 +257,7 @@ export class MlxBackend implements Backend {
     throw new InvalidRequestError('prompt must be a string or a list of token ids of this model', 'prompt');
   }
 
-  async *stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult> {
+  async *stream(request: GenerateRequest, signal?: AbortSignal, hooks?: StreamHooks): AsyncGenerator<GenerateEvent, GenerateResult> {
     if (this.closed) throw new BackendClosedError();
     // Structured output: the constraint is compiled before the request joins the batch, so a bad
     // schema fails fast and compiling never holds the model.
@@ -255,7 +266,7 @@ export class MlxBackend implements Backend {
     const param = constraint?.type === 'structural_tag' ? 'tools' : request.grammar !== undefined ? 'grammar' : 'responseFormat';
     const constrained = constraint ? await this.structured.processor(constraint, param) : undefined;
     try {
-      const [choice] = this.startChoices(request, 1, signal, { processor: constrained, tools: plan });
+      const [choice] = this.startChoices(request, 1, signal, { processor: constrained, tools: plan }, hooks);
       return yield* choice;
     } finally {
       constrained?.dispose();
@@ -267,12 +278,12 @@ export class MlxBackend implements Backend {
    * own (seeded requests give row i the seed + i). Each stream is consumed on its own; aborting
    * `signal` stops them all.
    */
-  streamChoices(request: GenerateRequest, n: number, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult>[] {
+  streamChoices(request: GenerateRequest, n: number, signal?: AbortSignal, hooks?: StreamHooks): AsyncGenerator<GenerateEvent, GenerateResult>[] {
     const plan = toolPlan(request);
     if (n > 1 && (plan || requestConstraint(request, plan, this.structured.format))) {
       throw new InvalidRequestError('n > 1 is not supported with responseFormat, grammar or tools; make n requests instead', 'n');
     }
-    return this.startChoices(request, n, signal, { tools: plan });
+    return this.startChoices(request, n, signal, { tools: plan }, hooks);
   }
 
   private startChoices(
@@ -280,6 +291,7 @@ export class MlxBackend implements Backend {
     n: number,
     signal: AbortSignal | undefined,
     structured: { processor?: LogitsProcessor; tools?: ToolPlan },
+    hooks?: StreamHooks,
   ): AsyncGenerator<GenerateEvent, GenerateResult>[] {
     if (this.closed) throw new BackendClosedError();
     if (!Number.isInteger(n) || n < 1 || n > this.scheduler.maxBatch)
@@ -314,6 +326,14 @@ export class MlxBackend implements Backend {
         'maxTokens',
       );
     }
+    // A request needs its prompt's KV tokens on every row at once: past the budget it could never start.
+    const kvTokens = promptIds.length * n;
+    if (kvTokens > this.scheduler.maxKvTokens) {
+      throw new InvalidRequestError(
+        `the prompt needs ${kvTokens} KV-cache tokens (${promptIds.length} tokens × ${n} ${n === 1 ? 'row' : 'rows'}), more than the ${this.scheduler.maxKvTokens} this backend holds (maxKvTokens; mlx-ts serve --max-kv-tokens). Shorten the prompt or raise the limit.`,
+        'messages' in request ? 'messages' : 'prompt',
+      );
+    }
     signal?.throwIfAborted();
     const maxTokens = Math.min(options.maxTokens, config.maxPositionEmbeddings - promptIds.length);
     const eos = new Set(options.ignoreEos ? [] : config.eosTokenIds);
@@ -343,6 +363,7 @@ export class MlxBackend implements Backend {
     }));
     const start = performance.now();
     const submitted = this.scheduler.submit({ promptIds, rows });
+    hooks?.onAccepted?.();
     const onAbort = () => submitted.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     let open = n;

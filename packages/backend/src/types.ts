@@ -12,6 +12,7 @@ export type {
   Message,
   ResponseFormat,
   Role,
+  StreamHooks,
   TextEvent,
   TextPart,
   Timings,

@@ -38,6 +38,14 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitDevice(env, exports);
   InitTransforms(env, exports);
   InitDistributed(env, exports);
+  // Runs on the environment's own thread as it ends (a worker thread's end, the process's exit).
+  napi_add_env_cleanup_hook(
+      env,
+      [](void* arg) {
+        ReleaseCompiledOf(static_cast<napi_env>(arg));
+        ReleaseArraysOfThisThread();
+      },
+      static_cast<napi_env>(env));
   return exports;
 }
 

@@ -140,6 +140,15 @@ class WaitWorker : public Napi::AsyncWorker {
   }
   void OnOK() override { deferred_.Resolve(Env().Undefined()); }
   void OnError(const Napi::Error& e) override { deferred_.Reject(MakeMlxError(Env(), e.Message())); }
+  // A worker thread that stops (terminate(), an uncaught error) completes its pending work while
+  // JS can no longer run: settling the promise then fails, and the error it throws, uncaught on
+  // the event loop, would abort the whole process. Nobody waits for that promise any more.
+  void OnWorkComplete(Napi::Env env, napi_status status) override {
+    try {
+      Napi::AsyncWorker::OnWorkComplete(env, status);
+    } catch (const Napi::Error&) {
+    }
+  }
 
  private:
   Napi::Promise::Deferred deferred_;

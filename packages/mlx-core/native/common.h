@@ -32,6 +32,11 @@ mx::array& Get(uint32_t handle);
 void Release(Napi::Env env, uint32_t handle);
 size_t LiveCount();
 void ReportExternal(Napi::Env env);
+// When a JS environment ends (a worker thread stops, even by an uncaught error or terminate()),
+// the arrays its thread still held are released: a model loaded there must not stay in memory.
+void ReleaseArraysOfThisThread();
+// Likewise its compiled functions, whose references belong to that environment.
+void ReleaseCompiledOf(napi_env env);
 
 // ---- errors ------------------------------------------------------------------------------
 

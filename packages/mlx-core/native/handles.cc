@@ -3,6 +3,7 @@
 
 #include <climits>
 #include <sstream>
+#include <thread>
 
 #include "common.h"
 
@@ -21,6 +22,8 @@ constexpr size_t kExternalThreshold = 64 * 1024;
 struct Slot {
   std::optional<mx::array> array;
   int64_t accounted = 0;
+  // The JS thread that made the handle: its arrays are released when that thread's environment ends.
+  std::thread::id owner;
 };
 
 std::vector<Slot> table;
@@ -74,6 +77,7 @@ uint32_t Put(mx::array a) {
     slot.accounted = 0;
   }
   slot.array.emplace(std::move(a));
+  slot.owner = std::this_thread::get_id();
   ++live;
   return handle;
 }
@@ -105,5 +109,19 @@ void ReportExternal(Napi::Env env) {
 }
 
 size_t LiveCount() { return live; }
+
+void ReleaseArraysOfThisThread() {
+  const std::thread::id self = std::this_thread::get_id();
+  for (uint32_t handle = 0; handle < table.size(); ++handle) {
+    Slot& slot = table[handle];
+    if (!slot.array || slot.owner != self) continue;
+    slot.array.reset();
+    // The environment is going away: its external-memory count goes with it.
+    if (slot.accounted) pending_external -= slot.accounted;
+    slot.accounted = 0;
+    free_slots.push_back(handle);
+    --live;
+  }
+}
 
 }  // namespace mlxts

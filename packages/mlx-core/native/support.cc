@@ -6,8 +6,24 @@
 namespace mlxts {
 namespace {
 
-Napi::FunctionReference* error_constructor = nullptr;
-Napi::FunctionReference* distributed_error_constructor = nullptr;
+// The error classes of one JS environment (the main thread, each worker thread): a reference
+// belongs to the environment that made it, and dies with it. A process-wide reference set by one
+// worker thread would outlive that thread, and touching it then (a later thread setting its own
+// class, the process exiting) frees memory twice.
+struct EnvErrors {
+  Napi::FunctionReference error;
+  Napi::FunctionReference distributed;
+};
+
+EnvErrors& ErrorsOf(Napi::Env env) {
+  auto* errors = env.GetInstanceData<EnvErrors>();
+  if (errors == nullptr) {
+    errors = new EnvErrors();
+    // Deleted, with its references, when the environment is torn down.
+    env.SetInstanceData(errors);
+  }
+  return *errors;
+}
 
 // MLX prefixes the errors of its communication backends with the backend's name.
 bool IsDistributedMessage(const std::string& message) {
@@ -25,27 +41,20 @@ const mx::Dtype kDtypes[] = {mx::bool_,   mx::uint8,   mx::uint16,  mx::uint32, 
 }  // namespace
 
 void SetErrorConstructor(Napi::Env env, Napi::Function ctor) {
-  if (error_constructor) {
-    error_constructor->Reset();
-    delete error_constructor;
-  }
-  error_constructor = new Napi::FunctionReference(Napi::Persistent(ctor));
+  ErrorsOf(env).error = Napi::Persistent(ctor);
 }
 
 void SetDistributedErrorConstructor(Napi::Env env, Napi::Function ctor) {
-  if (distributed_error_constructor) {
-    distributed_error_constructor->Reset();
-    delete distributed_error_constructor;
-  }
-  distributed_error_constructor = new Napi::FunctionReference(Napi::Persistent(ctor));
+  ErrorsOf(env).distributed = Napi::Persistent(ctor);
 }
 
 Napi::Value MakeMlxError(Napi::Env env, const std::string& message) {
-  if (distributed_error_constructor && !distributed_error_constructor->IsEmpty() && IsDistributedMessage(message)) {
-    return distributed_error_constructor->New({Napi::String::New(env, message)});
+  auto* errors = env.GetInstanceData<EnvErrors>();
+  if (errors != nullptr && !errors->distributed.IsEmpty() && IsDistributedMessage(message)) {
+    return errors->distributed.New({Napi::String::New(env, message)});
   }
-  if (error_constructor && !error_constructor->IsEmpty()) {
-    return error_constructor->New({Napi::String::New(env, message)});
+  if (errors != nullptr && !errors->error.IsEmpty()) {
+    return errors->error.New({Napi::String::New(env, message)});
   }
   return Napi::Error::New(env, message).Value();
 }

@@ -103,6 +103,17 @@ Napi::Value DisableCompile(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+void ReleaseCompiledOf(napi_env env) {
+  for (auto it = compiled.begin(); it != compiled.end();) {
+    if (static_cast<napi_env>(it->second->env) == env) {
+      mx::detail::compile_erase(mx::detail::compile_cache(), reinterpret_cast<std::uintptr_t>(it->second.get()));
+      it = compiled.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void InitTransforms(Napi::Env env, Napi::Object exports) {
   Export<Compile>(env, exports, "compile");
   Export<CallCompiled>(env, exports, "callCompiled");

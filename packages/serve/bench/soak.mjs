@@ -104,7 +104,11 @@ function randomRequest(next) {
   return { path: '/v1/completions', body: { ...body, prompt: text } };
 }
 
-/** One streaming request, watched for hangs: a gap of hangMs without a byte aborts it as a hang. */
+/**
+ * One streaming request, watched for hangs: a gap of hangMs without a byte aborts it as a hang.
+ * Every byte counts as liveness: the headers, data events and the server's `: keep-alive`
+ * comments while the request waits for room in the batch.
+ */
 async function streamOne({ path, body }, stats) {
   const controller = new AbortController();
   let watchdog;
@@ -124,6 +128,7 @@ async function streamOne({ path, body }, stats) {
       body: JSON.stringify(body),
       signal: controller.signal,
     });
+    arm();
     if (response.status !== 200) {
       stats.errors.push(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
       return;

@@ -27,7 +27,7 @@ async function run(id: number, request: Request): Promise<void> {
   running.set(id, controller);
   try {
     if (!backend) throw new BackendClosedError();
-    await forward(id, backend.stream(request, controller.signal));
+    await forward(id, backend.stream(request, controller.signal, { onAccepted: () => send({ type: 'accepted', id }) }));
   } catch (error) {
     send({ type: 'error', id, error: serialize(error) });
   } finally {
@@ -42,7 +42,11 @@ function runChoices(ids: readonly number[], request: Request): void {
   let streams: Stream[];
   try {
     if (!backend) throw new BackendClosedError();
-    streams = backend.streamChoices(request, ids.length, controller.signal);
+    streams = backend.streamChoices(request, ids.length, controller.signal, {
+      onAccepted: () => {
+        for (const id of ids) send({ type: 'accepted', id });
+      },
+    });
   } catch (error) {
     for (const id of ids) {
       send({ type: 'error', id, error: serialize(error) });
@@ -97,6 +101,12 @@ port.on('message', async (message: ToWorker) => {
       break;
     case 'abort':
       running.get(message.id)?.abort();
+      break;
+    case 'crash':
+      // Thrown outside the handler's promise: an uncaught exception ends the thread, as a fatal bug would.
+      setImmediate(() => {
+        throw new Error(message.message);
+      });
       break;
     case 'dispose':
       await backend?.dispose();

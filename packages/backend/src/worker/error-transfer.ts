@@ -5,7 +5,7 @@ import { CacheError } from '@mlx-ts/cache';
 import { ArrayDisposedError, MlxError, NativeBindingLoadError } from '@mlx-ts/core';
 import { ModelLoadError } from '@mlx-ts/models';
 import { SampleInputError, SampleOptionsError } from '@mlx-ts/sample';
-import { BackendBusyError, BackendClosedError, InvalidRequestError, MlxTsError } from '@mlx-ts/spec';
+import { BackendBusyError, BackendClosedError, BackendCrashedError, InvalidRequestError, MlxTsError } from '@mlx-ts/spec';
 import { TokenizerError } from '@mlx-ts/tokenizer';
 
 export interface SerializedError {
@@ -33,6 +33,7 @@ const knownClasses: Record<string, { prototype: Error }> = {
   InvalidRequestError,
   BackendBusyError,
   BackendClosedError,
+  BackendCrashedError,
 };
 
 function cloneable(value: unknown): boolean {

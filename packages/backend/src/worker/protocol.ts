@@ -15,12 +15,16 @@ export type ToWorker =
   /** n rows over one prefill: stream i answers under ids[i]. */
   | { type: 'choices'; ids: number[]; request: GenerateRequest }
   | { type: 'abort'; id: number }
+  /** Ends the worker thread with an uncaught error, as a fatal failure would (WorkerBackend.crashForTesting). */
+  | { type: 'crash'; message: string }
   | { type: 'dispose' };
 
 export type FromWorker =
   | { type: 'progress'; tensorsDone: number; tensorsTotal: number }
   | { type: 'loaded'; name: string; contextLength: number }
   | { type: 'load-error'; error: SerializedError }
+  /** The request was checked and queued (StreamHooks.onAccepted); its first token may come much later. */
+  | { type: 'accepted'; id: number }
   | { type: 'event'; id: number; event: GenerateEvent }
   | { type: 'end'; id: number; result: GenerateResult }
   | { type: 'error'; id: number; error: SerializedError }

@@ -22,7 +22,7 @@ export interface ModelChoice {
 }
 
 /** Rank 0 of a distributed group (the server): how the group starts and the model is split, and what ends the server when it fails. */
-export type DistributedChoice = Pick<WorkerBackendOptions, 'distributed' | 'parallelism' | 'onCrash'>;
+export type DistributedChoice = Pick<WorkerBackendOptions, 'distributed' | 'parallelism' | 'onCrash' | 'onRestart'>;
 
 /** The id clients use for the model: the default model's name, a Hugging Face id as given, or the file/folder name. */
 export function modelIdFor(model: string | undefined): string {
@@ -69,6 +69,7 @@ export async function loadWorkerBackend(choice: ModelChoice & DistributedChoice)
       distributed: choice.distributed,
       parallelism: choice.parallelism,
       onCrash: choice.onCrash,
+      onRestart: choice.onRestart,
     });
   } finally {
     progress.stop();

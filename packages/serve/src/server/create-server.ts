@@ -47,6 +47,11 @@ export interface ServerOptions {
   onLoadError?: (error: Error) => void;
   /** How many /v1/responses results are kept in memory for previous_response_id (default 256). */
   storedResponses?: number;
+  /**
+   * A stream that wrote nothing for this long (a request waiting for room in the batch) sends an
+   * SSE comment, `: keep-alive`, which clients ignore (default 10 000 ms; 0: never).
+   */
+  sseKeepAliveMs?: number;
 }
 
 /** The max_tokens a chat request gets when it names none. */
@@ -84,6 +89,7 @@ export function createServer(backend: Backend | Promise<Backend>, options: Serve
     `fp_mlx_ts_${version}`,
     options.onLoadError ?? ((error) => app.log.error({ err: error }, 'model failed to load')),
   );
+  if (options.sseKeepAliveMs !== undefined) state.sseKeepAliveMs = options.sseKeepAliveMs;
   const parser = new RequestParser(options.limits);
   const bodyLimit = options.maxRequestBytes ?? defaultMaxRequestBytes;
   if (options.requestLog) registerRequestLog(app, options.requestLog);

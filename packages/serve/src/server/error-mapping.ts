@@ -1,7 +1,7 @@
 // Turns anything a route throws into an OpenAIError: typed backend errors keep their meaning
 // (a bad option is a 400 naming the HTTP parameter, a full queue a 429 with Retry-After), and
 // only what nobody anticipated becomes a 500 — clients retry 5xx, so a wrong 500 triples the load.
-import { BackendBusyError, BackendClosedError, InvalidRequestError, errorMarker, hasMarker } from '@mlx-ts/spec';
+import { BackendBusyError, BackendClosedError, BackendCrashedError, InvalidRequestError, errorMarker, hasMarker } from '@mlx-ts/spec';
 import { OpenAIError } from './openai-error.js';
 
 // The tokenizer's errors (a chat template refusing the messages) come from a lower layer that
@@ -38,6 +38,13 @@ export function toOpenAIError(error: unknown, renames: Record<string, string> = 
     return new OpenAIError(503, 'The server is shutting down and takes no new requests; retry against another instance or after it restarts.', {
       code: 'server_shutting_down',
       headers: { 'retry-after': '5' },
+    });
+  }
+  if (BackendCrashedError.isInstance(error)) {
+    // The engine stopped under this request; a restarting one serves a retry once it has reloaded.
+    return new OpenAIError(503, error.restarting ? `${error.message} Retry in a few seconds.` : error.message, {
+      code: error.restarting ? 'model_reloading' : 'backend_failed',
+      headers: error.restarting ? { 'retry-after': '5' } : {},
     });
   }
   if (hasMarker(error, tokenizerErrorMarker)) {

@@ -3,7 +3,17 @@
 // prefill and decode side by side, their events interleaved; otherwise (and with structured
 // output or tools, which a backend may refuse with n > 1) they run one after another, and
 // consecutive choices reuse the prompt's cached prefix.
-import type { Backend, GenerateEvent, GenerateOptions, GenerateRequest, GenerateResult, Message, TextEvent, ToolCallDeltaEvent } from '@mlx-ts/spec';
+import type {
+  Backend,
+  GenerateEvent,
+  GenerateOptions,
+  GenerateRequest,
+  GenerateResult,
+  Message,
+  StreamHooks,
+  TextEvent,
+  ToolCallDeltaEvent,
+} from '@mlx-ts/spec';
 
 export type GenerationInput = { messages: readonly Message[] } | { prompt: string | readonly number[] };
 
@@ -21,12 +31,13 @@ export async function* generateChoices(
   n: number,
   options: GenerateOptions,
   signal: AbortSignal,
+  hooks?: StreamHooks,
 ): AsyncGenerator<ChoiceEvent> {
   const together = n > 1 && backend.streamChoices !== undefined && !constrained(options);
   for (const [promptIndex, input] of inputs.entries()) {
     if (together) {
       const request = { ...input, ...options } as GenerateRequest;
-      const streams = backend.streamChoices!(request, n, signal);
+      const streams = backend.streamChoices!(request, n, signal, hooks);
       yield* interleave(streams.map((events, choice) => tagged(events, promptIndex * n + choice, choice)));
       continue;
     }
@@ -34,7 +45,7 @@ export async function* generateChoices(
       // A seeded request with n > 1 still gives n different samples, reproducibly.
       const seed = options.seed === undefined ? undefined : options.seed + choice;
       const request = { ...input, ...options, ...(seed === undefined ? {} : { seed }) } as GenerateRequest;
-      yield* tagged(backend.stream(request, signal), promptIndex * n + choice, choice);
+      yield* tagged(backend.stream(request, signal, hooks), promptIndex * n + choice, choice);
     }
   }
 }

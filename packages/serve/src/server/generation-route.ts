@@ -1,6 +1,8 @@
 // One request on /v1/chat/completions or /v1/completions: drive the choices on the backend and
-// answer in one JSON object or as SSE. Errors known before the first byte are ordinary non-200
-// responses; a failure after the stream began is an error event followed by `data: [DONE]`.
+// answer in one JSON object or as SSE. A stream starts (200, headers flushed) once the backend has
+// accepted the request (checked and queued it): errors before that are ordinary non-200
+// responses; a failure after it is an error event followed by `data: [DONE]`. While the request
+// waits for room in the batch, keep-alive comments keep the connection visibly alive.
 import { randomBytes } from 'node:crypto';
 import { type GenerateOptions, type GenerateResult, MlxTsError, type Usage } from '@mlx-ts/spec';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -59,17 +61,16 @@ export async function runGeneration(
     model: job.model,
     system_fingerprint: state.systemFingerprint,
   };
-  const events = recordStats(request, generateChoices(backend, job.inputs, job.n, { ...state.defaults, ...job.options }, controller.signal));
+  const acceptance = accepted();
+  const events = recordStats(
+    request,
+    generateChoices(backend, job.inputs, job.n, { ...state.defaults, ...job.options }, controller.signal, { onAccepted: acceptance.resolve }),
+  );
   try {
     if (!job.stream) return await collect(events, job, format, response, controller.signal);
-    let first: IteratorResult<ChoiceEvent>;
-    try {
-      first = await events.next();
-    } catch (error) {
-      throw toOpenAIError(error, job.renames);
-    }
+    const { first } = await firstOrAccepted(events, acceptance.promise, job.renames);
     reply.hijack();
-    const writer = new SseWriter(reply.raw);
+    const writer = new SseWriter(reply.raw, state.sseKeepAliveMs);
     writer.open(reply.getHeaders());
     await stream(first, events, writer, job, format, response, controller.signal, request);
     return reply;
@@ -80,6 +81,34 @@ export async function runGeneration(
     reply.raw.off('close', onClose);
     untrack();
   }
+}
+
+/** A promise the backend's onAccepted hook resolves. */
+export function accepted(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/**
+ * Starts the stream's generation and waits until the backend accepted it or its first event came
+ * (a backend without the hook): an error before either is the request's, answered with a status.
+ * The first event itself is left to await, in the stream.
+ */
+export async function firstOrAccepted(
+  events: AsyncGenerator<ChoiceEvent>,
+  acceptance: Promise<void>,
+  renames?: Record<string, string>,
+): Promise<{ first: Promise<IteratorResult<ChoiceEvent>> }> {
+  const first = events.next();
+  // Observed here; a failure after acceptance is awaited (and answered in-stream) later.
+  first.catch(() => undefined);
+  try {
+    await Promise.race([first, acceptance]);
+  } catch (error) {
+    throw toOpenAIError(error, renames);
+  }
+  return { first };
 }
 
 function checkNotStopped(result: GenerateResult, signal: AbortSignal): void {
@@ -109,7 +138,7 @@ async function collect(
 }
 
 async function stream(
-  first: IteratorResult<ChoiceEvent>,
+  first: Promise<IteratorResult<ChoiceEvent>>,
   events: AsyncGenerator<ChoiceEvent>,
   writer: SseWriter,
   job: GenerationJob,
@@ -126,7 +155,7 @@ async function stream(
   const opened = new Set<number>();
   const offsets = new Map<number, number>();
   try {
-    for (let next = first; !next.done; next = await events.next()) {
+    for (let next = await first; !next.done; next = await events.next()) {
       const event = next.value;
       if (!opened.has(event.index)) {
         opened.add(event.index);

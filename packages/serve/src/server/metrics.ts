@@ -2,7 +2,7 @@
 // vLLM expose them: the engine's gauges (running sequences, queue depth, KV tokens in use),
 // prompt and generated token counters and rates, and TTFT / inter-token latency histograms
 // measured here, on the HTTP side, as clients see them.
-import type { Backend, GenerateEvent, GenerateRequest, GenerateResult, Message } from '@mlx-ts/backend';
+import type { Backend, GenerateEvent, GenerateRequest, GenerateResult, Message, StreamHooks } from '@mlx-ts/backend';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** What MlxBackend and WorkerBackend report; any Backend without it gets the HTTP-side metrics only. */
@@ -108,10 +108,10 @@ export class ServerMetrics {
   /** Wraps `backend` so that every stream feeds the latency histograms. */
   meter(backend: Backend): Backend {
     const metrics = this;
-    const stream = async function* (request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult> {
+    const stream = async function* (request: GenerateRequest, signal?: AbortSignal, hooks?: StreamHooks): AsyncGenerator<GenerateEvent, GenerateResult> {
       const start = performance.now();
       let last: number | undefined;
-      const events = backend.stream(request, signal);
+      const events = backend.stream(request, signal, hooks);
       for (;;) {
         const next = await events.next();
         if (next.done) {

@@ -5,8 +5,15 @@ import { OpenAIError } from './openai-error.js';
 
 export type ServerPhase = 'loading' | 'ready' | 'failed' | 'draining';
 
+/** What a Backend that restarts its engine (WorkerBackend) shows while it does. */
+interface Restarting {
+  restarting?: boolean;
+}
+
 export class ServerState {
   phase: ServerPhase = 'loading';
+  /** Quiet time after which a stream sends a keep-alive comment (0: never). */
+  sseKeepAliveMs = 10_000;
   private backend?: Backend;
   private loadError?: Error;
   private readonly inFlight = new Set<AbortController>();
@@ -50,6 +57,19 @@ export class ServerState {
     return this.loadError;
   }
 
+  /**
+   * The phase /health reports: a backend restarting its engine is loading again, and one that
+   * stopped for good has failed.
+   */
+  get health(): { phase: ServerPhase; error?: string } {
+    if (this.phase === 'failed') return { phase: 'failed', error: this.loadError?.message };
+    const backend = this.backend;
+    if (this.phase !== 'ready' || !backend) return { phase: this.phase };
+    if ((backend as Restarting).restarting === true) return { phase: 'loading', error: backend.unavailableReason };
+    if (!backend.available()) return { phase: 'failed', error: backend.unavailableReason };
+    return { phase: 'ready' };
+  }
+
   get activeRequests(): number {
     return this.inFlight.size;
   }
@@ -66,6 +86,13 @@ export class ServerState {
         });
       }
       throw new OpenAIError(503, 'The model is still loading; retry in a few seconds.', { code: 'model_loading', headers: { 'retry-after': '2' } });
+    }
+    if ((this.backend as Restarting).restarting === true) {
+      const reason = this.backend.unavailableReason ?? 'the model is being reloaded';
+      throw new OpenAIError(503, `${reason[0]!.toUpperCase()}${reason.slice(1)}; retry in a few seconds.`, {
+        code: 'model_reloading',
+        headers: { 'retry-after': '2' },
+      });
     }
     if (!this.backend.available()) {
       throw new OpenAIError(503, `The backend cannot run here: ${this.backend.unavailableReason ?? 'unavailable'}.`, { code: 'backend_unavailable' });

@@ -5,6 +5,7 @@ import { MlxTsError, errorMarker, hasMarker } from '../mlx-ts-error.js';
 const invalidMarker = errorMarker('InvalidRequestError');
 const busyMarker = errorMarker('BackendBusyError');
 const closedMarker = errorMarker('BackendClosedError');
+const crashedMarker = errorMarker('BackendCrashedError');
 
 /** A request option is invalid; `param` names it (e.g. "temperature"). */
 export class InvalidRequestError extends MlxTsError {
@@ -45,5 +46,29 @@ export class BackendClosedError extends MlxTsError {
   }
   static override isInstance(error: unknown): error is BackendClosedError {
     return hasMarker(error, closedMarker);
+  }
+}
+
+/**
+ * The backend's engine stopped while the request ran (its worker thread exited, or a fatal error
+ * ended it); `reason` says why. `restarting` is true while the backend starts a new engine and
+ * reloads the model: a retry in a few seconds can succeed.
+ */
+export class BackendCrashedError extends MlxTsError {
+  readonly [crashedMarker] = true;
+  constructor(
+    readonly reason: string,
+    readonly restarting: boolean,
+  ) {
+    super(
+      restarting
+        ? `The model worker stopped (${reason}); it is being restarted.`
+        : `The model worker stopped (${reason}) and is not restarted; restart the server.`,
+      { code: 'backend_crashed' },
+    );
+    this.name = 'BackendCrashedError';
+  }
+  static override isInstance(error: unknown): error is BackendCrashedError {
+    return hasMarker(error, crashedMarker);
   }
 }

@@ -161,6 +161,16 @@ export interface DoneEvent {
 
 export type GenerateEvent = TextEvent | ToolCallDeltaEvent | DoneEvent;
 
+/** Notifications a caller may ask of `stream` / `streamChoices`; a backend may leave any of them uncalled. */
+export interface StreamHooks {
+  /**
+   * Called once the backend has checked the request and queued it (before its first token, which
+   * may be long after when the batch is full). An error before it is the request's own; a server
+   * answers it with a status, and may start its response once this is called.
+   */
+  onAccepted?(): void;
+}
+
 export interface Backend extends AsyncDisposable {
   readonly specificationVersion: 'v1';
   readonly name: string;
@@ -172,11 +182,11 @@ export interface Backend extends AsyncDisposable {
   generate(prompt: string | readonly number[], options?: GenerateOptions, signal?: AbortSignal): Promise<GenerateResult>;
   chat(messages: readonly Message[], options?: GenerateOptions, signal?: AbortSignal): Promise<GenerateResult>;
   /** Text and tool-call deltas, then one `done` event; the generator's return value is the whole result. */
-  stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult>;
+  stream(request: GenerateRequest, signal?: AbortSignal, hooks?: StreamHooks): AsyncGenerator<GenerateEvent, GenerateResult>;
   /**
    * Optional: n generations of one prompt that share its prefill and run side by side (OpenAI's
    * `n`), each a stream as `stream` gives. A backend may refuse n > 1 together with
    * `responseFormat`, `grammar` or `tools`; callers then make n requests instead.
    */
-  streamChoices?(request: GenerateRequest, n: number, signal?: AbortSignal): AsyncGenerator<GenerateEvent, GenerateResult>[];
+  streamChoices?(request: GenerateRequest, n: number, signal?: AbortSignal, hooks?: StreamHooks): AsyncGenerator<GenerateEvent, GenerateResult>[];
 }

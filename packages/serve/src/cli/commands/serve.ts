@@ -1,6 +1,6 @@
 // mlx-ts serve: bind the port first (a taken port fails at once, before gigabytes load), then
 // load the model while /health answers 503, then serve.
-import type { Backend, GenerateOptions } from '@mlx-ts/backend';
+import type { Backend, BackendCrashedError, GenerateOptions } from '@mlx-ts/backend';
 import { Command, Option } from 'commander';
 import { createServer, defaultMaxTokens } from '../../server/create-server.js';
 import { formatRequestLogLine, type RequestLogEntry } from '../../server/request-log.js';
@@ -9,7 +9,7 @@ import { referenceBlasWarning, usesReferenceBlas } from '../blas-check.js';
 import { distributedRank, groupFailureLine, runFollower } from '../distributed-rank.js';
 import { loadWorkerBackend, modelIdFor, resolveModelPath } from '../load-backend.js';
 import { generationConfigDefaults } from '../model-defaults.js';
-import { integer, oneOf } from '../parse-number.js';
+import { decimal, integer, oneOf } from '../parse-number.js';
 import { addSamplingOptions, generateOptionsFrom, type SamplingFlags } from './sampling-options.js';
 
 interface ServeFlags extends SamplingFlags {
@@ -28,6 +28,7 @@ interface ServeFlags extends SamplingFlags {
   maxChoices: number;
   maxTokensLimit: number;
   drainSeconds: number;
+  sseKeepalive: number;
   logLevel: string;
   logFormat?: 'text' | 'json' | 'off';
   parallelism: 'tensor' | 'pipeline';
@@ -77,6 +78,12 @@ export function serveCommand(): Command {
     .option('--max-choices <n>', 'largest n a request may ask for', integer(1, 128), defaultLimits.maxChoices)
     .option('--max-tokens-limit <n>', 'largest max_tokens a request may ask for', integer(1, 100_000_000), defaultLimits.maxTokens)
     .option('--drain-seconds <s>', 'on SIGINT/SIGTERM, how long running requests may finish', integer(0), 30)
+    .option(
+      '--sse-keepalive <seconds>',
+      'a stream that sent nothing for this long (waiting for room in the batch) sends an SSE comment ": keep-alive", which clients ignore; 0: never',
+      decimal(0, 86_400),
+      10,
+    )
     .addOption(
       new Option(
         '--log-format <format>',
@@ -111,6 +118,7 @@ export function serveCommand(): Command {
       defaults,
       limits: { maxChoices: flags.maxChoices, maxTokens: flags.maxTokensLimit },
       drainTimeoutMs: flags.drainSeconds * 1000,
+      sseKeepAliveMs: Math.round(flags.sseKeepalive * 1000),
       logger: { level: flags.logLevel },
       requestLog: requestLogger(flags.logFormat ?? (process.stderr.isTTY ? 'text' : 'json')),
       // The CLI reports a failed load itself, in one line.
@@ -158,7 +166,13 @@ export function serveCommand(): Command {
         kvBits: flags.kvBits,
         kvGroupSize: flags.kvGroupSize,
         ...(rank === undefined
-          ? {}
+          ? {
+              // A worker that stopped unexpectedly fails its requests with 503 and is started again
+              // (at most 3 times a minute); past that /health stays 503, naming why.
+              onRestart: (error: BackendCrashedError) =>
+                process.stderr.write(`mlx-ts: the model worker stopped (${error.reason}); starting a new one and loading the model again\n`),
+              onCrash: (error: Error) => process.stderr.write(`mlx-ts: ${error.message} /health answers 503 until then.\n`),
+            }
           : {
               distributed: {},
               parallelism: flags.parallelism,

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { GenerateResult, Message } from '@mlx-ts/backend';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toOpenAIError } from '../error-mapping.js';
-import { type ChoiceEvent, generateChoices } from '../generate-choices.js';
-import { ClientDisconnected, shuttingDown } from '../generation-route.js';
+import { generateChoices } from '../generate-choices.js';
+import { accepted, ClientDisconnected, firstOrAccepted, shuttingDown } from '../generation-route.js';
 import { OpenAIError } from '../openai-error.js';
 import type { RequestParser } from '../parse-request.js';
 import { recordStats } from '../request-stats.js';
@@ -85,7 +85,11 @@ async function run(
     if (!reply.raw.writableEnded) controller.abort(new ClientDisconnected());
   };
   reply.raw.on('close', onClose);
-  const events = recordStats(request, generateChoices(backend, [{ messages }], 1, { ...state.defaults, ...parsed.options }, controller.signal));
+  const acceptance = accepted();
+  const events = recordStats(
+    request,
+    generateChoices(backend, [{ messages }], 1, { ...state.defaults, ...parsed.options }, controller.signal, { onAccepted: acceptance.resolve }),
+  );
   // The response for a finished generation, its output items made by `items`.
   const finished = async (result: GenerateResult, items: (status: 'completed' | 'incomplete') => unknown[] | Promise<unknown[]>) => {
     if (result.finishReason === 'abort' && !(controller.signal.reason instanceof ClientDisconnected)) throw shuttingDown();
@@ -98,14 +102,9 @@ async function run(
       for await (const event of events) if (event.type === 'done') return finished(event, (status) => outputItems(event, status, newId));
       throw shuttingDown();
     }
-    let first: IteratorResult<ChoiceEvent>;
-    try {
-      first = await events.next();
-    } catch (error) {
-      throw toOpenAIError(error, responsesParams);
-    }
+    const { first } = await firstOrAccepted(events, acceptance.promise, responsesParams);
     reply.hijack();
-    const writer = new SseWriter(reply.raw);
+    const writer = new SseWriter(reply.raw, state.sseKeepAliveMs);
     writer.open(reply.getHeaders());
     let sequence = 0;
     const send = (type: string, fields: Record<string, unknown>) => writer.sendEvent(type, { type, sequence_number: sequence++, ...fields });
@@ -114,7 +113,7 @@ async function run(
     await send('response.in_progress', { response: inProgress });
     const output = new StreamedOutput(send, newId);
     try {
-      for (let next = first; !next.done; next = await events.next()) {
+      for (let next = await first; !next.done; next = await events.next()) {
         const event = next.value;
         if (event.type === 'text' && event.text) await output.text(event.text);
         else if (event.type === 'tool-call-delta') await output.toolCallDelta(event);
