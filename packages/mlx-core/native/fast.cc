@@ -1,6 +1,9 @@
 // mx.fast: fused kernels where the backend has them (composites on CPU).
+#include <limits>
+
 #include "common.h"
 #include "cpu_logits_top_k.h"
+#include "cpu_token_bitmask.h"
 
 namespace mlxts {
 namespace {
@@ -61,6 +64,30 @@ Napi::Value LogitsTopK(const Napi::CallbackInfo& info) {
   return Results(info.Env(), {lse, ids, mx::take_along_axis(x, ids, -1, stream)});
 }
 
+// applyTokenBitmask(logits [B, V], words int32 [B, ceil(V / 32)], stream?) -> logits with every
+// token whose bit is clear set to -inf. The addon's kernel on a CPU stream for float32 logits;
+// elsewhere the same from MLX ops.
+Napi::Value ApplyTokenBitmask(const Napi::CallbackInfo& info) {
+  const mx::array& logits = ArrayArg(info, 0);
+  const mx::array& words = ArrayArg(info, 1);
+  const mx::Stream stream = mx::to_stream(StreamArg(info, 2));
+  if (logits.ndim() != 2) throw std::invalid_argument("[applyTokenBitmask] logits must be [rows, vocabulary]");
+  const int rows = logits.shape(0);
+  const int vocabulary = logits.shape(1);
+  const int width = (vocabulary + 31) / 32;
+  if (words.ndim() != 2 || words.shape(0) != rows || words.shape(1) != width || (words.dtype() != mx::int32 && words.dtype() != mx::uint32)) {
+    throw std::invalid_argument("[applyTokenBitmask] words must be int32 [" + std::to_string(rows) + ", " + std::to_string(width) +
+                                "]: one bit per token of each row");
+  }
+  const mx::array packed = mx::view(words, mx::uint32, stream);
+  if (CpuTokenBitmaskUnsupported(logits, packed, stream).empty()) return Result(info.Env(), CpuTokenBitmask(logits, packed, stream));
+  const mx::array shifts = mx::arange(0, 32, mx::uint32, stream);
+  const mx::array bits = mx::bitwise_and(mx::right_shift(mx::expand_dims(packed, -1, stream), shifts, stream), mx::array(1u, mx::uint32), stream);
+  const mx::array allowed = mx::slice(mx::reshape(bits, {rows, width * 32}, stream), {0, 0}, {rows, vocabulary}, stream);
+  const mx::array refused = mx::array(-std::numeric_limits<float>::infinity(), logits.dtype());
+  return Result(info.Env(), mx::where(mx::not_equal(allowed, mx::array(0u, mx::uint32), stream), logits, refused, stream));
+}
+
 }  // namespace
 
 void InitFast(Napi::Env env, Napi::Object exports) {
@@ -69,6 +96,7 @@ void InitFast(Napi::Env env, Napi::Object exports) {
   Export<Rope>(env, exports, "rope");
   Export<Sdpa>(env, exports, "scaledDotProductAttention");
   Export<LogitsTopK>(env, exports, "logitsTopK");
+  Export<ApplyTokenBitmask>(env, exports, "applyTokenBitmask");
 }
 
 }  // namespace mlxts

@@ -84,6 +84,15 @@ export function logitsTopK(logits: Array, k: number): LogitsTopK {
   return { logsumexp, ids, values };
 }
 
+/**
+ * Logits [B, V] with every token whose bit is clear in `words` (int32 [B, ceil(V / 32)], bit v of
+ * word v/32 for token v) set to -inf: a grammar's next-token mask. One pass on a CPU stream with
+ * float32 logits; elsewhere MLX ops.
+ */
+export function applyTokenBitmask(logits: Array, words: Array): Array {
+  return wrap(native().applyTokenBitmask(handleOf(logits, 'applyTokenBitmask'), handleOf(words, 'applyTokenBitmask words')));
+}
+
 export {
   cpuQuantizedMatmul,
   cpuKernelInfo,

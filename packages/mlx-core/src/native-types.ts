@@ -107,6 +107,7 @@ export interface NativeAddon {
   ): Handle;
 
   logitsTopK(logits: Handle, k: number, stream?: StreamTriple): Uint32Array;
+  applyTokenBitmask(logits: Handle, words: Handle, stream?: StreamTriple): Handle;
 
   // quantized
   quantize(w: Handle, groupSize: number | undefined, bits: number | undefined, mode: string, stream?: StreamTriple): Uint32Array;

@@ -1,6 +1,7 @@
-// mx.fast.logitsTopK against a float64 reference computed here in JS (log Σ exp, and the k largest
-// by a full sort with ties to the lower id), for the fused CPU kernel on both instruction sets and
-// thread counts, and for the MLX-ops path it shares its contract with (a non-float32 input).
+// mx.fast.logitsTopK and mx.fast.applyTokenBitmask against references computed here in JS:
+// log Σ exp in float64 and the k largest by a full sort (ties to the lower id), and the bitmask
+// applied bit by bit; for the fused CPU kernels (both instruction sets and thread counts for
+// logitsTopK) and for the MLX-ops path they share their contract with (non-float32 input).
 import { afterAll, describe, expect, it } from 'vitest';
 import * as mx from '../src/index.js';
 
@@ -112,5 +113,49 @@ describe('fast.logitsTopK', () => {
     expect(() => mx.tidy(() => mx.fast.logitsTopK(mx.zeros([2, 5]), 6))).toThrow(/k must be in 1\.\.5/);
     expect(() => mx.tidy(() => mx.fast.logitsTopK(mx.zeros([2, 5]), 0))).toThrow(/k must be/);
     expect(() => mx.tidy(() => mx.fast.logitsTopK(mx.zeros([5]), 1))).toThrow(/\[rows, vocabulary\]/);
+  });
+});
+
+describe('fast.applyTokenBitmask', () => {
+  function masked(x: Float32Array, rows: number, width: number, words: Int32Array): number[][] {
+    const stride = Math.ceil(width / 32);
+    return Array.from({ length: rows }, (_, r) =>
+      Array.from({ length: width }, (_, v) => ((words[r * stride + (v >> 5)] >>> (v & 31)) & 1 ? x[r * width + v] : -Infinity)),
+    );
+  }
+
+  it('keeps the tokens whose bit is set, on the CPU kernel and through MLX ops, for widths that are not a multiple of 32', () => {
+    for (const width of [32, 1000, 4099]) {
+      const rows = 3;
+      const x = logits(rows, width, width);
+      const words = new Int32Array(rows * Math.ceil(width / 32));
+      let s = width;
+      for (let i = 0; i < words.length; i++) {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        // All-set, all-clear and mixed words.
+        words[i] = i % 5 === 0 ? -1 : i % 5 === 1 ? 0 : s | 0;
+      }
+      const want = masked(x, rows, width, words);
+      mx.tidy(() => {
+        const w = mx.array(words, 'int32', [rows, words.length / rows]);
+        const l = mx.array(x, 'float32', [rows, width]);
+        expect(mx.fast.applyTokenBitmask(l, w).toList()).toEqual(want);
+        // A strided input, and float16 logits through MLX ops.
+        expect(mx.fast.applyTokenBitmask(mx.slice(l, [0, 0], [rows, width], [2, 1]), mx.slice(w, [0, 0], [rows, w.shape[1]], [2, 1])).toList()).toEqual([
+          want[0],
+          want[2],
+        ]);
+        const half = mx.fast.applyTokenBitmask(mx.astype(l, 'float16'), w);
+        expect(half.dtype).toBe('float16');
+        const got = half.astype('float32').toList() as number[][];
+        got.forEach((row, r) =>
+          row.forEach((v, i) => (want[r][i] === -Infinity ? expect(v).toBe(-Infinity) : expect(Math.abs(v - want[r][i])).toBeLessThan(1e-2))),
+        );
+      });
+    }
+  });
+
+  it('names a mismatched mask', () => {
+    expect(() => mx.tidy(() => mx.fast.applyTokenBitmask(mx.zeros([2, 64]), mx.zeros([2, 3], 'int32')))).toThrow(/words must be int32 \[2, 2\]/);
   });
 });
