@@ -8,7 +8,7 @@
 #                                   checkpoints at real shapes, runs ours and mlx-lm on the same
 #                                   prompt ids, one JSON line per model and mode (also $OUT/gpu.jsonl)
 # Settings: SHAPES (270m 1b 4b), QUANTIZE (1b 4b), RUNS (model[@mode+mode]), PROMPT (512), GEN (128), TRIALS (3), BATCH (16,32),
-#   PROBE=1 (one matrix-vector product from both sides, plain and under ncu, before the models)
+#   STREAMS=1 (ours also with the engine on the default stream), PROBE=1 (one matrix-vector product from both sides, plain and under ncu, before the models)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 keep="$HOME/gpu-stage"; site=/tmp/site; models=/tmp/models; logs=${OUT:-/tmp}/logs
@@ -81,7 +81,9 @@ for run in ${RUNS:-270m-random-bf16 1b-random-bf16 1b-random-4bit 4b-random-bf16
     [ "$mode" = skip ] && continue
     a=$(timeout 300 python3 "$root/tools/gpu/mlx_lm_bench.py" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/anchor-$m-$mode.err" | tail -1)
     o=$(timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/ours-$m-$mode.err" | tail -1)
-    echo "{\"model\":\"$m\",\"mode\":\"$mode\",\"mlx_lm\":${a:-null},\"ours\":${o:-null}}" | tee -a "$results"
+    # STREAMS=1: ours again with the engine on the default stream instead of a stream of its own.
+    d=null; [ -n "${STREAMS:-}" ] && d=$(MLX_TS_GPU_STREAM=default timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1)
+    echo "{\"model\":\"$m\",\"mode\":\"$mode\",\"mlx_lm\":${a:-null},\"ours\":${o:-null},\"ours_default_stream\":${d:-null}}" | tee -a "$results"
   done
 done
 # DIAG=1: where decode time goes (packages/backend/bench/gpu-diag.mjs, tools/gpu/diag_mlx_lm.py), per model in RUNS.
