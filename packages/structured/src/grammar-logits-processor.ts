@@ -56,8 +56,8 @@ export class GrammarLogitsProcessor implements Disposable {
   process(logits: mx.Array): mx.Array {
     if (this.disposed) throw new Error('GrammarLogitsProcessor used after dispose');
     if (this.pending !== undefined) {
-      // Start the forward pass now; the host works on the mask meanwhile.
-      mx.asyncEval(logits).catch(() => undefined);
+      // The caller starts evaluating `logits` first (the engine does, once for every row), so the
+      // host works on the mask while the forward pass runs.
       const token = Number(this.pending.item());
       this.pending.dispose();
       this.pending = undefined;

@@ -76,6 +76,12 @@ interface Step {
   logprob?: mx.Array;
   topIds?: mx.Array;
   topValues?: mx.Array;
+  /**
+   * Each constrained row's token, as handed to its processors' didSample: evaluated with the step,
+   * so that a processor reading it next step waits for this step only, not for a new op queued
+   * behind the next forward pass.
+   */
+  sampled?: mx.Array[];
   done: Promise<void>;
 }
 
@@ -103,7 +109,12 @@ type StepArrays = Omit<Step, 'done' | 'rows'>;
 type Joined = { sequences: Sequence[]; token: mx.Array; caches: BatchKVCache[]; prompts: readonly (readonly number[])[] };
 
 function stepArrays(step: StepArrays): mx.Array[] {
-  return [step.token, step.logprob, step.topIds, step.topValues].filter((a): a is mx.Array => a !== undefined);
+  return [step.token, step.logprob, step.topIds, step.topValues, ...(step.sampled ?? [])].filter((a): a is mx.Array => a !== undefined);
+}
+
+/** What a step keeps once read: its token feeds the next step; the rest is released. */
+function readArrays(step: StepArrays): mx.Array[] {
+  return [step.logprob, step.topIds, step.topValues, ...(step.sampled ?? [])].filter((a): a is mx.Array => a !== undefined);
 }
 
 /**
@@ -387,6 +398,10 @@ export class BatchScheduler {
     const vocabulary = logits.shape[1];
     const rowLogits = (i: number) => mx.slice(logits, [i, 0], [i + 1, vocabulary]);
     if (rows.some((r) => r.settings.processors.length > 0)) {
+      // Start the forward pass now: processors wait on the host for their row's previous token
+      // and compute masks meanwhile. One evaluation for all rows: MLX blocks a new evaluation
+      // while many of its tasks are in flight, so one per row serialized the step.
+      mx.asyncEval(logits).catch(() => undefined);
       logits = mx.concatenate(
         rows.map((r, i) => {
           // A processor that throws (a grammar refusing a token) fails its own row, not the batch.
@@ -404,13 +419,15 @@ export class BatchScheduler {
       logits,
       rows.map((r) => r.settings.sampler as RowSampler),
     );
+    const sampled: mx.Array[] = [];
     rows.forEach((r, i) => {
       const processors: readonly LogitsProcessor[] = r.settings.processors;
       if (processors.length === 0 || this.failedRows.some(([row]) => row === r)) return;
       const own = mx.slice(token, [i], [i + 1]);
+      sampled.push(own);
       for (const processor of processors) processor.didSample?.(own);
     });
-    const out: StepArrays = { token };
+    const out: StepArrays = { token, ...(sampled.length > 0 ? { sampled } : {}) };
     if (rows.some((r) => r.settings.logprobs)) {
       const topN = Math.max(0, ...rows.map((r) => (r.settings.logprobs ? r.settings.topLogprobs : 0)));
       const lp = computeLogprobs(logits, token, topN > 0 ? topN : undefined);
@@ -516,7 +533,7 @@ export class BatchScheduler {
         mx.dispose(stepArrays(step));
         throw error;
       }
-      mx.dispose([step.logprob, step.topIds, step.topValues].filter((a): a is mx.Array => a !== undefined));
+      mx.dispose(readArrays(step));
       return { sequences, token: step.token, caches: prefill.caches, prompts: [prefill.pending.request.promptIds] };
     } catch (error) {
       this.prefill = undefined;
@@ -592,7 +609,7 @@ export class BatchScheduler {
         mx.dispose(stepArrays(step));
         throw error;
       }
-      mx.dispose([step.logprob, step.topIds, step.topValues].filter((a): a is mx.Array => a !== undefined));
+      mx.dispose(readArrays(step));
       return { sequences, token: step.token, caches, prompts };
     } catch (error) {
       for (const cache of caches) cache.dispose();
