@@ -56,7 +56,7 @@ afterAll(() => {
   console.log(`Gemma 3 270M parity (max |logit diff| over the reference top-5, greedy 32-token matches): ${JSON.stringify(report)}`);
 });
 
-describe.each(sources)('Gemma 3 270M from $key (keepQuantized $keepQuantized, requantizeLossy $requantizeLossy)', ({ key, path, keepQuantized, requantizeLossy }) => {
+describe.each(sources)('Gemma 3 270M from $key (keepQuantized $keepQuantized, lossy $requantizeLossy)', ({ key, path, keepQuantized, requantizeLossy }) => {
   it('tokenizes the prompts like the reference, agrees on top-1 and repeats the greedy continuation', async () => {
     const loaded = await loadModel(path(), { dtype: 'float32', keepQuantized, requantizeLossy });
     try {

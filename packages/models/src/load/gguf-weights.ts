@@ -133,7 +133,7 @@ function halfScales(entry: WeightEntry & { kind: 'quantized' }): WeightEntry {
 }
 
 /** Block types decoded to float32 because MLX affine quantization cannot hold them exactly. */
-const dequantizedBlockTypes = new Set(['Q6_K', 'Q5_K', 'Q5_1', 'Q2_K', 'Q3_K']);
+const dequantizedBlockTypes = new Set(['Q6_K', 'Q5_K', 'Q5_1']);
 
 function lossyRequantizable(type: string, shape: readonly number[]): boolean {
   return dequantizedBlockTypes.has(type) && shape.length === 2 && shape[1]! % 32 === 0;

@@ -25,7 +25,7 @@ export interface LoadModelOptions {
   keepQuantized?: boolean;
   /**
    * GGUF, when weights stay quantized: re-encode the block types that have no lossless MLX form
-   * (Q6_K, Q5_K, Q5_1, Q2_K, Q3_K) as 8-bit affine quantization, group 32 (1.25 bytes a weight
+   * (Q6_K, Q5_K, Q5_1) as 8-bit affine quantization, group 32 (1.25 bytes a weight
    * instead of float32's 4; each value rounds to the nearest of its group's 256 levels). false
    * dequantizes them to `dtype` exactly. Default true.
    */

@@ -17,8 +17,8 @@ export interface WeightPolicy {
   /** Keep affine-quantized weights quantized (GPU), or dequantize them to `dtype` (CPU, where MLX's quantized kernels are scalar). */
   keepQuantized: boolean;
   /**
-   * GGUF only, with keepQuantized: block types that have no lossless MLX form (Q6_K, Q5_K, Q5_1,
-   * Q2_K, Q3_K) are re-encoded as 8-bit affine quantization (group 32) instead of being
+   * GGUF only, with keepQuantized: block types that have no lossless MLX form (Q6_K, Q5_K, Q5_1)
+   * are re-encoded as 8-bit affine quantization (group 32) instead of being
    * dequantized to `dtype`. Lossy (each value rounds to one of 256 levels of its group); default true.
    */
   requantizeLossy?: boolean;
