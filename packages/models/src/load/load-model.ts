@@ -160,6 +160,8 @@ async function buildFromGguf(path: string, options: LoadModelOptions): Promise<B
     const weights = await loadGgufWeights(file, policy, { blockNames: gguf.blockNames, permutedHeads }, options.onProgress, options.signal);
     try {
       const model = buildChecked(architecture, config, weights, policy.dtype);
+      // Decoding and re-encoding freed as much memory as the weights take; give it back.
+      mx.memory.clearCache();
       return {
         model,
         format: 'gguf',
