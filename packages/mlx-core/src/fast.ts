@@ -65,6 +65,7 @@ export function scaledDotProductAttention(q: Array, k: Array, v: Array, options:
 
 export {
   cpuQuantizedMatmul,
+  cpuGeluTanh,
   cpuKernelInfo,
   setCpuKernelThreads,
   setCpuKernelIsa,
