@@ -73,7 +73,7 @@ export interface MlxBackendOptions extends LoadModelOptions {
 }
 
 /** What MlxBackend.follow needs: the model loaded as rank 0 loads it, and caches of the same kind. */
-export type FollowerOptions = Pick<MlxBackendOptions, 'dtype' | 'keepQuantized' | 'onProgress' | 'signal' | 'parallelism' | 'hub'> &
+export type FollowerOptions = Pick<MlxBackendOptions, 'dtype' | 'keepQuantized' | 'requantizeLossy' | 'onProgress' | 'signal' | 'parallelism' | 'hub'> &
   FollowOptions & {
     /** This rank's group; when omitted, started here with mx.distributed.init({ ...distributed, strict: true }). */
     group?: mx.distributed.Group;

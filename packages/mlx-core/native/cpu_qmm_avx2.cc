@@ -30,6 +30,29 @@ MLXTS_AVX2 inline float LoadScale(const void* p, int64_t i) {
   }
 }
 
+// Eight consecutive scales (or biases) from index i as floats.
+template <ScaleType S>
+MLXTS_AVX2 inline __m256 Load8(const void* p, int64_t i) {
+  if constexpr (S == ScaleType::Float32) {
+    return _mm256_loadu_ps(static_cast<const float*>(p) + i);
+  } else {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(p) + i));
+    if constexpr (S == ScaleType::Float16) {
+      return _mm256_cvtph_ps(h);
+    } else {
+      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    }
+  }
+}
+
+// count scales from index i into out[0 .. count) as floats.
+template <ScaleType S>
+MLXTS_AVX2 inline void WidenScales(const void* p, int64_t i, int64_t count, float* out) {
+  int64_t g = 0;
+  for (; g + 8 <= count; g += 8) _mm256_store_ps(out + g, Load8<S>(p, i + g));
+  for (; g < count; ++g) out[g] = LoadScale<S>(p, i + g);
+}
+
 // 16 consecutive quantized values as two float vectors. 8-bit: values 0-7 and 8-15.
 // 4-bit: byte j holds values 2j (low nibble) and 2j+1 (high), so the vectors hold the even
 // and the odd values; the matvec kernel reorders x to match, the panel packer un-interleaves.
@@ -61,6 +84,15 @@ MLXTS_AVX2 void VectorBlock(const Problem& p, const Prepared& prep, int64_t n) {
   const int64_t groups = k / group;
   const int64_t row_bytes = k * BITS / 8;
   const uint8_t* w = reinterpret_cast<const uint8_t*>(p.w) + n * row_bytes;
+  // float16/bfloat16 scales of these rows widened once, eight at a time, rather than one per
+  // group and row inside the loop (where the scalar conversions cost more than the halved bytes
+  // save); rows with too many groups for the buffer convert as they go.
+  constexpr int kMaxGroups = 256;
+  alignas(32) float wide[NR][kMaxGroups];
+  const bool widened = S != ScaleType::Float32 && groups <= kMaxGroups;
+  if (widened) {
+    for (int r = 0; r < NR; ++r) WidenScales<S>(p.scales, (n + r) * groups, groups, wide[r]);
+  }
   __m256 total[MR][NR];
   for (int i = 0; i < MR; ++i)
     for (int r = 0; r < NR; ++r) total[i][r] = _mm256_setzero_ps();
@@ -85,15 +117,20 @@ MLXTS_AVX2 void VectorBlock(const Problem& p, const Prepared& prep, int64_t n) {
       }
     }
     for (int r = 0; r < NR; ++r) {
-      const __m256 s = _mm256_set1_ps(LoadScale<S>(p.scales, (n + r) * groups + g));
+      const __m256 s = _mm256_set1_ps(widened ? wide[r][g] : LoadScale<S>(p.scales, (n + r) * groups + g));
       for (int i = 0; i < MR; ++i) total[i][r] = _mm256_fmadd_ps(_mm256_add_ps(acc0[i][r], acc1[i][r]), s, total[i][r]);
     }
   }
+  // The bias term Σ_g b·Σx, eight groups at a time.
   for (int r = 0; r < NR; ++r) {
+    const int64_t base = (n + r) * groups;
     for (int i = 0; i < MR; ++i) {
-      float bias = 0.0f;
       const float* xs = prep.xsum + i * groups;
-      for (int64_t g = 0; g < groups; ++g) bias += LoadScale<S>(p.biases, (n + r) * groups + g) * xs[g];
+      __m256 vb = _mm256_setzero_ps();
+      int64_t g = 0;
+      for (; g + 8 <= groups; g += 8) vb = _mm256_fmadd_ps(Load8<S>(p.biases, base + g), _mm256_loadu_ps(xs + g), vb);
+      float bias = HorizontalSum(vb);
+      for (; g < groups; ++g) bias += LoadScale<S>(p.biases, base + g) * xs[g];
       p.out[i * p.n + n + r] = HorizontalSum(total[i][r]) + bias;
     }
   }

@@ -1,6 +1,8 @@
 // See cpu_thread_pool.h.
 #include "cpu_thread_pool.h"
 
+#include <dlfcn.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
@@ -32,6 +34,23 @@ int InitialThreads() {
   }
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(hw);
+}
+
+// OpenBLAS (when MLX's BLAS resolves to it) keeps its own pool, whose idle workers spin on
+// sched_yield for a while after every call: during a decode step, with a BLAS call per layer,
+// they never sleep and take a core from this pool's threads. Its size follows this pool's.
+void SetBlasThreads(int n) {
+  using SetFn = void (*)(int);
+  static const SetFn set = [] {
+    // Loaded as a dependency of libmlx, not into the global scope: look it up by name first.
+    for (const char* name : {"libopenblas.so.0", "libopenblas.so", "libopenblas.dylib"}) {
+      if (void* lib = dlopen(name, RTLD_LAZY | RTLD_NOLOAD)) {
+        if (void* fn = dlsym(lib, "openblas_set_num_threads")) return reinterpret_cast<SetFn>(fn);
+      }
+    }
+    return reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  }();
+  if (set) set(n);
 }
 
 }  // namespace
@@ -87,6 +106,7 @@ struct CpuThreadPool::State {
 
   void Start(int n) {
     total_threads = n < 1 ? 1 : n;
+    SetBlasThreads(total_threads);
     stop = false;
     for (int i = 1; i < total_threads; ++i) workers.emplace_back([this] { WorkerLoop(); });
   }

@@ -1,4 +1,7 @@
 // Memory statistics and limits of MLX's allocator.
+#if defined(__linux__)
+#include <malloc.h>  // defines __GLIBC__ on glibc
+#endif
 #include "common.h"
 
 namespace mlxts {
@@ -22,6 +25,11 @@ Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
 }
 Napi::Value ClearCache(const Napi::CallbackInfo& info) {
   mx::clear_cache();
+#if defined(__GLIBC__)
+  // MLX's CPU buffers come from malloc: once freed, glibc keeps the pages of its heaps mapped
+  // (loading a model frees hundreds of MB of staging buffers there); hand them back too.
+  malloc_trim(0);
+#endif
   return info.Env().Undefined();
 }
 Napi::Value SetCacheLimit(const Napi::CallbackInfo& info) { return Num(info.Env(), mx::set_cache_limit(BytesArg(info, 0))); }

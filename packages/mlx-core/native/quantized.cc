@@ -3,6 +3,7 @@
 
 #include "common.h"
 #include "cpu_qmm.h"
+#include "cpu_gelu.h"
 #include "cpu_quantized_matmul.h"
 #include "cpu_thread_pool.h"
 
@@ -82,6 +83,11 @@ Napi::Value CpuQuantizedMatmulOp(const Napi::CallbackInfo& info) {
   return Result(info.Env(), CpuQuantizedMatmul(x, w, scales, *biases, g, b, stream));
 }
 
+// cpuGeluTanh(x, stream?): GELU (tanh approximation) of a float32 array in one CPU pass.
+Napi::Value CpuGeluTanhOp(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), CpuGeluTanh(ArrayArg(info, 0), mx::to_stream(StreamArg(info, 1))));
+}
+
 // cpuKernelInfo() -> { isa, bestIsa, threads }
 Napi::Value CpuKernelInfo(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
@@ -120,6 +126,7 @@ void InitQuantized(Napi::Env env, Napi::Object exports) {
   Export<Dequantize>(env, exports, "dequantize");
   Export<QuantizedMatmul>(env, exports, "quantizedMatmul");
   Export<CpuQuantizedMatmulOp>(env, exports, "cpuQuantizedMatmul");
+  Export<CpuGeluTanhOp>(env, exports, "cpuGeluTanh");
   Export<CpuKernelInfo>(env, exports, "cpuKernelInfo");
   Export<SetCpuKernelThreads>(env, exports, "setCpuKernelThreads");
   Export<SetCpuKernelIsa>(env, exports, "setCpuKernelIsa");

@@ -43,6 +43,17 @@ export interface CpuKernelInfo {
   threads: number;
 }
 
+/**
+ * GELU with the tanh approximation, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), of a float32
+ * array on the CPU in one pass (vectorized with AVX2 where the kernel's ISA is avx2, split over
+ * the kernel threads for large arrays), lazy like every op. MLX's CPU backend evaluates tanh one
+ * element at a time on x86-64, which made the composed graph a fifth of a Gemma 3 prefill. Agrees
+ * with the composed graph to float32 rounding (a few ulp).
+ */
+export function cpuGeluTanh(x: Array): Array {
+  return wrap(native().cpuGeluTanh(handleOf(x, 'cpuGeluTanh')));
+}
+
 export function cpuKernelInfo(): CpuKernelInfo {
   return native().cpuKernelInfo();
 }

@@ -95,6 +95,7 @@ export function applyTokenBitmask(logits: Array, words: Array): Array {
 
 export {
   cpuQuantizedMatmul,
+  cpuGeluTanh,
   cpuKernelInfo,
   setCpuKernelThreads,
   setCpuKernelIsa,

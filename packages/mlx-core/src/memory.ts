@@ -7,7 +7,7 @@ export const getPeakMemory = (): number => native().getPeakMemory();
 export const getCacheMemory = (): number => native().getCacheMemory();
 export const getMemoryLimit = (): number => native().getMemoryLimit();
 export const resetPeakMemory = (): void => native().resetPeakMemory();
-/** Frees MLX's buffer cache (memory kept for reuse). */
+/** Frees MLX's buffer cache (memory kept for reuse), and on glibc the free pages of malloc's heaps (malloc_trim). */
 export const clearCache = (): void => native().clearCache();
 /** Returns the previous limit. */
 export const setCacheLimit = (bytes: number): number => native().setCacheLimit(bytes);

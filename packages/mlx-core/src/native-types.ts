@@ -142,6 +142,7 @@ export interface NativeAddon {
     bits: number | undefined,
     stream?: StreamTriple,
   ): Handle;
+  cpuGeluTanh(x: Handle, stream?: StreamTriple): Handle;
   cpuKernelInfo(): { isa: 'scalar' | 'avx2'; bestIsa: 'scalar' | 'avx2'; threads: number };
   setCpuKernelThreads(n: number): void;
   setCpuKernelIsa(isa: 'scalar' | 'avx2'): boolean;

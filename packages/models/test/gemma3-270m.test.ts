@@ -23,12 +23,16 @@ interface PromptReference {
 const reference = readFixture<{ prompts: PromptReference[] }>('gemma3-270m-reference.json');
 
 const sources = [
-  { key: 'gguf', path: () => requireModelData('gemma-3-270m-q4_k_m.gguf'), keepQuantized: false },
-  // Q8_0, Q5_0 and Q4_K re-encoded without loss as MLX affine quantization, computed quantized.
-  { key: 'gguf', path: () => requireModelData('gemma-3-270m-q4_k_m.gguf'), keepQuantized: true },
-  { key: 'bf16', path: () => requireModelData('gemma-3-270m-bf16'), keepQuantized: false },
+  { key: 'gguf', path: () => requireModelData('gemma-3-270m-q4_k_m.gguf'), keepQuantized: false, requantizeLossy: false },
+  // Q8_0, Q5_0 and Q4_K re-encoded without loss as MLX affine quantization, computed quantized
+  // (Q6_K dequantized: requantizeLossy off).
+  { key: 'gguf', path: () => requireModelData('gemma-3-270m-q4_k_m.gguf'), keepQuantized: true, requantizeLossy: false },
+  // The default: Q6_K (half the ffn_down matrices) re-encoded as 8-bit affine, which moves the
+  // logits by up to ~0.05 on the reference top-5 and may flip a near tie later in a greedy run.
+  { key: 'gguf', path: () => requireModelData('gemma-3-270m-q4_k_m.gguf'), keepQuantized: true, requantizeLossy: true },
+  { key: 'bf16', path: () => requireModelData('gemma-3-270m-bf16'), keepQuantized: false, requantizeLossy: false },
   // Kept quantized, as mlx-lm runs it: quantized matmuls with float32 activations.
-  { key: 'mlx4bit', path: () => requireModelData('gemma-3-270m-mlx-4bit'), keepQuantized: true },
+  { key: 'mlx4bit', path: () => requireModelData('gemma-3-270m-mlx-4bit'), keepQuantized: true, requantizeLossy: false },
 ] as const;
 
 function lastLogits(loaded: LoadedModel, ids: readonly number[], cache: ReturnType<LoadedModel['model']['makeCache']>): Float32Array {
@@ -52,9 +56,9 @@ afterAll(() => {
   console.log(`Gemma 3 270M parity (max |logit diff| over the reference top-5, greedy 32-token matches): ${JSON.stringify(report)}`);
 });
 
-describe.each(sources)('Gemma 3 270M from $key (keepQuantized $keepQuantized)', ({ key, path, keepQuantized }) => {
+describe.each(sources)('Gemma 3 270M from $key (keepQuantized $keepQuantized, lossy $requantizeLossy)', ({ key, path, keepQuantized, requantizeLossy }) => {
   it('tokenizes the prompts like the reference, agrees on top-1 and repeats the greedy continuation', async () => {
-    const loaded = await loadModel(path(), { dtype: 'float32', keepQuantized });
+    const loaded = await loadModel(path(), { dtype: 'float32', keepQuantized, requantizeLossy });
     try {
       let maxTopLogitDiff = 0;
       let greedyMatches = 0;
@@ -72,6 +76,12 @@ describe.each(sources)('Gemma 3 270M from $key (keepQuantized $keepQuantized)', 
             greedy.push(next);
             if (step + 1 < expected.greedyIds.length) logits = lastLogits(loaded, [next], cache);
           }
+          if (requantizeLossy) {
+            // Lossy weights: the continuation starts as the reference's; later tokens may differ at a near tie.
+            expect(greedy[0]).toBe(expected.greedyIds[0]);
+            if (greedy.every((id, i) => id === expected.greedyIds[i])) greedyMatches++;
+            continue;
+          }
           expect(greedy, `${key}: greedy continuation of "${prompt.text.slice(0, 30)}"`).toEqual(expected.greedyIds);
           expect(loaded.tokenizer.decode(greedy)).toBe(expected.greedyText);
           greedyMatches++;
@@ -79,9 +89,10 @@ describe.each(sources)('Gemma 3 270M from $key (keepQuantized $keepQuantized)', 
           for (const c of cache) c.dispose();
         }
       }
-      report[keepQuantized ? `${key} quantized` : key] = { maxTopLogitDiff, greedyMatches };
-      // float32 compute on the same weights: logits agree to well within a top-1 margin.
-      expect(maxTopLogitDiff).toBeLessThan(0.01);
+      report[keepQuantized ? `${key} quantized${requantizeLossy ? ' (Q6_K as 8-bit)' : ''}` : key] = { maxTopLogitDiff, greedyMatches };
+      // float32 compute on the same weights: logits agree to well within a top-1 margin; the
+      // 8-bit re-encoding of Q6_K adds its rounding (measured ~0.05).
+      expect(maxTopLogitDiff).toBeLessThan(requantizeLossy ? 0.1 : 0.01);
     } finally {
       loaded.dispose();
     }

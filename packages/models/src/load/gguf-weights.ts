@@ -1,6 +1,6 @@
 // Weights and config of a GGUF file (llama.cpp's layout), read with our own bounds-checked
 // parser. Q4_0/Q4_1/Q8_0/Q5_0/Q4_K become MLX affine quantization without loss; other block types are
-// dequantized. Tensor names, Q/K row order and config keys are the architecture's (its `gguf`).
+// re-encoded as 8-bit affine when weights stay quantized (lossy, policy.requantizeLossy) or dequantized. Tensor names, Q/K row order and config keys are the architecture's (its `gguf`).
 import * as mx from '@mlx-ts/core';
 import { ModelLoadError } from '../errors.js';
 import type { DecodedTensor } from '../gguf/decode-tensor.js';
@@ -90,6 +90,7 @@ function toMx(tensor: DecodedTensor): WeightEntry {
 async function readEntry(
   file: GgufFile,
   name: string,
+  type: string,
   shape: readonly number[],
   policy: WeightPolicy,
   permutedHeads: number | undefined,
@@ -103,7 +104,47 @@ async function readEntry(
     }
     return unpermuted(toMx(decoded), permutedHeads);
   }
-  return unpermuted(toMx(await file.readTensor(name)), permutedHeads);
+  const entry = toMx(await file.readTensor(name));
+  if (entry.kind === 'dense' && policy.keepQuantized && policy.requantizeLossy !== false && lossyRequantizable(type, shape)) {
+    return unpermuted(requantize8Bit(entry.array), permutedHeads);
+  }
+  return unpermuted(entry.kind === 'quantized' && policy.keepQuantized && policy.halfScales ? halfScales(entry) : entry, permutedHeads);
+}
+
+/**
+ * Scales and biases as float16 when every one of them is a float16 value (Q8_0, Q4_0, Q4_1 and
+ * Q5_0 store d and m as float16, and -128d, -16d, -8d are exact there; Q4_K's d · sc usually is
+ * not): half the bytes the quantized matmul reads for them, the same values.
+ */
+function halfScales(entry: WeightEntry & { kind: 'quantized' }): WeightEntry {
+  if (entry.scales.dtype !== 'float32') return entry;
+  const scales = mx.astype(entry.scales, 'float16');
+  const biases = mx.astype(entry.biases, 'float16');
+  const exact = mx.tidy(() =>
+    mx.logicalAnd(mx.all(mx.equal(mx.astype(scales, 'float32'), entry.scales)), mx.all(mx.equal(mx.astype(biases, 'float32'), entry.biases))).item(),
+  );
+  if (!exact) {
+    mx.dispose([scales, biases]);
+    return entry;
+  }
+  mx.eval([scales, biases]);
+  mx.dispose([entry.scales, entry.biases]);
+  return { ...entry, scales, biases };
+}
+
+/** Block types decoded to float32 because MLX affine quantization cannot hold them exactly. */
+const dequantizedBlockTypes = new Set(['Q6_K', 'Q5_K', 'Q5_1']);
+
+function lossyRequantizable(type: string, shape: readonly number[]): boolean {
+  return dequantizedBlockTypes.has(type) && shape.length === 2 && shape[1]! % 32 === 0;
+}
+
+/** float32 [rows, cols] → 8-bit affine, group 32 (MLX's quantize: min/max per group, round to nearest). */
+function requantize8Bit(dense: mx.Array): WeightEntry {
+  const [weight, scales, biases] = mx.quantize(dense, { bits: 8, groupSize: 32 });
+  mx.eval([weight, scales, biases!]);
+  dense.dispose();
+  return { kind: 'quantized', weight, scales, biases: biases!, groupSize: 32, bits: 8 };
 }
 
 function unpermuted(entry: WeightEntry, heads: number | undefined): WeightEntry {
@@ -154,7 +195,7 @@ export async function loadGgufWeights(
       }
       const kind = /^blk\.\d+\.(attn_q|attn_k)\./.exec(info.name)?.[1];
       const heads = kind === 'attn_q' ? layout.permutedHeads?.query : kind === 'attn_k' ? layout.permutedHeads?.key : undefined;
-      const entry = await readEntry(file, info.name, info.shape, policy, heads);
+      const entry = await readEntry(file, info.name, info.type, info.shape, policy, heads);
       // Materialize now: the host buffer can then be collected while the next tensor is read.
       mx.eval(entry.kind === 'dense' ? entry.array : [entry.weight, entry.scales, entry.biases]);
       weights.add(name, entry);

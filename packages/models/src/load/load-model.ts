@@ -23,6 +23,13 @@ export interface LoadModelOptions {
    * to `dtype`.
    */
   keepQuantized?: boolean;
+  /**
+   * GGUF, when weights stay quantized: re-encode the block types that have no lossless MLX form
+   * (Q6_K, Q5_K, Q5_1) as 8-bit affine quantization, group 32 (1.25 bytes a weight
+   * instead of float32's 4; each value rounds to the nearest of its group's 256 levels). false
+   * dequantizes them to `dtype` exactly. Default true.
+   */
+  requantizeLossy?: boolean;
   onProgress?: (progress: GgufLoadProgress) => void;
   signal?: AbortSignal;
   /**
@@ -47,6 +54,8 @@ function defaultPolicy(options: LoadModelOptions): WeightPolicy {
   return {
     dtype: options.dtype ?? (onGpu ? 'bfloat16' : 'float32'),
     keepQuantized: options.keepQuantized ?? (onGpu || fastCpuKernel),
+    requantizeLossy: options.requantizeLossy ?? true,
+    halfScales: fastCpuKernel && (options.dtype ?? 'float32') === 'float32',
     group: options.group,
     parallelism: options.parallelism,
   };
@@ -151,6 +160,8 @@ async function buildFromGguf(path: string, options: LoadModelOptions): Promise<B
     const weights = await loadGgufWeights(file, policy, { blockNames: gguf.blockNames, permutedHeads }, options.onProgress, options.signal);
     try {
       const model = buildChecked(architecture, config, weights, policy.dtype);
+      // Decoding and re-encoding freed as much memory as the weights take; give it back.
+      mx.memory.clearCache();
       return {
         model,
         format: 'gguf',

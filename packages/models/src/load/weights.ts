@@ -17,6 +17,17 @@ export interface WeightPolicy {
   /** Keep affine-quantized weights quantized (GPU), or dequantize them to `dtype` (CPU, where MLX's quantized kernels are scalar). */
   keepQuantized: boolean;
   /**
+   * GGUF only, with keepQuantized: block types that have no lossless MLX form (Q6_K, Q5_K, Q5_1)
+   * are re-encoded as 8-bit affine quantization (group 32) instead of being
+   * dequantized to `dtype`. Lossy (each value rounds to one of 256 levels of its group); default true.
+   */
+  requantizeLossy?: boolean;
+  /**
+   * GGUF only, with keepQuantized and float32 compute on the CPU (the addon's kernel reads float16
+   * scales directly): store scales and biases as float16 where every value is one.
+   */
+  halfScales?: boolean;
+  /**
    * The group whose ranks share the model. In tensor parallelism (the default) layers that shard
    * take only this rank's slice of their weights (load/shard.ts) and all-sum their outputs over
    * the group; in pipeline parallelism each rank takes the weights of its stage of layers.
@@ -103,7 +114,9 @@ export class Weights implements Disposable {
       array = entry.array.dtype === this.policy.dtype ? entry.array : mx.astype(entry.array, this.policy.dtype);
       if (array !== entry.array) entry.array.dispose();
     } else {
-      array = mx.dequantize(entry.weight, entry.scales, entry.biases, { groupSize: entry.groupSize, bits: entry.bits, dtype: this.policy.dtype });
+      // MLX dequantizes in the scales' dtype: float16 ones (halfScales) are widened first.
+      const widen = (a: mx.Array) => (a.dtype === 'float16' && this.policy.dtype === 'float32' ? mx.astype(a, 'float32') : a);
+      array = mx.dequantize(entry.weight, widen(entry.scales), widen(entry.biases), { groupSize: entry.groupSize, bits: entry.bits, dtype: this.policy.dtype });
       mx.dispose([entry.weight, entry.scales, entry.biases]);
     }
     if (expectedShape) {
@@ -130,7 +143,8 @@ export class Weights implements Disposable {
     if (!entry) this.missing(name);
     if (entry.kind === 'quantized' && this.policy.keepQuantized) {
       this.entries.delete(name);
-      if (entry.scales.dtype !== this.policy.dtype) {
+      const halfKept = this.policy.halfScales === true && entry.scales.dtype === 'float16' && this.policy.dtype === 'float32';
+      if (entry.scales.dtype !== this.policy.dtype && !halfKept) {
         // Scales and biases in the activation dtype: bf16 scales against f32 activations would promote.
         const scales = mx.astype(entry.scales, this.policy.dtype);
         const biases = mx.astype(entry.biases, this.policy.dtype);

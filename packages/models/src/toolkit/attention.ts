@@ -109,8 +109,27 @@ export class Attention {
     q = rope.apply(q, position);
     k = rope.apply(k, position);
     if (cache) ({ keys: k, values: v } = cache.updateAndFetch(k, v));
-    const out = this.settings.softcap ? this.softcapped(q, k, v, mask) : mx.fast.scaledDotProductAttention(q, k, v, { scale, mask });
+    const out = this.settings.softcap
+      ? this.softcapped(q, k, v, mask)
+      : l === 1 && (mask === undefined || mask === null || mask === 'causal') && mx.defaultDevice().type === 'cpu'
+        ? this.decodeStep(q, k, v)
+        : mx.fast.scaledDotProductAttention(q, k, v, { scale, mask });
     return this.o.apply(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [b, l, nq * d]));
+  }
+
+  /**
+   * One query position without a mask array, on the CPU: MLX's scaledDotProductAttention falls
+   * back there to a general graph that takes about twice as long (Gemma 3 270M, 512 keys: ~8 of
+   * a decode step's ms over 18 layers). Query heads that share a key/value head are stacked as
+   * rows of one product, so neither keys nor values are repeated; softmax in float32.
+   */
+  private decodeStep(q: mx.Array, k: mx.Array, v: mx.Array): mx.Array {
+    const { nq, nkv } = this;
+    const { scale } = this.settings;
+    const [b, , , d] = q.shape;
+    const grouped = mx.reshape(mx.multiply(q, scale), [b, nkv, nq / nkv, d]);
+    const weights = mx.softmax(mx.matmul(grouped, mx.swapaxes(k, -1, -2)), -1, true);
+    return mx.reshape(mx.matmul(weights, v), [b, nq, 1, d]);
   }
 
   /** Attention by hand: the fused kernel has no soft-cap. Softmax in float32 as transformers does. */

@@ -63,7 +63,13 @@ export class Embedding implements Disposable {
         rows = mx.take(this.denseRows, flat, 0);
       } else {
         const q = this.quantized!;
-        rows = mx.dequantize(mx.take(q.weight, flat, 0), mx.take(q.scales, flat, 0), mx.take(q.biases, flat, 0), { groupSize: q.groupSize, bits: q.bits });
+        // Scales kept narrower than the compute dtype (float16 ones, exact) are widened first:
+        // MLX dequantizes in the scales' dtype.
+        const widen = (a: mx.Array) => (a.dtype === dtype ? a : mx.astype(a, dtype));
+        rows = mx.dequantize(mx.take(q.weight, flat, 0), widen(mx.take(q.scales, flat, 0)), widen(mx.take(q.biases, flat, 0)), {
+          groupSize: q.groupSize,
+          bits: q.bits,
+        });
       }
       if (local) rows = sumLookups(rows, local.held, this.shard!);
       return mx.astype(mx.reshape(rows, [b, l, -1]), dtype);
