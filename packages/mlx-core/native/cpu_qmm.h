@@ -42,8 +42,9 @@ const char* IsaName(Isa isa);
 void Run(const Problem& p);
 
 // Kernel families; `n0..n1` is the slice of output columns this call computes.
-// Matrix-vector-like products (m <= kMaxVectorRows) and the blocked matrix-matrix path.
-constexpr int64_t kMaxVectorRows = 4;
+// Matrix-vector-like products (m <= kMaxVectorRows, four x rows at a time) and the blocked
+// matrix-matrix path.
+constexpr int64_t kMaxVectorRows = 16;
 constexpr int64_t kPanel = 16;
 
 // Per-call scratch shared by all slices: x rearranged for the matvec kernel and its group sums.

@@ -146,12 +146,34 @@ MLXTS_AVX2 void VectorRows(const Problem& p, const Prepared& prep, int64_t n0, i
 }
 
 template <int BITS, ScaleType S>
-MLXTS_AVX2 void VectorSliceTyped(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1) {
+MLXTS_AVX2 void VectorRowsOf(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1) {
   switch (p.m) {
     case 1: return VectorRows<BITS, 1, S>(p, prep, n0, n1);
     case 2: return VectorRows<BITS, 2, S>(p, prep, n0, n1);
     case 3: return VectorRows<BITS, 3, S>(p, prep, n0, n1);
     default: return VectorRows<BITS, 4, S>(p, prep, n0, n1);
+  }
+}
+
+// More than four x rows (a decode step of a batch): groups of four rows over chunks of output
+// columns small enough to stay in cache, so that each chunk's weights come from memory once and
+// from cache for the other groups. Dequantizing whole panels for the matrix kernel costs more
+// than this until the batch is large.
+template <int BITS, ScaleType S>
+MLXTS_AVX2 void VectorSliceTyped(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1) {
+  if (p.m <= 4) return VectorRowsOf<BITS, S>(p, prep, n0, n1);
+  constexpr int64_t kChunk = 64;
+  const int64_t groups = p.k / p.group;
+  for (int64_t c0 = n0; c0 < n1; c0 += kChunk) {
+    const int64_t c1 = std::min(n1, c0 + kChunk);
+    for (int64_t m0 = 0; m0 < p.m; m0 += 4) {
+      Problem rows = p;
+      rows.m = std::min<int64_t>(4, p.m - m0);
+      rows.x = p.x + m0 * p.k;
+      rows.out = p.out + m0 * p.n;
+      const Prepared part{prep.xp + m0 * p.k, prep.xsum + m0 * groups};
+      VectorRowsOf<BITS, S>(rows, part, c0, c1);
+    }
   }
 }
 

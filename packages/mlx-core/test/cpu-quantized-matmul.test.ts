@@ -122,8 +122,9 @@ function check(c: Case, seed: number): void {
   });
 }
 
-// Matrix-vector shapes (m <= 4), the blocked matrix path (m > 4, tails of the 6-row and
-// 16-column blocks), odd n everywhere.
+// Matrix-vector shapes (m <= 4), groups of four rows over 64-column chunks (4 < m <= 16, with
+// partial groups and chunks), the blocked matrix path (m > 16, tails of the 6-row and 16-column
+// blocks), odd n everywhere.
 const shapes: Array<[number, number, number]> = [
   [1, 1, 128],
   [1, 37, 256],
@@ -131,8 +132,11 @@ const shapes: Array<[number, number, number]> = [
   [3, 50, 384],
   [4, 33, 256],
   [5, 17, 128],
+  [9, 150, 256],
   [13, 41, 256],
+  [16, 70, 128],
   [20, 3, 384],
+  [23, 35, 128],
 ];
 
 describe('cpuQuantizedMatmul against MLX and a float64 product', () => {
