@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "cpu_qmm.h"
+#include "cpu_simd_exp.h"
 #include "cpu_thread_pool.h"
 #include "mlx/allocator.h"
 #include "mlx/backend/cpu/encoder.h"
@@ -33,26 +34,6 @@ inline float GeluScalar(float x) {
 }
 
 #if defined(__x86_64__)
-#define MLXTS_AVX2 __attribute__((target("avx2,fma")))
-
-// e^x for x in float32 range (Cephes' expf: x = n·ln2 + r, a degree-5 polynomial in r, 2^n
-// through the exponent bits); inputs are clamped to ±88.38, where e^x stays finite.
-MLXTS_AVX2 inline __m256 Exp8(__m256 x) {
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-88.3762626647949f)), _mm256_set1_ps(88.3762626647949f));
-  __m256 n = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507e-3f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073e-3f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894e-2f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459e-1f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201e-1f));
-  y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  const __m256i pow2 = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(y, _mm256_castsi256_ps(pow2));
-}
-
 MLXTS_AVX2 void GeluAvx2(const float* in, float* out, int64_t n) {
   const __m256 c = _mm256_set1_ps(-2.0f * kSqrt2OverPi);
   const __m256 cubic = _mm256_set1_ps(kCubic);

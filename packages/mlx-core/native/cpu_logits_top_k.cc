@@ -10,15 +10,12 @@
 #include <vector>
 
 #include "cpu_qmm.h"
+#include "cpu_simd_exp.h"
 #include "cpu_thread_pool.h"
 #include "mlx/allocator.h"
 #include "mlx/backend/cpu/encoder.h"
 #include "mlx/primitives.h"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define MLXTS_AVX2 __attribute__((target("avx2,fma")))
-#endif
 
 namespace mx = mlx::core;
 
@@ -35,26 +32,6 @@ double SumExpScalar(const float* x, int64_t n, float shift) {
 }
 
 #if defined(__x86_64__)
-// exp for 8 floats: 2^n · p(r) with x = n·ln2 + r, |r| <= ln2/2, p a degree-6 polynomial
-// (relative error about 2e-7, the rounding of float32 itself). Inputs below -87.3 give 0, so
-// masked (-inf) logits add nothing.
-MLXTS_AVX2 inline __m256 Exp8(__m256 x) {
-  const __m256 too_small = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3f), _CMP_LT_OQ);
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.3f));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_andnot_ps(too_small, _mm256_mul_ps(p, _mm256_castsi256_ps(e)));
-}
-
 MLXTS_AVX2 double SumExpAvx2(const float* x, int64_t n, float shift) {
   const __m256 s = _mm256_set1_ps(shift);
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
