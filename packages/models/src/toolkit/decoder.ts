@@ -41,10 +41,30 @@ export interface DecoderSettings {
   mlp: MlpSettings;
 }
 
+/**
+ * A one-token step on the GPU runs each layer as two compiled functions around the attention:
+ * MLX's CUDA backend is bound by launch cost at decode (about 35 ops per layer, each a call from
+ * JS and a kernel), and a compiled function is one call that replays its traced graph with its
+ * elementwise ops fused. Prefill keeps the plain graph (every prompt length would trace anew).
+ * MLX_TS_COMPILE_DECODE=0 turns it off; =1 turns it on for the CPU too (where MLX builds fused
+ * kernels with the system C++ compiler at run time, so it is off there by default).
+ */
+function compilesDecode(): boolean {
+  const setting = process.env.MLX_TS_COMPILE_DECODE;
+  return setting === '1' || (setting !== '0' && mx.defaultDevice().type === 'gpu');
+}
+
+type CompiledHeads = mx.CompiledFunction<(x: mx.Array) => mx.Array[]>;
+type CompiledRest = mx.CompiledFunction<(attended: mx.Array, x: mx.Array) => mx.Array>;
+
 class Block {
   readonly attention: Attention;
   readonly mlp: GatedMlp | SwitchMlp;
   private readonly norms: RmsNorm[];
+  /** Whether the layer's pure parts may be compiled: no collective inside them (a rank's sum or gather). */
+  private readonly compilable: boolean;
+  private compiledHeads: CompiledHeads | undefined;
+  private compiledRest: CompiledRest | undefined;
 
   constructor(
     weights: Weights,
@@ -60,16 +80,40 @@ class Block {
     this.norms = settings.sandwichNorms
       ? ['input_layernorm', 'post_attention_layernorm', 'pre_feedforward_layernorm', 'post_feedforward_layernorm'].map(norm)
       : ['input_layernorm', 'post_attention_layernorm'].map(norm);
+    this.compilable = weights.group === undefined && !layer.moe;
   }
 
   apply(x: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined): mx.Array {
+    if (x.shape[1] === 1 && this.compilable && compilesDecode()) {
+      this.compiledHeads ??= mx.compile((input: mx.Array) => this.heads(input));
+      this.compiledRest ??= mx.compile((attended: mx.Array, input: mx.Array) => this.rest(attended, input));
+      const [q, k, v] = this.compiledHeads(x);
+      return this.compiledRest(this.attention.attend(q, k, v, mask, cache), x);
+    }
+    const [q, k, v] = this.heads(x);
+    return this.rest(this.attention.attend(q, k, v, mask, cache), x);
+  }
+
+  /** The input norm and the attention's projections into heads (before RoPE). */
+  private heads(x: mx.Array): mx.Array[] {
+    return this.attention.heads(this.norms[0].apply(x));
+  }
+
+  /** From attention's output to the layer's output: output projection, norms, residuals, MLP. */
+  private rest(attended: mx.Array, x: mx.Array): mx.Array {
     const n = this.norms;
+    const out = this.attention.output(attended);
     if (n.length === 2) {
-      const h = mx.add(x, this.attention.apply(n[0].apply(x), mask, cache));
+      const h = mx.add(x, out);
       return mx.add(h, this.mlp.apply(n[1].apply(h)));
     }
-    const h = mx.add(x, n[1].apply(this.attention.apply(n[0].apply(x), mask, cache)));
+    const h = mx.add(x, n[1].apply(out));
     return mx.add(h, n[3].apply(this.mlp.apply(n[2].apply(h))));
+  }
+
+  dispose(): void {
+    this.compiledHeads?.dispose();
+    this.compiledRest?.dispose();
   }
 
   arrays(): mx.Array[] {
@@ -164,6 +208,7 @@ export class DecoderModel<C extends ModelConfig = ModelConfig> implements Langua
   }
 
   dispose(): void {
+    for (const layer of this.layers) layer.dispose();
     mx.dispose([...this.parameters().values()]);
   }
 
