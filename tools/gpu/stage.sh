@@ -43,6 +43,8 @@ cp -r "$(dirname "$(node -p "require.resolve('node-api-headers/package.json', { 
 esbuild=$(find "$root/node_modules/.pnpm" -path '*esbuild/bin/esbuild' | head -n 1)
 "$esbuild" "$root/packages/backend/bench/gpu.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
   --outfile="$stage/b/gpu.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+"$esbuild" "$root/packages/backend/bench/gpu-smoke.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
+  --outfile="$stage/b/smoke.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 "$esbuild" "$root/packages/backend/bench/gpu-diag.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
   --outfile="$stage/b/diag.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 "$esbuild" "$root/packages/backend/bench/matvec-probe.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \

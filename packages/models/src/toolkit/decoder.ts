@@ -54,8 +54,28 @@ function compilesDecode(): boolean {
   return setting === '1' || (setting !== '0' && mx.defaultDevice().type === 'gpu');
 }
 
-type CompiledHeads = mx.CompiledFunction<(x: mx.Array) => mx.Array[]>;
-type CompiledRest = mx.CompiledFunction<(attended: mx.Array, x: mx.Array) => mx.Array>;
+type CompiledHeads = mx.CompiledFunction<(xn: mx.Array) => mx.Array[]>;
+type CompiledRest = mx.CompiledFunction<(attended: mx.Array, x: mx.Array) => mx.Array[]>;
+
+/** The residual stream after a layer, and its norm by the next layer's input norm (or the final norm). */
+interface Residual {
+  h: mx.Array;
+  /** Absent when nothing follows on this rank (the last layer of a pipeline stage that passes h on). */
+  normed?: mx.Array;
+}
+
+/**
+ * h = x + (post ? post(y) : y), and next(h) when `next` is given. A layer's residual add and the
+ * norms on either side of it are one kernel on CUDA (mx.fast.residualRmsNorm) where they share eps.
+ */
+function residual(x: mx.Array, y: mx.Array, post: RmsNorm | undefined, next: RmsNorm | undefined): Residual {
+  // Elsewhere the norms stay RmsNorm.apply, which picks the device's fastest norm.
+  if (!next || (post && post.eps !== next.eps) || mx.defaultDevice().type !== 'gpu') {
+    const h = mx.add(x, post ? post.apply(y) : y);
+    return next ? { h, normed: next.apply(h) } : { h };
+  }
+  return mx.fast.residualRmsNorm(x, y, post?.scale, next.scale, next.eps);
+}
 
 class Block {
   readonly attention: Attention;
@@ -83,32 +103,40 @@ class Block {
     this.compilable = weights.group === undefined && !layer.moe;
   }
 
-  apply(x: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined): mx.Array {
-    if (x.shape[1] === 1 && this.compilable && compilesDecode()) {
-      this.compiledHeads ??= mx.compile((input: mx.Array) => this.heads(input));
-      this.compiledRest ??= mx.compile((attended: mx.Array, input: mx.Array) => this.rest(attended, input));
-      const [q, k, v] = this.compiledHeads(x);
-      return this.compiledRest(this.attention.attend(q, k, v, mask, cache), x);
-    }
-    const [q, k, v] = this.heads(x);
-    return this.rest(this.attention.attend(q, k, v, mask, cache), x);
+  /** The norm of the layer's input (the previous layer computes it with its residual add). */
+  get inputNorm(): RmsNorm {
+    return this.norms[0];
   }
 
-  /** The input norm and the attention's projections into heads (before RoPE). */
-  private heads(x: mx.Array): mx.Array[] {
-    return this.attention.heads(this.norms[0].apply(x));
+  /**
+   * x: the residual stream; xn: inputNorm(x); next: the norm that follows the layer (the next
+   * layer's input norm or the final norm; always the same one for a layer).
+   */
+  apply(x: mx.Array, xn: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined, next: RmsNorm | undefined): Residual {
+    if (x.shape[1] === 1 && this.compilable && compilesDecode()) {
+      this.compiledHeads ??= mx.compile((normed: mx.Array) => this.attention.heads(normed));
+      this.compiledRest ??= mx.compile((attended: mx.Array, input: mx.Array) => {
+        const out = this.rest(attended, input, next);
+        return out.normed ? [out.h, out.normed] : [out.h];
+      });
+      const [q, k, v] = this.compiledHeads(xn);
+      const [h, normed] = this.compiledRest(this.attention.attend(q, k, v, mask, cache), x);
+      return normed ? { h, normed } : { h };
+    }
+    const [q, k, v] = this.attention.heads(xn);
+    return this.rest(this.attention.attend(q, k, v, mask, cache), x, next);
   }
 
   /** From attention's output to the layer's output: output projection, norms, residuals, MLP. */
-  private rest(attended: mx.Array, x: mx.Array): mx.Array {
+  private rest(attended: mx.Array, x: mx.Array, next: RmsNorm | undefined): Residual {
     const n = this.norms;
     const out = this.attention.output(attended);
     if (n.length === 2) {
-      const h = mx.add(x, out);
-      return mx.add(h, this.mlp.apply(n[1].apply(h)));
+      const afterAttention = residual(x, out, undefined, n[1]);
+      return residual(afterAttention.h, this.mlp.apply(afterAttention.normed!), undefined, next);
     }
-    const h = mx.add(x, n[1].apply(out));
-    return mx.add(h, n[3].apply(this.mlp.apply(n[2].apply(h))));
+    const afterAttention = residual(x, out, n[1], n[2]);
+    return residual(afterAttention.h, this.mlp.apply(afterAttention.normed!), n[3], next);
   }
 
   dispose(): void {
@@ -169,14 +197,19 @@ export class DecoderModel<C extends ModelConfig = ModelConfig> implements Langua
       // One mask per distinct window, from the first layer that uses it (layers with the same
       // window share their cache's positions).
       const masks = new Map<number | undefined, mx.fast.AttentionMask>();
+      // Each layer hands on the residual stream and its norm by what follows (see residual()).
+      let xn = this.layers.length > 0 ? this.layers[0].inputNorm.apply(h) : undefined;
+      const passesOn = stage !== undefined && !stage.last;
       for (let j = 0; j < this.layers.length; j++) {
         const layer = this.layers[j];
         const i = first + j;
         const window = layer.layer.window;
         if (!masks.has(window)) masks.set(window, attentionMask(length, cache?.[i], window));
-        h = layer.apply(h, masks.get(window)!, cache?.[i]);
+        const next = j + 1 < this.layers.length ? this.layers[j + 1].inputNorm : passesOn ? undefined : this.finalNorm;
+        ({ h, normed: xn } = layer.apply(h, xn!, masks.get(window)!, cache?.[i], next));
       }
-      return stage && !stage.last ? stage.passOn(h) : this.finalNorm.apply(h);
+      if (passesOn) return stage.passOn(h);
+      return xn ?? this.finalNorm.apply(h);
     });
   }
 
