@@ -99,6 +99,7 @@ export {
   cpuKernelInfo,
   setCpuKernelThreads,
   setCpuKernelIsa,
+  setCpuKernelInt8Activations,
   type CpuQuantizedMatmulOptions,
   type CpuKernelInfo,
   type CpuKernelIsa,
