@@ -135,6 +135,8 @@ const shapes: Array<[number, number, number]> = [
   [5, 17, 128],
   [9, 150, 256],
   [16, 70, 128],
+  [1, 260, 2048],
+  [1, 96, 1024],
 ];
 
 describe('cpuQuantizedMatmul with int8 activations against float64 references', () => {
