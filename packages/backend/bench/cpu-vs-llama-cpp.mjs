@@ -7,7 +7,8 @@
 //   NODE_LLAMA_CPP=<folder whose node_modules holds node-llama-cpp> node bench/cpu-vs-llama-cpp.mjs [model.gguf]
 //
 // Options (env): BENCH_PROMPT (512), BENCH_GENERATION (64), BENCH_THREADS (hardware threads),
-// BENCH_SIDES (ours-quantized,ours-float32,llama-cpp).
+// BENCH_SIDES (ours-quantized,ours-float32,llama-cpp; ours-int8 is ours-quantized with int8
+// activations in the matrix-vector products, mx.fast.setCpuKernelInt8Activations).
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -29,10 +30,11 @@ function promptIds(vocab, length, seed = 7) {
   return ids;
 }
 
-async function ours(path, keepQuantized) {
+async function ours(path, keepQuantized, int8 = false) {
   const mx = await import('@mlx-ts/core');
   const { MlxBackend } = await import('@mlx-ts/backend');
   mx.fast.setCpuKernelThreads(threads);
+  mx.fast.setCpuKernelInt8Activations(int8);
   const backend = await MlxBackend.load(path, { dtype: 'float32', keepQuantized, reusePromptPrefix: false });
   const ids = promptIds(262144, promptTokens);
   await backend.generate(ids.slice(0, 32), { maxTokens: 4, ignoreEos: true });
@@ -87,7 +89,7 @@ const [, , modeArg, pathArg] = process.argv;
 if (modeArg === '--side') {
   const side = pathArg;
   const path = process.argv[4];
-  const result = side === 'llama-cpp' ? await llamaCpp(path) : await ours(path, side === 'ours-quantized');
+  const result = side === 'llama-cpp' ? await llamaCpp(path) : await ours(path, side !== 'ours-float32', side === 'ours-int8');
   process.stdout.write(JSON.stringify(result));
 } else {
   const path = resolve(modeArg ?? join(here, '../../../.cache/models/gemma-3-270m-q4_k_m.gguf'));
@@ -109,6 +111,10 @@ if (modeArg === '--side') {
     ratios.decode_vs_llama_cpp = Number((a.decode_tps / b.decode_tps).toFixed(2));
     ratios.ttft_vs_llama_cpp = Number((a.ttft_ms / b.ttft_ms).toFixed(2));
     ratios.rss_vs_file = Number((a.rss_mb / fileMb).toFixed(2));
+  }
+  if (results['llama-cpp'] && results['ours-int8']) {
+    ratios.int8_decode_vs_llama_cpp = Number((results['ours-int8'].decode_tps / results['llama-cpp'].decode_tps).toFixed(2));
+    ratios.int8_ttft_vs_llama_cpp = Number((results['ours-int8'].ttft_ms / results['llama-cpp'].ttft_ms).toFixed(2));
   }
   console.log(
     JSON.stringify(

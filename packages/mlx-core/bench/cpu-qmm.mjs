@@ -6,7 +6,8 @@
 // in one graph so the ~40 µs eval round trip is amortized) and GB/s of weight bytes read
 // (packed weights + scales + biases for the quantized kernels, float32 for BLAS).
 // Environment: BENCH_TRIALS (default 5), BENCH_THREADS (kernel threads, default: hardware),
-// BENCH_BITS (default 4), BENCH_GROUP (default 64), BENCH_SCALES (bfloat16 | float32, default bfloat16).
+// BENCH_BITS (default 4), BENCH_GROUP (default 64), BENCH_SCALES (bfloat16 | float16 | float32, default bfloat16),
+// BENCH_ONLY (run the shapes whose name contains it), BENCH_REFERENCES=0 (skip MLX's kernel and BLAS).
 import { loadavg } from 'node:os';
 import * as mx from '../dist/index.js';
 
@@ -14,6 +15,8 @@ const trials = Number(process.env.BENCH_TRIALS ?? 5);
 const bits = Number(process.env.BENCH_BITS ?? 4);
 const groupSize = Number(process.env.BENCH_GROUP ?? 64);
 const scaleDtype = process.env.BENCH_SCALES ?? 'bfloat16';
+const only = process.env.BENCH_ONLY;
+const references = process.env.BENCH_REFERENCES !== '0';
 if (process.env.BENCH_THREADS) mx.fast.setCpuKernelThreads(Number(process.env.BENCH_THREADS));
 mx.setDefaultDevice(mx.cpu);
 
@@ -50,6 +53,7 @@ function time(build, batch) {
 
 const results = [];
 for (const [name, m, n, k] of shapes) {
+  if (only && !name.includes(only)) continue;
   mx.tidy(() => {
     mx.random.seed(n + k);
     const w = mx.random.normal({ shape: [n, k], scale: 0.05 });
@@ -65,8 +69,8 @@ for (const [name, m, n, k] of shapes) {
     const ours = time((i) => mx.fast.cpuQuantizedMatmul(xs[i], wq, scales, biases, { bits, groupSize }), batch);
     // MLX's scalar kernel is slow on the big shapes: one product per trial is enough there.
     const mlxBatch = n * k * m > 5e7 ? 1 : batch;
-    const theirs = time((i) => mx.quantizedMatmul(xs[i], wq, scales, biases, { bits, groupSize, cpuKernel: false }), mlxBatch);
-    const blas = time((i) => mx.matmul(xs[i], dense), batch);
+    const theirs = references ? time((i) => mx.quantizedMatmul(xs[i], wq, scales, biases, { bits, groupSize, cpuKernel: false }), mlxBatch) : Number.NaN;
+    const blas = references ? time((i) => mx.matmul(xs[i], dense), batch) : Number.NaN;
     const entry = (us, bytes) => ({
       us: Number(us.toFixed(1)),
       gbPerS: Number((bytes / us / 1e3).toFixed(2)),

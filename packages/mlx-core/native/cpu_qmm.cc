@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "cpu_thread_pool.h"
@@ -64,6 +66,12 @@ bool CpuHasAvx2() {
 
 std::atomic<Isa> active_isa{BestIsa()};
 
+// MLX_TS_CPU_INT8=1 turns the int8-activation kernel on for every product by default.
+std::atomic<bool> int8_default{[] {
+  const char* env = std::getenv("MLX_TS_CPU_INT8");
+  return env != nullptr && std::string(env) == "1";
+}()};
+
 // Below this many multiply-adds (~50 µs of one core) a product runs on the calling thread:
 // handing half of it to a worker saves less than waking one can cost on a busy machine.
 constexpr int64_t kMinParallelWork = 1 << 20;
@@ -78,6 +86,9 @@ bool SetIsa(Isa isa) {
   active_isa.store(isa);
   return true;
 }
+
+void SetInt8ActivationsDefault(bool on) { int8_default.store(on); }
+bool Int8ActivationsDefault() { return int8_default.load(); }
 
 const char* IsaName(Isa isa) { return isa == Isa::Avx2 ? "avx2" : "scalar"; }
 
@@ -110,6 +121,7 @@ void Run(const Problem& p) {
   const Isa isa = ActiveIsa();
   const int64_t groups = p.k / p.group;
   const bool vector_path = isa == Isa::Scalar || p.m <= kMaxVectorRows;
+  const bool int8 = p.int8_activations && isa == Isa::Avx2 && p.m <= kMaxVectorRows && Int8Applies(p);
 
   // Group sums of x, and for the 4-bit vector kernel x reordered the way nibbles unpack:
   // within each run of 16, the even positions then the odd ones.
@@ -127,7 +139,7 @@ void Run(const Problem& p) {
       }
     }
     prep.xsum = xsum.data();
-    if (isa == Isa::Avx2 && p.bits == 4) {
+    if (isa == Isa::Avx2 && p.bits == 4 && !int8) {
       xperm.resize(static_cast<size_t>(p.m * p.k));
       for (int64_t i = 0; i < p.m * p.k; i += 16) {
         for (int j = 0; j < 8; ++j) {
@@ -139,8 +151,23 @@ void Run(const Problem& p) {
     }
   }
 
+  std::vector<int8_t> xq;
+  std::vector<float> xd;
+  PreparedInt8 prep8{nullptr, nullptr, xsum.data()};
+  if (int8) {
+    xq.resize(static_cast<size_t>(p.m * p.k));
+    xd.resize(static_cast<size_t>(p.m * (p.k / 32)));
+    QuantizeActivations(p, xq.data(), xd.data());
+    prep8.xq = xq.data();
+    prep8.xd = xd.data();
+  }
+
   auto slice = [&](int64_t n0, int64_t n1) {
 #if defined(__x86_64__)
+    if (int8) {
+      Avx2Int8Slice(p, prep8, n0, n1);
+      return;
+    }
     if (isa == Isa::Avx2) {
       if (vector_path) {
         Avx2VectorSlice(p, prep, n0, n1);

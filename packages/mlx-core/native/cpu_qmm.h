@@ -27,6 +27,9 @@ struct Problem {
   int bits;   // 4 or 8
   int group;  // 32, 64 or 128
   float* out;
+  // Matrix-vector products (m <= kMaxVectorRows) with x quantized to int8 per block of 32 and
+  // integer dot products (cpu_qmm_int8.cc): faster, approximate; AVX2 only, else ignored.
+  bool int8_activations = false;
 };
 
 // The instruction sets a kernel can use: chosen once from the running CPU.
@@ -53,10 +56,27 @@ struct Prepared {
   const float* xsum;  // [m, k / group]
 };
 
+// x quantized for the int8 kernel: values (4-bit: each block's even positions, then the odd
+// ones), block scales, and the exact group sums for the bias term.
+struct PreparedInt8 {
+  const int8_t* xq;   // [m, k]
+  const float* xd;    // [m, k / 32]
+  const float* xsum;  // [m, k / group]
+};
+
+// Whether the int8 kernel takes this shape (k a multiple of 32, not too long).
+bool Int8Applies(const Problem& p);
+void QuantizeActivations(const Problem& p, int8_t* xq, float* xd);
+
+// The process-wide default of Problem::int8_activations for products built from now on.
+void SetInt8ActivationsDefault(bool on);
+bool Int8ActivationsDefault();
+
 void ScalarSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1);
 #if defined(__x86_64__)
 void Avx2VectorSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1);
 void Avx2MatrixSlice(const Problem& p, int64_t n0, int64_t n1);
+void Avx2Int8Slice(const Problem& p, const PreparedInt8& prep, int64_t n0, int64_t n1);
 #endif
 
 }  // namespace mlxts::qmm

@@ -57,8 +57,8 @@ qmm::ScaleType ScaleTypeOf(mx::Dtype t) {
 
 class CpuQuantizedMatmulPrimitive : public mx::UnaryPrimitive {
  public:
-  CpuQuantizedMatmulPrimitive(mx::Stream stream, int group_size, int bits)
-      : mx::UnaryPrimitive(stream), group_size_(group_size), bits_(bits) {}
+  CpuQuantizedMatmulPrimitive(mx::Stream stream, int group_size, int bits, bool int8)
+      : mx::UnaryPrimitive(stream), group_size_(group_size), bits_(bits), int8_(int8) {}
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
     out.set_data(mx::allocator::malloc(out.nbytes()));
@@ -67,7 +67,7 @@ class CpuQuantizedMatmulPrimitive : public mx::UnaryPrimitive {
     encoder.set_output_array(out);
     // The inputs are captured by value so that their buffers outlive the task.
     encoder.dispatch([x = inputs[0], w = inputs[1], scales = inputs[2], biases = inputs[3], out_data = out.data<float>(),
-                      group = group_size_, bits = bits_]() {
+                      group = group_size_, bits = bits_, int8 = int8_]() {
       const RowMajor xr(x), wr(w), sr(scales), br(biases);
       const int64_t k = x.shape(-1);
       qmm::Problem p{};
@@ -82,6 +82,7 @@ class CpuQuantizedMatmulPrimitive : public mx::UnaryPrimitive {
       p.bits = bits;
       p.group = group;
       p.out = out_data;
+      p.int8_activations = int8;
       if (p.m == 0 || p.n == 0) return;
       if (k == 0) {
         std::memset(out_data, 0, static_cast<size_t>(p.m * p.n) * sizeof(float));
@@ -99,7 +100,7 @@ class CpuQuantizedMatmulPrimitive : public mx::UnaryPrimitive {
 
   bool is_equivalent(const mx::Primitive& other) const override {
     const auto& o = static_cast<const CpuQuantizedMatmulPrimitive&>(other);
-    return group_size_ == o.group_size_ && bits_ == o.bits_;
+    return group_size_ == o.group_size_ && bits_ == o.bits_ && int8_ == o.int8_;
   }
 
   std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
@@ -111,6 +112,7 @@ class CpuQuantizedMatmulPrimitive : public mx::UnaryPrimitive {
  private:
   int group_size_;
   int bits_;
+  bool int8_;
 };
 
 }  // namespace
@@ -145,10 +147,10 @@ std::string CpuQuantizedMatmulUnsupported(const mx::array& x, const mx::array& w
 }
 
 mx::array CpuQuantizedMatmul(const mx::array& x, const mx::array& w, const mx::array& scales, const mx::array& biases, int group_size,
-                             int bits, const mx::Stream& stream) {
+                             int bits, const mx::Stream& stream, std::optional<bool> int8_activations) {
   mx::Shape shape = x.shape();
   shape.back() = w.shape(0);
-  return mx::array(std::move(shape), mx::float32, std::make_shared<CpuQuantizedMatmulPrimitive>(stream, group_size, bits),
+  return mx::array(std::move(shape), mx::float32, std::make_shared<CpuQuantizedMatmulPrimitive>(stream, group_size, bits, int8_activations.value_or(qmm::Int8ActivationsDefault())),
                    {x, w, scales, biases});
 }
 

@@ -17,6 +17,7 @@ std::string CpuQuantizedMatmulUnsupported(const mlx::core::array& x, const mlx::
 
 // Builds the lazy op; call only when CpuQuantizedMatmulUnsupported returned "".
 mlx::core::array CpuQuantizedMatmul(const mlx::core::array& x, const mlx::core::array& w, const mlx::core::array& scales,
-                                    const mlx::core::array& biases, int group_size, int bits, const mlx::core::Stream& stream);
+                                    const mlx::core::array& biases, int group_size, int bits, const mlx::core::Stream& stream,
+                                    std::optional<bool> int8_activations = std::nullopt);
 
 }  // namespace mlxts

@@ -69,7 +69,8 @@ Napi::Value QuantizedMatmul(const Napi::CallbackInfo& info) {
   return Result(info.Env(), mx::quantized_matmul(x, w, scales, biases, transpose, group, bits, mode, s));
 }
 
-// cpuQuantizedMatmul(x, w, scales, biases, groupSize, bits, stream?): the addon's kernel or an error saying why not.
+// cpuQuantizedMatmul(x, w, scales, biases, groupSize, bits, stream?, int8Activations?): the addon's kernel or an
+// error saying why not; int8Activations unset takes the process default (setCpuKernelInt8Activations).
 Napi::Value CpuQuantizedMatmulOp(const Napi::CallbackInfo& info) {
   const mx::array& x = ArrayArg(info, 0);
   const mx::array& w = ArrayArg(info, 1);
@@ -78,9 +79,11 @@ Napi::Value CpuQuantizedMatmulOp(const Napi::CallbackInfo& info) {
   const int g = IntArgOr(info, 4, kDefaultGroupSize);
   const int b = IntArgOr(info, 5, kDefaultBits);
   const mx::Stream stream = mx::to_stream(StreamArg(info, 6));
+  std::optional<bool> int8;
+  if (!IsMissing(info, 7)) int8 = BoolArg(info, 7);
   const std::string why = CpuQuantizedMatmulUnsupported(x, w, scales, biases, true, g, b, "affine", stream);
   if (!why.empty()) throw std::invalid_argument("[cpuQuantizedMatmul] " + why);
-  return Result(info.Env(), CpuQuantizedMatmul(x, w, scales, *biases, g, b, stream));
+  return Result(info.Env(), CpuQuantizedMatmul(x, w, scales, *biases, g, b, stream, int8));
 }
 
 // cpuGeluTanh(x, stream?): GELU (tanh approximation) of a float32 array in one CPU pass.
@@ -94,7 +97,14 @@ Napi::Value CpuKernelInfo(const Napi::CallbackInfo& info) {
   out.Set("isa", qmm::IsaName(qmm::ActiveIsa()));
   out.Set("bestIsa", qmm::IsaName(qmm::BestIsa()));
   out.Set("threads", CpuThreadPool::Shared().threads());
+  out.Set("int8Activations", qmm::Int8ActivationsDefault());
   return out;
+}
+
+// setCpuKernelInt8Activations(on): the default for quantized products built from now on.
+Napi::Value SetCpuKernelInt8Activations(const Napi::CallbackInfo& info) {
+  qmm::SetInt8ActivationsDefault(BoolArg(info, 0));
+  return info.Env().Undefined();
 }
 
 // setCpuKernelThreads(n): threads per kernel call, the calling one included.
@@ -128,6 +138,7 @@ void InitQuantized(Napi::Env env, Napi::Object exports) {
   Export<CpuQuantizedMatmulOp>(env, exports, "cpuQuantizedMatmul");
   Export<CpuGeluTanhOp>(env, exports, "cpuGeluTanh");
   Export<CpuKernelInfo>(env, exports, "cpuKernelInfo");
+  Export<SetCpuKernelInt8Activations>(env, exports, "setCpuKernelInt8Activations");
   Export<SetCpuKernelThreads>(env, exports, "setCpuKernelThreads");
   Export<SetCpuKernelIsa>(env, exports, "setCpuKernelIsa");
 }

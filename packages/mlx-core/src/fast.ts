@@ -118,6 +118,7 @@ export {
   cpuKernelInfo,
   setCpuKernelThreads,
   setCpuKernelIsa,
+  setCpuKernelInt8Activations,
   type CpuQuantizedMatmulOptions,
   type CpuKernelInfo,
   type CpuKernelIsa,

@@ -142,9 +142,11 @@ export interface NativeAddon {
     groupSize: number | undefined,
     bits: number | undefined,
     stream?: StreamTriple,
+    int8Activations?: boolean,
   ): Handle;
   cpuGeluTanh(x: Handle, stream?: StreamTriple): Handle;
-  cpuKernelInfo(): { isa: 'scalar' | 'avx2'; bestIsa: 'scalar' | 'avx2'; threads: number };
+  cpuKernelInfo(): { isa: 'scalar' | 'avx2'; bestIsa: 'scalar' | 'avx2'; threads: number; int8Activations: boolean };
+  setCpuKernelInt8Activations(on: boolean): void;
   setCpuKernelThreads(n: number): void;
   setCpuKernelIsa(isa: 'scalar' | 'avx2'): boolean;
 

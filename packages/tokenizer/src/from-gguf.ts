@@ -109,7 +109,7 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
         ...(addSpacePrefix ? [{ type: 'Strip', content: ' ', start: 1, stop: 0 }] : []),
       ],
     };
-    const merges = mergesFromScores(tokens, scores, typeOf);
+    const merges = mergesFromScores(vocabulary, scores, typeOf);
     model = new BpeModel({
       vocabulary,
       mergeIds: merges.mergeIds,
@@ -187,18 +187,28 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
  * SentencePiece BPE merges the adjacent pair whose concatenation is the best-scoring token, leftmost
  * first (llama.cpp's llm_tokenizer_spm). Every split of every mergeable token becomes a pair; a
  * token's rank is its place in score order, shared by all of its splits.
+ *
+ * Splits are looked up as byte spans of the vocabulary's UTF-8 arena, cut at character starts
+ * (the code point boundaries a string split that keeps surrogate pairs whole would give): no
+ * substring and no string map, which for a 262k vocabulary were ~150 MB of short-lived heap
+ * that V8 kept committed after the load.
  */
-function mergesFromScores(tokens: readonly string[], scores: ArrayLike<number>, typeOf: (id: number) => number): { mergeIds: Int32Array; ranks: Int32Array } {
-  const idOf = new Map<string, number>();
-  for (let id = tokens.length - 1; id >= 0; id--) idOf.set(tokens[id]!, id); // first id wins
+function mergesFromScores(vocabulary: Vocabulary, scores: ArrayLike<number>, typeOf: (id: number) => number): { mergeIds: Int32Array; ranks: Int32Array } {
+  const { arena, starts, lengths } = vocabulary;
+  const size = vocabulary.size;
   const mergeable: number[] = [];
-  for (let id = 0; id < tokens.length; id++) {
+  for (let id = 0; id < size; id++) {
     const type = typeOf(id);
-    if ((type === TokenType.Normal || type === TokenType.UserDefined) && idOf.get(tokens[id]!) === id && tokens[id]!.length > 1) mergeable.push(id);
+    if (type !== TokenType.Normal && type !== TokenType.UserDefined) continue;
+    const start = starts[id]!;
+    const length = lengths[id]!;
+    // first id of a duplicated token wins, as in the vocabulary
+    if (length > 1 && vocabulary.findBytes(arena, start, start + length) === id) mergeable.push(id);
   }
   mergeable.sort((a, b) => Number(scores[b]) - Number(scores[a]) || a - b);
-  const mergeIds: number[] = [];
-  const ranks: number[] = [];
+  let mergeIds = new Int32Array(3 * 1024);
+  let ranks = new Int32Array(1024);
+  let count = 0;
   let rank = -1;
   let previousScore = Number.NaN;
   for (const id of mergeable) {
@@ -207,17 +217,28 @@ function mergesFromScores(tokens: readonly string[], scores: ArrayLike<number>, 
       rank++;
       previousScore = score;
     }
-    const token = tokens[id]!;
-    for (let cut = 1; cut < token.length; cut++) {
-      const code = token.charCodeAt(cut);
-      if (code >= 0xdc00 && code <= 0xdfff) continue; // never split a surrogate pair
-      const left = idOf.get(token.slice(0, cut));
-      if (left === undefined) continue;
-      const right = idOf.get(token.slice(cut));
-      if (right === undefined) continue;
-      mergeIds.push(left, right, id);
-      ranks.push(rank);
+    const start = starts[id]!;
+    const end = start + lengths[id]!;
+    for (let cut = start + 1; cut < end; cut++) {
+      if ((arena[cut]! & 0xc0) === 0x80) continue; // inside a character
+      const left = vocabulary.findBytes(arena, start, cut);
+      if (left === -1) continue;
+      const right = vocabulary.findBytes(arena, cut, end);
+      if (right === -1) continue;
+      if (count === ranks.length) {
+        const grownIds = new Int32Array(mergeIds.length * 2);
+        grownIds.set(mergeIds);
+        mergeIds = grownIds;
+        const grownRanks = new Int32Array(ranks.length * 2);
+        grownRanks.set(ranks);
+        ranks = grownRanks;
+      }
+      mergeIds[3 * count] = left;
+      mergeIds[3 * count + 1] = right;
+      mergeIds[3 * count + 2] = id;
+      ranks[count] = rank;
+      count++;
     }
   }
-  return { mergeIds: Int32Array.from(mergeIds), ranks: Int32Array.from(ranks) };
+  return { mergeIds: mergeIds.slice(0, 3 * count), ranks: ranks.slice(0, count) };
 }

@@ -58,22 +58,28 @@ export class Vocabulary {
 
   /** Builds a vocabulary from token strings indexed by id (holes allowed). */
   static fromTokens(tokens: readonly (string | undefined)[]): Vocabulary {
-    const encoded = tokens.map((t) => (t === undefined ? null : utf8Encoder.encode(t)));
-    const total = encoded.reduce((sum, bytes) => sum + (bytes?.length ?? 0), 0);
-    const arena = new Uint8Array(total);
+    // One growing arena written in place: a separate Uint8Array per token would be 262k buffers
+    // of garbage for a large vocabulary.
+    let arena = new Uint8Array(Math.max(1024, tokens.length * 8));
     const starts = new Int32Array(tokens.length);
     const lengths = new Int32Array(tokens.length).fill(-1);
     let at = 0;
-    for (let id = 0; id < encoded.length; id++) {
-      const bytes = encoded[id];
-      if (!bytes) continue;
-      arena.set(bytes, at);
+    for (let id = 0; id < tokens.length; id++) {
+      const token = tokens[id];
+      if (token === undefined) continue;
+      const need = at + token.length * 3;
+      if (need > arena.length) {
+        const grown = new Uint8Array(Math.max(need, arena.length * 2));
+        grown.set(arena.subarray(0, at));
+        arena = grown;
+      }
+      const { written } = utf8Encoder.encodeInto(token, arena.subarray(at));
       starts[id] = at;
-      lengths[id] = bytes.length;
-      at += bytes.length;
+      lengths[id] = written;
+      at += written;
     }
     return new Vocabulary(
-      arena,
+      arena.slice(0, at),
       starts,
       lengths,
       tokens.map((t) => t ?? ''),
