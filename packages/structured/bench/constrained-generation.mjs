@@ -124,7 +124,7 @@ console.log(
     {
       model: modelPath,
       vocabularySize: config.vocabSize,
-      engine: '@mlc-ai/web-xgrammar 0.1.27 (WebAssembly)',
+      engine: 'xgrammar 0.2.9 (native C++ addon)',
       engineCreateMs,
       compileMs,
       maskPerToken,
