@@ -10,7 +10,9 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const addon = join(root, 'packages/mlx-core/build/Release/mlx_ts.node');
 const firstBuild = !existsSync(addon);
 if (firstBuild) {
-  process.stderr.write('[mlx-ts] first build: fetching the MLX wheel with pip and the xgrammar sources, compiling the native addons, bundling the packages (3-8 minutes)\n');
+  process.stderr.write(
+    '[mlx-ts] first build: fetching the MLX wheel with pip and the xgrammar sources, compiling the native addons, bundling the packages (3-8 minutes)\n',
+  );
 }
 const turbo = join(root, 'node_modules/.bin/turbo');
 if (!existsSync(turbo)) {
