@@ -139,7 +139,7 @@ export class GrammarEngine implements Disposable {
     if (!processor.admitsAnyToken()) {
       processor.dispose();
       throw new StructuredOutputError(
-        'The constraint admits no output at all (a $ref that only refers to itself does this, for one); give it a schema that some value matches.',
+        'The constraint admits no output at all (a grammar rule that only refers to itself does this, for one); give it a schema or grammar that some output matches.',
         'invalid',
       );
     }

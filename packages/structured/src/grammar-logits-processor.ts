@@ -90,11 +90,11 @@ export class GrammarLogitsProcessor implements Disposable {
     }
     this.maskMilliseconds += performance.now() - start;
     if (everyToken) return logits;
-    // A grammar with no way on (a $ref that only refers to itself, reached mid-output) would
+    // A grammar with no way on (a rule that only refers to itself, reached mid-output) would
     // hand the sampler an all-refused mask, and the token it picks would then be refused.
     if (!this.bitmask.some((word) => word !== 0)) {
       throw new StructuredOutputError(
-        'The constraint admits no next token after the output so far (a $ref that only refers to itself does this, for one); give it a schema that some value matches.',
+        'The constraint admits no next token after the output so far (a grammar rule that only refers to itself does this, for one); give it a schema or grammar that some output matches.',
         'invalid',
       );
     }

@@ -92,6 +92,22 @@ describe('engine errors', () => {
     expect(error.message).toMatch(/root/);
   });
 
+  it('a schema xgrammar refuses though it is valid JSON Schema: the engine text', async () => {
+    const error = await refusal({ type: 'json_schema', schema: { type: 'string', minLength: 5, maxLength: 2 } });
+    expect(error.message).toBe('The JSON schema cannot be used for constrained decoding: minLength 5 is greater than maxLength 2');
+  });
+
+  it('a $ref to itself is refused when it compiles (xgrammar 0.2.9; 0.1.27 compiled a grammar that admits nothing)', async () => {
+    const error = await refusal({ type: 'json_schema', schema: { $ref: '#' } });
+    expect(error.message).toMatch(/Circular \$ref chain with no schema content: # -> #/);
+  });
+
+  it('a grammar that admits nothing is refused before the first token', async () => {
+    const error = await engine.createProcessor({ type: 'grammar', grammar: 'root ::= root' }).catch((e: unknown) => e);
+    expect(StructuredOutputError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/admits no output at all/);
+  });
+
   it('a structural tag of an unknown format type', async () => {
     const error = await refusal({ type: 'structural_tag', format: { type: 'no_such_format' } as never });
     expect(error.kind).toBe('unsupported');
