@@ -1,5 +1,5 @@
 // `pnpm mlx-ts …` / `pnpm start …` / `./mlx-ts …`: builds what the CLI needs (silent when up to
-// date; the first build shows its steps: fetching the MLX wheel, compiling the addon), then runs
+// date; the first build shows its steps: fetching the MLX wheel and xgrammar's sources, compiling the addons), then runs
 // the CLI in this process, so Ctrl-C reaches one program and ends it cleanly.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,7 +10,9 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const addon = join(root, 'packages/mlx-core/build/Release/mlx_ts.node');
 const firstBuild = !existsSync(addon);
 if (firstBuild) {
-  process.stderr.write('[mlx-ts] first build: fetching the MLX wheel with pip, compiling the native addon, bundling the packages (1-3 minutes)\n');
+  process.stderr.write(
+    '[mlx-ts] first build: fetching the MLX wheel with pip and the xgrammar sources, compiling the native addons, bundling the packages (3-8 minutes)\n',
+  );
 }
 const turbo = join(root, 'node_modules/.bin/turbo');
 if (!existsSync(turbo)) {

@@ -66,19 +66,31 @@ await engine.compile({ type: 'json_schema', schema: schemas.nested });
 compileMs.nestedCached = performance.now() - start;
 
 // Host time per token: advance the grammar by one token of a valid document, fill the next mask.
-const document = '{"user": {"id": 4217, "tags": ["a", "c", "b"]}, "note": "a short note about the user", "score": null}';
-const ids = tokenizer.encode(document).filter((id) => id !== tokenizer.bosTokenId);
-const processor = await engine.createProcessor({ type: 'json_schema', schema: schemas.nested });
+// Two documents: the nested schema's (mostly punctuation and enum values, cheap masks) and a
+// list of strings (inside a string almost every token is possible: the expensive masks a batch
+// of string-heavy rows pays for).
 const logits = mx.keep(mx.zeros([1, config.vocabSize], 'float32'));
-const stepMs = [];
-for (const id of ids) {
-  const before = processor.maskMilliseconds;
-  mx.tidy(() => mx.eval(processor.process(logits)));
-  stepMs.push(processor.maskMilliseconds - before);
-  if (!processor.acceptToken(id)) throw new Error(`the grammar refused token ${id} of the document`);
+async function hostTimePerToken(schema, document) {
+  const ids = tokenizer.encode(document).filter((id) => id !== tokenizer.bosTokenId);
+  const processor = await engine.createProcessor({ type: 'json_schema', schema });
+  const stepMs = [];
+  for (const id of ids) {
+    const before = processor.maskMilliseconds;
+    mx.tidy(() => mx.eval(processor.process(logits)));
+    stepMs.push(processor.maskMilliseconds - before);
+    if (!processor.acceptToken(id)) throw new Error(`the grammar refused token ${id} of the document`);
+  }
+  processor.dispose();
+  return { tokens: ids.length, medianMs: median(stepMs), meanMs: stepMs.reduce((a, b) => a + b, 0) / stepMs.length, maxMs: Math.max(...stepMs) };
 }
-const maskPerToken = { tokens: ids.length, medianMs: median(stepMs), meanMs: stepMs.reduce((a, b) => a + b, 0) / stepMs.length, maxMs: Math.max(...stepMs) };
-processor.dispose();
+const maskPerToken = await hostTimePerToken(
+  schemas.nested,
+  '{"user": {"id": 4217, "tags": ["a", "c", "b"]}, "note": "a short note about the user", "score": null}',
+);
+const maskPerTokenInStrings = await hostTimePerToken(
+  schemas.longList,
+  '["apple", "banana", "cherry", "dragon fruit", "elderberry", "fig", "grape", "honeydew", "kiwi", "lemon", "mango", "nectarine", "orange", "papaya"',
+);
 logits.dispose();
 engine.dispose();
 
@@ -124,10 +136,11 @@ console.log(
     {
       model: modelPath,
       vocabularySize: config.vocabSize,
-      engine: '@mlc-ai/web-xgrammar 0.1.27 (WebAssembly)',
+      engine: 'xgrammar 0.2.9 (native C++ addon)',
       engineCreateMs,
       compileMs,
       maskPerToken,
+      maskPerTokenInStrings,
       generation:
         tokens > 0
           ? {

@@ -1,6 +1,6 @@
 // What a request may be constrained to. Tool calls are expressed as structural tags (see
 // tool-call-constraint.ts): free text, and from a trigger on, a call whose arguments match a schema.
-import type { StructuralTagFormat } from '@mlc-ai/web-xgrammar';
+import type { StructuralTagFormat } from './structural-tag.js';
 
 export type { StructuralTagFormat };
 

@@ -29,3 +29,19 @@ export class StructuredOutputError extends MlxTsError {
     return hasMarker(error, schemaMarker);
   }
 }
+
+const unavailableMarker = errorMarker('GrammarEngineUnavailableError');
+
+/** The grammar engine's native addon is not built or does not load. The message names the fix. */
+export class GrammarEngineUnavailableError extends MlxTsError {
+  readonly [unavailableMarker] = true;
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'grammar_engine_unavailable', cause: options.cause });
+    this.name = 'GrammarEngineUnavailableError';
+  }
+
+  static override isInstance(error: unknown): error is GrammarEngineUnavailableError {
+    return hasMarker(error, unavailableMarker);
+  }
+}

@@ -1,27 +1,33 @@
 // The grammar engine of one vocabulary: compiles constraints (cached, since a schema is usually
 // reused across requests) and makes a fresh logits processor per request.
-import type { CompiledGrammar, GrammarCompiler, TokenizerInfo } from '@mlc-ai/web-xgrammar';
+import { availableParallelism } from 'node:os';
 import type { Constraint } from './constraint.js';
 import { StructuredOutputError } from './errors.js';
 import { GrammarLogitsProcessor } from './grammar-logits-processor.js';
+import { type CompiledGrammar, type NativeGrammarCompiler, type NativeTokenizerInfo, nativeXGrammar, vocabTypeCode } from './native-engine.js';
 import { checkJsonSchema } from './schema-check.js';
 import { TokenMask } from './token-mask.js';
 import type { TokenVocabulary } from './vocabulary.js';
-import { type XGrammar, xgrammar } from './xgrammar-binding.js';
 
 export interface GrammarEngineOptions {
   /** Compiled constraints kept for reuse (default 64). */
   cacheSize?: number;
 }
 
-/** JSON is generated on one line with Python's default separators: no runaway whitespace. */
-const jsonLayout = { anyWhitespace: false, indent: -1, separators: [', ', ': '] as [string, string] };
+/**
+ * JSON is generated on one line with Python's default separators: no runaway whitespace.
+ * (`indent: undefined` is xgrammar's "no indentation"; the WebAssembly build spelled it -1.)
+ */
+const jsonLayout = { anyWhitespace: false, indent: undefined, separators: [', ', ': '] as [string, string] };
 
-/** xgrammar's own diagnostic (`[FATAL] file:line: message`) without its source location. */
-function describeEngineError(module: XGrammar, error: unknown): string {
-  const printed = module.lastMessage;
-  module.lastMessage = undefined;
-  if (printed) return printed.replace(/^\[FATAL\]\s*\S+:\d+:\s*/, '');
+/**
+ * Threads xgrammar may use to precompute a grammar's token masks while compiling (its default is
+ * 8). A compile runs off the JS thread, so these compete only with the model's own threads.
+ */
+const compileThreads = Math.max(1, Math.min(8, availableParallelism()));
+
+/** xgrammar's diagnostic, as the addon hands it over (the C++ exception's message). */
+function describeEngineError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -32,9 +38,8 @@ export class GrammarEngine implements Disposable {
   private disposed = false;
 
   private constructor(
-    private readonly module: XGrammar,
-    private readonly info: TokenizerInfo,
-    private readonly compiler: GrammarCompiler,
+    private readonly info: NativeTokenizerInfo,
+    private readonly compiler: NativeGrammarCompiler,
     readonly vocabulary: TokenVocabulary,
     options: GrammarEngineOptions,
   ) {
@@ -50,12 +55,21 @@ export class GrammarEngine implements Disposable {
         'invalid',
       );
     }
-    const module = await xgrammar();
-    const info = await module.TokenizerInfo.createTokenizerInfo([...vocabulary.tokens], vocabulary.kind, vocabulary.prependSpace ?? false, vocabulary.size, [
-      ...vocabulary.stopTokenIds,
-    ]);
-    const compiler = await module.GrammarCompiler.createGrammarCompiler(info, true);
-    return new GrammarEngine(module, info, compiler, vocabulary, options);
+    const xgrammar = nativeXGrammar();
+    let info: NativeTokenizerInfo;
+    try {
+      info = new xgrammar.TokenizerInfo([...vocabulary.tokens], vocabTypeCode[vocabulary.kind], vocabulary.prependSpace ?? false, vocabulary.size, [
+        ...vocabulary.stopTokenIds,
+      ]);
+    } catch (error) {
+      throw new StructuredOutputError(`The vocabulary cannot be used for constrained decoding: ${describeEngineError(error)}`, 'invalid', undefined, {
+        cause: error,
+      });
+    }
+    // xgrammar's own cache of compiled grammars is off: this engine keeps a bounded one (cacheSize)
+    // and disposes what it evicts, which xgrammar's unbounded cache would keep alive.
+    const compiler = new xgrammar.GrammarCompiler(info, compileThreads, false);
+    return new GrammarEngine(info, compiler, vocabulary, options);
   }
 
   /** Checks and compiles a constraint; throws StructuredOutputError naming what is wrong. */
@@ -83,31 +97,32 @@ export class GrammarEngine implements Disposable {
     switch (constraint.type) {
       case 'json_object':
         // Non-strict: any properties with any values.
-        return this.compiler.compileJSONSchema('{"type": "object"}', anyWhitespace, indent, separators, false);
+        try {
+          return await this.compiler.compileJSONSchema('{"type": "object"}', anyWhitespace, indent, separators, false);
+        } catch (error) {
+          throw new StructuredOutputError(`JSON mode cannot be compiled: ${describeEngineError(error)}`, 'unsupported', undefined, { cause: error });
+        }
       case 'json_schema': {
         checkJsonSchema(constraint.schema);
         try {
           return await this.compiler.compileJSONSchema(JSON.stringify(constraint.schema), anyWhitespace, indent, separators, true);
         } catch (error) {
-          throw new StructuredOutputError(
-            `The JSON schema cannot be used for constrained decoding: ${describeEngineError(this.module, error)}`,
-            'unsupported',
-            undefined,
-            { cause: error },
-          );
+          throw new StructuredOutputError(`The JSON schema cannot be used for constrained decoding: ${describeEngineError(error)}`, 'unsupported', undefined, {
+            cause: error,
+          });
         }
       }
       case 'grammar':
         try {
           return await this.compiler.compileGrammar(constraint.grammar);
         } catch (error) {
-          throw new StructuredOutputError(`The grammar does not parse: ${describeEngineError(this.module, error)}`, 'invalid', undefined, { cause: error });
+          throw new StructuredOutputError(`The grammar does not parse: ${describeEngineError(error)}`, 'invalid', undefined, { cause: error });
         }
       case 'structural_tag':
         try {
-          return await this.compiler.compileStructuralTag({ type: 'structural_tag', format: constraint.format });
+          return await this.compiler.compileStructuralTag(JSON.stringify({ type: 'structural_tag', format: constraint.format }));
         } catch (error) {
-          throw new StructuredOutputError(`The tool-call format cannot be compiled: ${describeEngineError(this.module, error)}`, 'unsupported', undefined, {
+          throw new StructuredOutputError(`The tool-call format cannot be compiled: ${describeEngineError(error)}`, 'unsupported', undefined, {
             cause: error,
           });
         }
@@ -117,14 +132,14 @@ export class GrammarEngine implements Disposable {
   /** A fresh processor for one request (its own grammar state). */
   async createProcessor(constraint: Constraint): Promise<GrammarLogitsProcessor> {
     const grammar = await this.compile(constraint);
-    const matcher = await this.module.GrammarMatcher.createGrammarMatcher(grammar);
-    const processor = new GrammarLogitsProcessor(this.module, matcher, this.mask);
+    const matcher = new (nativeXGrammar().GrammarMatcher)(grammar);
+    const processor = new GrammarLogitsProcessor(matcher, this.mask);
     // Caught here, a constraint nothing can satisfy is a bad request; in the batch, the token
     // sampled from an all-refused mask would fail the step of every row.
     if (!processor.admitsAnyToken()) {
       processor.dispose();
       throw new StructuredOutputError(
-        'The constraint admits no output at all (a $ref that only refers to itself does this, for one); give it a schema that some value matches.',
+        'The constraint admits no output at all (a grammar rule that only refers to itself does this, for one); give it a schema or grammar that some output matches.',
         'invalid',
       );
     }

@@ -7,10 +7,9 @@
 // model's forward pass) on the device, then reads token n, advances the grammar and computes
 // the mask on the host while the device runs that forward pass, and applies the mask last.
 import * as mx from '@mlx-ts/core';
-import type { GrammarMatcher } from '@mlc-ai/web-xgrammar';
 import { StructuredOutputError } from './errors.js';
+import type { NativeGrammarMatcher } from './native-engine.js';
 import type { TokenMask } from './token-mask.js';
-import type { XGrammar } from './xgrammar-binding.js';
 
 export class GrammarLogitsProcessor implements Disposable {
   private pending: mx.Array | undefined;
@@ -22,8 +21,7 @@ export class GrammarLogitsProcessor implements Disposable {
   maskedSteps = 0;
 
   constructor(
-    private readonly module: XGrammar,
-    private readonly matcher: GrammarMatcher,
+    private readonly matcher: NativeGrammarMatcher,
     private readonly mask: TokenMask,
   ) {
     this.bitmask = new Int32Array(Math.ceil(mask.vocabularySize / 32));
@@ -37,7 +35,7 @@ export class GrammarLogitsProcessor implements Disposable {
   /** Whether the grammar lets any token through next (a grammar whose language is empty lets none). */
   admitsAnyToken(): boolean {
     if (this.matcher.isTerminated()) return true;
-    this.module.fillNextTokenBitmask(this.matcher, this.bitmask);
+    this.matcher.fillNextTokenBitmask(this.bitmask);
     return this.bitmask.some((word) => word !== 0);
   }
 
@@ -55,6 +53,16 @@ export class GrammarLogitsProcessor implements Disposable {
 
   process(logits: mx.Array): mx.Array {
     if (this.disposed) throw new Error('GrammarLogitsProcessor used after dispose');
+    try {
+      return this.advanceAndMask(logits);
+    } catch (error) {
+      if (StructuredOutputError.isInstance(error)) throw error;
+      // The engine threw (a C++ exception the addon turned into an Error): the row's constraint failed, not the process.
+      throw new StructuredOutputError(`The grammar engine failed: ${(error as Error).message}`, 'invalid', undefined, { cause: error });
+    }
+  }
+
+  private advanceAndMask(logits: mx.Array): mx.Array {
     if (this.pending !== undefined) {
       // The caller starts evaluating `logits` first (the engine does, once for every row), so the
       // host works on the mask while the forward pass runs.
@@ -69,10 +77,10 @@ export class GrammarLogitsProcessor implements Disposable {
       }
       this.maskMilliseconds += performance.now() - start;
     }
-    // xgrammar aborts its WebAssembly module when asked for a mask after the end.
+    // xgrammar throws when asked for a mask after the end.
     if (this.matcher.isTerminated()) return logits;
     const start = performance.now();
-    this.module.fillNextTokenBitmask(this.matcher, this.bitmask);
+    this.matcher.fillNextTokenBitmask(this.bitmask);
     let everyToken = true;
     for (let i = 0; i < this.bitmask.length; i++) {
       if (this.bitmask[i] !== -1) {
@@ -82,11 +90,11 @@ export class GrammarLogitsProcessor implements Disposable {
     }
     this.maskMilliseconds += performance.now() - start;
     if (everyToken) return logits;
-    // A grammar with no way on (a $ref that only refers to itself, reached mid-output) would
+    // A grammar with no way on (a rule that only refers to itself, reached mid-output) would
     // hand the sampler an all-refused mask, and the token it picks would then be refused.
     if (!this.bitmask.some((word) => word !== 0)) {
       throw new StructuredOutputError(
-        'The constraint admits no next token after the output so far (a $ref that only refers to itself does this, for one); give it a schema that some value matches.',
+        'The constraint admits no next token after the output so far (a grammar rule that only refers to itself does this, for one); give it a schema or grammar that some output matches.',
         'invalid',
       );
     }

@@ -1,5 +1,5 @@
 export type { Constraint, StructuralTagFormat } from './constraint.js';
-export { StructuredOutputError, type StructuredOutputErrorKind } from './errors.js';
+export { GrammarEngineUnavailableError, StructuredOutputError, type StructuredOutputErrorKind } from './errors.js';
 export { GrammarEngine, type GrammarEngineOptions } from './grammar-engine.js';
 export { GrammarLogitsProcessor } from './grammar-logits-processor.js';
 export { checkJsonSchema } from './schema-check.js';

@@ -113,9 +113,10 @@ export function checkJsonSchema(schema: unknown): asserts schema is Record<strin
 export const maxSchemaDepth = 64;
 
 /**
- * Refuses schemas nested deeper than maxSchemaDepth, walking without recursion. A schema nested
- * thousands deep overflows the WebAssembly grammar compiler's stack, which leaves its module
- * unusable for every later request, so it must never get there.
+ * Refuses schemas nested deeper than maxSchemaDepth, walking without recursion. The grammar
+ * compiler recurses over the schema: nested thousands deep, it would run into its recursion limit
+ * or, on a compile thread's smaller stack, overflow it and take the process down, so such a
+ * schema must never get there.
  */
 function checkDepth(schema: object): void {
   const stack: [unknown, number][] = [[schema, 1]];
