@@ -93,8 +93,9 @@ struct Rows {
 
 void NormRows(const Rows& job, int64_t first, int64_t count, bool avx2) {
   const int64_t n = job.length;
+  std::vector<float> scratch;
   for (int64_t r = first; r < first + count; ++r) {
-    const float* x = job.x + job.offsets(r);
+    const float* x = job.offsets.Row(job.x, r, scratch);
     float* out = job.out + r * n;
 #if defined(__x86_64__)
     if (avx2) {
@@ -127,7 +128,11 @@ class CpuRmsNormPrimitive : public CpuFallbackPrimitive {
     encoder.dispatch([x = inputs[0], weight, out_data = out.data<float>(), eps = eps_]() {
       const int64_t n = x.shape(-1);
       const int64_t rows = static_cast<int64_t>(x.size()) / n;
-      const Rows job{x.data<float>(), RowOffsets(x), weight ? weight->data<float>() : nullptr, out_data, n, eps};
+      // The weight as one contiguous run (it may be a strided view).
+      std::vector<float> weight_copy;
+      const float* w = nullptr;
+      if (weight) w = RowOffsets(*weight).Row(weight->data<float>(), 0, weight_copy);
+      const Rows job{x.data<float>(), RowOffsets(x), w, out_data, n, eps};
       const bool avx2 = qmm::ActiveIsa() == qmm::Isa::Avx2;
       CpuThreadPool& pool = CpuThreadPool::Shared();
       if (rows == 1 || rows * n < kMinParallel || pool.threads() == 1) {
@@ -169,9 +174,8 @@ std::string CpuRmsNormUnsupported(const mx::array& x, const std::optional<mx::ar
 mx::array CpuRmsNorm(const mx::array& x, const std::optional<mx::array>& weight, float eps, const mx::Stream& stream) {
   const std::string why = CpuRmsNormUnsupported(x, weight, stream);
   if (!why.empty()) throw std::invalid_argument("[cpuRmsNorm] " + why);
-  // Rows are read through their strides; only a strided last axis needs a copy.
-  std::vector<mx::array> inputs{x.shape(-1) == 1 || x.strides().back() == 1 ? x : mx::contiguous(x, false, stream)};
-  if (weight) inputs.push_back(weight->strides()[0] == 1 ? *weight : mx::contiguous(*weight, false, stream));
+  std::vector<mx::array> inputs{x};
+  if (weight) inputs.push_back(*weight);
   const bool has_weight = weight.has_value();
   auto fallback = [eps, has_weight, stream](const std::vector<mx::array>& in) {
     return std::vector<mx::array>{

@@ -15,6 +15,7 @@
 
 #include "cpu_fallback_primitive.h"
 #include "cpu_qmm.h"
+#include "cpu_rows.h"
 #include "cpu_simd_exp.h"
 #include "cpu_thread_pool.h"
 #include "mlx/allocator.h"
@@ -112,11 +113,13 @@ struct Layout {
   int64_t batch_stride, length_stride;
   std::vector<int64_t> head_offsets;  // element offset of each of the N heads
   float* out;                         // row-major [B, N, T, D]
+  RowOffsets rows;                    // gathers a row whose last axis is strided
 };
 
 Layout LayoutOf(const mx::array& x, float* out) {
   const int nd = static_cast<int>(x.ndim());
-  Layout l{x.data<float>(), x.shape(0), 1, x.shape(nd - 2), x.shape(nd - 1), x.strides()[0], x.strides()[nd - 2], {}, out};
+  Layout l{x.data<float>(), x.shape(0), 1, x.shape(nd - 2), x.shape(nd - 1), x.strides()[0], x.strides()[nd - 2], {}, out,
+           RowOffsets(x)};
   for (int axis = 1; axis <= nd - 3; ++axis) l.heads *= x.shape(axis);
   // Head h numbered row-major over axes 1 .. nd-3.
   l.head_offsets.resize(l.heads);
@@ -144,12 +147,13 @@ void RunPositions(const Job& job, int64_t first, int64_t count, bool avx2) {
   const Layout& l = job.layout;
   const int half = job.dims / 2;
   Angles angles{std::vector<float>(job.dims), std::vector<float>(job.dims)};
+  std::vector<float> scratch;
   for (int64_t p = first; p < first + count; ++p) {
     const int64_t b = p / l.length, t = p % l.length;
     const float offset = job.offsets.size() == 1 ? job.offsets[0] : job.offsets[b];
     FillAngles(job.inv_freqs, half, (static_cast<float>(t) + offset) * job.scale, job.traditional, angles);
     for (int64_t h = 0; h < l.heads; ++h) {
-      const float* in = l.x + b * l.batch_stride + l.head_offsets[h] + t * l.length_stride;
+      const float* in = l.rows.Gather(l.x + b * l.batch_stride + l.head_offsets[h] + t * l.length_stride, scratch);
       float* out = l.out + ((b * l.heads + h) * l.length + t) * l.features;
 #if defined(__x86_64__)
       if (avx2) {
@@ -266,8 +270,7 @@ std::string CpuRopeUnsupported(const mx::array& x, const RopeArgs& args, const R
 mx::array CpuRope(const mx::array& x, const RopeArgs& args, const RopeOffset& offset, const mx::Stream& stream) {
   const std::string why = CpuRopeUnsupported(x, args, offset, stream);
   if (!why.empty()) throw std::invalid_argument("[cpuRope] " + why);
-  // Rows are read through their strides; only a strided last axis needs a copy.
-  std::vector<mx::array> inputs{x.shape(-1) == 1 || x.strides().back() == 1 ? x : mx::contiguous(x, false, stream)};
+  std::vector<mx::array> inputs{x};
   std::optional<int> fixed;
   if (const int* n = std::get_if<int>(&offset)) {
     fixed = *n;

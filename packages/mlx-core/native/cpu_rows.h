@@ -1,6 +1,8 @@
-// Where each row of a strided array starts, for the CPU kernels that read their input in place:
-// a row is a run along the last axis, which must have stride 1; the other axes may have any
-// strides (a transposed view, a broadcast, a slice), so no copy is needed to read them.
+// The rows of a strided array, for the CPU kernels that read their input in place: a row is a
+// run along the last axis, and every axis may have any stride (a transposed view, a broadcast,
+// a slice), so no copy of the whole input is made. Strides are only known once the input is
+// evaluated, so this is built inside the kernel. A row whose last axis is strided is gathered
+// into a scratch buffer; otherwise it is read where it lies.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +28,24 @@ class RowOffsets {
       expected *= shape_[i];
     }
     row_length_ = last;
+    inner_stride_ = a.ndim() == 0 || last == 1 ? 1 : static_cast<int64_t>(a.strides()[leading]);
+    if (inner_stride_ != 1) contiguous_ = false;
   }
+
+  // Row r itself, or a copy of it in `scratch` when the last axis is strided.
+  const float* Row(const float* base, int64_t r, std::vector<float>& scratch) const {
+    return Gather(base + (*this)(r), scratch);
+  }
+
+  // The row_length() elements from `start` along the last axis, contiguous.
+  const float* Gather(const float* start, std::vector<float>& scratch) const {
+    if (inner_stride_ == 1) return start;
+    scratch.resize(row_length_);
+    for (int64_t i = 0; i < row_length_; ++i) scratch[i] = start[i * inner_stride_];
+    return scratch.data();
+  }
+
+  int64_t row_length() const { return row_length_; }
 
   // Offset in elements of row r (rows numbered row-major over the leading axes).
   int64_t operator()(int64_t r) const {
@@ -43,6 +62,7 @@ class RowOffsets {
   std::vector<int64_t> shape_;
   std::vector<int64_t> strides_;
   int64_t row_length_ = 1;
+  int64_t inner_stride_ = 1;
   bool contiguous_ = true;
 };
 
