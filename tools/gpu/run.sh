@@ -7,7 +7,7 @@
 #                                   with CMake against the CUDA wheel, makes random-weight Gemma 3
 #                                   checkpoints at real shapes, runs ours and mlx-lm on the same
 #                                   prompt ids, one JSON line per model and mode (also $OUT/gpu.jsonl)
-# Settings: SHAPES (270m 1b 4b), QUANTIZE (1b 4b), RUNS (model[@mode+mode]), PROMPT (512), GEN (128), TRIALS (3), BATCH (16,32),
+# Settings: NOCOMPILE=1 (ours also without the compiled decode step), SHAPES (270m 1b 4b), QUANTIZE (1b 4b), RUNS (model[@mode+mode]), PROMPT (512), GEN (128), TRIALS (3), BATCH (16,32),
 #   STREAMS=1 (ours also with the engine on the default stream), PROBE=1 (one matrix-vector product from both sides, plain and under ncu, before the models)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -50,6 +50,10 @@ if [ -n "${PROBE:-}" ]; then
     done
   fi
 fi
+# The fused kernels against the ops they replace; a failure turns them off for the benches below.
+if [ -f "$b/smoke.bundle.mjs" ]; then
+  /tmp/node "$b/smoke.bundle.mjs" 2>"$logs/smoke.err" | tee -a "${OUT:-/tmp}/gpu.jsonl" || { echo "[gpu] fused kernels failed their check: benches run without them" >&2; export MLX_TS_FUSED_NORM=0; }
+fi
 python3 "$root/tools/gpu/random_gemma.py" $models /tmp/tok ${SHAPES:-270m 1b 4b} || exit 1
 for m in ${QUANTIZE:-1b 4b}; do
   [ "$m" = none ] && continue
@@ -83,7 +87,10 @@ for run in ${RUNS:-270m-random-bf16 1b-random-bf16 1b-random-4bit 4b-random-bf16
     o=$(timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/ours-$m-$mode.err" | tail -1)
     # STREAMS=1: ours again with the engine on the default stream instead of a stream of its own.
     d=null; [ -n "${STREAMS:-}" ] && d=$(MLX_TS_GPU_STREAM=default timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1)
-    echo "{\"model\":\"$m\",\"mode\":\"$mode\",\"mlx_lm\":${a:-null},\"ours\":${o:-null},\"ours_default_stream\":${d:-null}}" | tee -a "$results"
+    # NOCOMPILE=1: ours again without the compiled decode step and the fused norms; a staged gpu-before.bundle.mjs: the bench as of BEFORE_REF.
+    n=null; [ -n "${NOCOMPILE:-}" ] && n=$(MLX_TS_COMPILE_DECODE=0 MLX_TS_FUSED_NORM=0 timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1)
+    p=null; [ -f "$b/gpu-before.bundle.mjs" ] && p=$(timeout 300 /tmp/node "$b/gpu-before.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/before-$m-$mode.err" | tail -1)
+    echo "{\"model\":\"$m\",\"mode\":\"$mode\",\"mlx_lm\":${a:-null},\"ours\":${o:-null},\"ours_default_stream\":${d:-null},\"ours_no_compile\":${n:-null},\"ours_before\":${p:-null}}" | tee -a "$results"
   done
 done
 # DIAG=1: where decode time goes (packages/backend/bench/gpu-diag.mjs, tools/gpu/diag_mlx_lm.py), per model in RUNS.

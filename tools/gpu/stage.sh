@@ -5,6 +5,9 @@
 #   .gpu/b: the rest of libmlx, MLX's headers (its kernel JIT reads mlx/include/cccl at run time),
 #           the mlx and mlx-lm wheels, Node, a Gemma 3 tokenizer, Node-API headers, and our bench
 #           bundled by esbuild into one file.
+#   BEFORE_REF=<commit>: also the bench as of that commit (.gpu/b/gpu-before.bundle.mjs), bundled
+#           from its TypeScript sources, which run.sh runs beside ours for a before/after in one
+#           run. The addon is built from this tree's native sources, so the commit must share them.
 # The addon itself is built there from the tracked sources (packages/mlx-core) by run.sh.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -40,10 +43,25 @@ cp -r "$(dirname "$(node -p "require.resolve('node-api-headers/package.json', { 
 esbuild=$(find "$root/node_modules/.pnpm" -path '*esbuild/bin/esbuild' | head -n 1)
 "$esbuild" "$root/packages/backend/bench/gpu.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
   --outfile="$stage/b/gpu.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+"$esbuild" "$root/packages/backend/bench/gpu-smoke.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
+  --outfile="$stage/b/smoke.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 "$esbuild" "$root/packages/backend/bench/gpu-diag.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
   --outfile="$stage/b/diag.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 "$esbuild" "$root/packages/backend/bench/matvec-probe.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
   --outfile="$stage/b/probe.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 "$esbuild" "$root/packages/backend/bench/gpu-profile.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
   --outfile="$stage/b/profile.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+if [ -n "${BEFORE_REF:-}" ]; then
+  before="$work/before"; mkdir -p "$before"
+  git -C "$root" archive "$BEFORE_REF" packages | tar xf - -C "$before"
+  aliases=()
+  for dir in "$before"/packages/*/; do
+    name=$(node -p "require('$dir/package.json').name")
+    aliases+=("--alias:$name=$dir/src/index.ts")
+  done
+  # Third-party packages resolve from pnpm's store, as the workspace's own packages do.
+  NODE_PATH="$root/node_modules/.pnpm/node_modules" "$esbuild" "$before/packages/backend/bench/gpu.mjs" --bundle --platform=node --format=esm \
+    --target=node22 --log-level=warning "${aliases[@]}" --outfile="$stage/b/gpu-before.bundle.mjs" \
+    --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+fi
 du -sh "$stage/a" "$stage/b" >&2

@@ -180,7 +180,12 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
         // Growing: keep only the columns some row can still see.
         const keepFrom = this.#firstKeptColumn();
         const kept = index - keepFrom;
-        const grow = Math.ceil((kept + length) / this.step) * this.step - kept;
+        // A sliding-window layer keeps windowSize - 1 columns at every growth, so rounding up to
+        // the step alone can leave no free column when the window is a multiple of the step, and
+        // every token would then grow the buffer again (a copy of the window per layer per step).
+        // One spare step makes that copy happen once every `step` tokens.
+        const spare = this.windowSize !== undefined ? this.step : 0;
+        const grow = Math.ceil((kept + length) / this.step) * this.step + spare - kept;
         const fresh = (like: Planes): Planes => like.map((a) => mx.zeros([rows, a.shape[1], grow, a.shape[3]], a.dtype));
         if (bufferKeys && bufferValues && kept > 0) {
           const keptKeys = slicePlanes(bufferKeys, keepFrom, index);

@@ -285,3 +285,32 @@ describe('BatchKVCache: trimming, extracting and errors', () => {
     runner.batch.dispose();
   });
 });
+
+describe('BatchKVCache growth past a sliding window', () => {
+  it('keeps a free step after growing, so a decode past the window does not regrow at every token', () => {
+    // Window 8 is a multiple of the step (4): rounding the kept 7 columns plus the new one up to
+    // the step alone would leave the buffer full after every write.
+    const cache = new BatchKVCache({ windowSize: 8, step: 4 });
+    const token = (p: number) => mx.full([2, 1, 1, 4], p, 'float32');
+    mx.tidy(() => {
+      const first = cache.updateAndFetch(mx.zeros([2, 1, 8, 4], 'float32'), mx.zeros([2, 1, 8, 4], 'float32'));
+      mx.eval(first.keys);
+    });
+    let full = 0;
+    for (let p = 8; p < 48; p++) {
+      mx.tidy(() => {
+        const { keys } = cache.updateAndFetch(token(p), token(p));
+        // The window's newest key is the one just written, whatever the buffer's layout.
+        const last = keys.shape[2] - 1;
+        expect(mx.slice(keys, [0, 0, last, 0], [1, 1, last + 1, 1]).item()).toBe(p);
+        expect(keys.shape[2]).toBe(8);
+      });
+      // A buffer left full grows (a copy of the window) at the next token.
+      if (cache.length === cache.capacity) full++;
+    }
+    // 40 tokens with a step of 4 free columns after each growth: one growth per 4 tokens, not one per token.
+    expect(full).toBeLessThanOrEqual(40 / 4 + 1);
+    expect(cache.capacity).toBeLessThanOrEqual(8 + 2 * 4);
+    cache.dispose();
+  });
+});

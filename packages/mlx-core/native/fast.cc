@@ -7,6 +7,7 @@
 #include "cpu_rms_norm.h"
 #include "cpu_rope.h"
 #include "cpu_token_bitmask.h"
+#include "gpu_residual_norm.h"
 
 namespace mlxts {
 namespace {
@@ -126,6 +127,15 @@ Napi::Value ApplyTokenBitmask(const Napi::CallbackInfo& info) {
   return Result(info.Env(), mx::where(mx::not_equal(allowed, mx::array(0u, mx::uint32), stream), logits, refused, stream));
 }
 
+// residualRmsNorm(x, y, postWeight | undefined, nextWeight, eps, stream?) -> [h, normed]:
+// h = x + (postWeight ? rms_norm(y, postWeight) : y), normed = rms_norm(h, nextWeight). One
+// kernel on CUDA, MLX ops elsewhere.
+Napi::Value ResidualRmsNormOp(const Napi::CallbackInfo& info) {
+  auto [h, normed] = ResidualRmsNorm(ArrayArg(info, 0), ArrayArg(info, 1), OptionalArrayArg(info, 2), ArrayArg(info, 3),
+                                     static_cast<float>(NumberArg(info, 4)), mx::to_stream(StreamArg(info, 5)));
+  return Results(info.Env(), {h, normed});
+}
+
 }  // namespace
 
 void InitFast(Napi::Env env, Napi::Object exports) {
@@ -137,6 +147,7 @@ void InitFast(Napi::Env env, Napi::Object exports) {
   Export<Sdpa>(env, exports, "scaledDotProductAttention");
   Export<LogitsTopK>(env, exports, "logitsTopK");
   Export<ApplyTokenBitmask>(env, exports, "applyTokenBitmask");
+  Export<ResidualRmsNormOp>(env, exports, "residualRmsNorm");
 }
 
 }  // namespace mlxts

@@ -1,7 +1,7 @@
 // mx.fast: fused kernels where the backend has them.
 import { Array, wrap, wrapMany } from './array.js';
 import { native } from './native.js';
-import { handleOf } from './ops.js';
+import { add, handleOf } from './ops.js';
 
 function optionalHandle(a: Array | null | undefined, name: string): number | undefined {
   return a === null || a === undefined ? undefined : handleOf(a, name);
@@ -28,6 +28,25 @@ export function rmsNorm(x: Array, weight: Array | null | undefined, eps: number,
  */
 export function cpuRmsNorm(x: Array, weight: Array | null | undefined, eps: number): Array {
   return wrap(native().cpuRmsNorm(handleOf(x, 'cpuRmsNorm'), optionalHandle(weight, 'cpuRmsNorm weight'), eps));
+}
+
+/**
+ * A residual add and the RMSNorm after it: h = x + (postWeight ? rmsNorm(y, postWeight) : y) and
+ * normed = rmsNorm(h, nextWeight), both over the last axis with one eps. One kernel on CUDA (a
+ * decoder layer's add and norms cost one launch instead of two or three); MLX ops elsewhere,
+ * with the same rounding.
+ */
+export function residualRmsNorm(x: Array, y: Array, postWeight: Array | null | undefined, nextWeight: Array, eps: number): { h: Array; normed: Array } {
+  // MLX_TS_FUSED_NORM=0: the separate ops everywhere (to measure the fused kernel against them).
+  if (process.env.MLX_TS_FUSED_NORM === '0') {
+    const branch = postWeight ? rmsNorm(y, postWeight, eps) : y;
+    const h = add(x, branch);
+    return { h, normed: rmsNorm(h, nextWeight, eps) };
+  }
+  const [h, normed] = wrapMany(
+    native().residualRmsNorm(handleOf(x, 'residualRmsNorm x'), handleOf(y, 'residualRmsNorm y'), optionalHandle(postWeight, 'residualRmsNorm postWeight'), handleOf(nextWeight, 'residualRmsNorm nextWeight'), eps),
+  );
+  return { h, normed };
 }
 
 export function layerNorm(x: Array, weight: Array | null | undefined, bias: Array | null | undefined, eps: number): Array {

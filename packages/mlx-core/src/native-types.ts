@@ -84,6 +84,7 @@ export interface NativeAddon {
   // fast
   rmsNorm(x: Handle, weight: Handle | undefined, eps: number, stream?: StreamTriple, cpuKernel?: boolean): Handle;
   cpuRmsNorm(x: Handle, weight: Handle | undefined, eps: number, stream?: StreamTriple): Handle;
+  residualRmsNorm(x: Handle, y: Handle, postWeight: Handle | undefined, nextWeight: Handle, eps: number, stream?: StreamTriple): Uint32Array;
   layerNorm(x: Handle, weight: Handle | undefined, bias: Handle | undefined, eps: number, stream?: StreamTriple): Handle;
   rope(
     x: Handle,

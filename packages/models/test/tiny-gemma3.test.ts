@@ -42,6 +42,21 @@ describe('tiny Gemma 3 vs transformers', () => {
   });
 
   it('prefill then 20 decode steps through the caches match, greedy tokens identical', () => {
+    decodeMatches();
+  });
+
+  // The GPU runs each layer's one-token step as two compiled functions; on the CPU that path is
+  // opt-in (MLX compiles its fused kernels with the system C++ compiler there).
+  it('the compiled decode step matches as well', () => {
+    process.env.MLX_TS_COMPILE_DECODE = '1';
+    try {
+      decodeMatches();
+    } finally {
+      delete process.env.MLX_TS_COMPILE_DECODE;
+    }
+  });
+
+  function decodeMatches(): void {
     const cache = model.makeCache();
     try {
       mx.tidy(() => {
@@ -64,5 +79,5 @@ describe('tiny Gemma 3 vs transformers', () => {
     } finally {
       for (const c of cache) c.dispose();
     }
-  });
+  }
 });

@@ -92,29 +92,52 @@ export class Attention {
 
   /** x [B, L, hidden] → [B, L, hidden]; updates the cache. */
   apply(x: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined): mx.Array {
-    const { headDim: d, scale, rope } = this.settings;
+    const [q, k, v] = this.heads(x);
+    return this.output(this.attend(q, k, v, mask, cache));
+  }
+
+  /**
+   * The projections, as heads [B, n, L, d] (queries and keys normed when the architecture norms
+   * them), before RoPE. Pure: it reads no position, so a compiled decode step can trace it once.
+   */
+  heads(x: mx.Array): [mx.Array, mx.Array, mx.Array] {
+    const d = this.settings.headDim;
     const { nq, nkv } = this;
     const [b, l] = x.shape;
     const [qFlat, kFlat, vFlat] = this.project(x);
-    // [B, L, n·d] → [B, n, L, d]; the norm runs on the transposed view, which leaves a contiguous
-    // array for RoPE and attention (measurably faster on CPU than norming first).
-    const heads = (y: mx.Array, n: number, norm: RmsNorm | undefined) => {
-      const split = mx.transpose(mx.reshape(y, [b, l, n, d]), [0, 2, 1, 3]);
-      return norm ? norm.apply(split) : split;
+    // [B, L, n·d] → [B, n, L, d]. On the CPU the norm runs on the transposed view, which leaves a
+    // contiguous array for RoPE and attention (measurably faster there than norming first). On the
+    // GPU the norm runs first, on contiguous rows: its kernel would copy a transposed view first,
+    // and RoPE reads the transposed view as it is (two kernels fewer per layer per step).
+    const normFirst = mx.defaultDevice().type === 'gpu';
+    const split = (y: mx.Array, n: number, norm: RmsNorm | undefined) => {
+      const rows = mx.reshape(y, [b, l, n, d]);
+      if (normFirst) return mx.transpose(norm ? norm.apply(rows) : rows, [0, 2, 1, 3]);
+      const heads = mx.transpose(rows, [0, 2, 1, 3]);
+      return norm ? norm.apply(heads) : heads;
     };
-    let q = heads(qFlat, nq, this.qNorm);
-    let k = heads(kFlat, nkv, this.kNorm);
-    let v = heads(vFlat, nkv, undefined);
+    return [split(qFlat, nq, this.qNorm), split(kFlat, nkv, this.kNorm), split(vFlat, nkv, undefined)];
+  }
+
+  /** RoPE at the cache's positions, the cache update, and attention: heads in, [B, nq, L, d] out. */
+  attend(q: mx.Array, k: mx.Array, v: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined): mx.Array {
+    const { scale, rope } = this.settings;
+    const l = q.shape[2];
     const position = { offset: cache?.rowOffsets ?? cache?.offset ?? 0, end: (cache?.offset ?? 0) + l };
     q = rope.apply(q, position);
     k = rope.apply(k, position);
     if (cache) ({ keys: k, values: v } = cache.updateAndFetch(k, v));
-    const out = this.settings.softcap
+    return this.settings.softcap
       ? this.softcapped(q, k, v, mask)
       : l === 1 && (mask === undefined || mask === null || mask === 'causal') && mx.defaultDevice().type === 'cpu'
         ? this.decodeStep(q, k, v)
         : mx.fast.scaledDotProductAttention(q, k, v, { scale, mask });
-    return this.o.apply(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [b, l, nq * d]));
+  }
+
+  /** Attention's output [B, nq, L, d] → the output projection [B, L, hidden]. */
+  output(out: mx.Array): mx.Array {
+    const [b, , l, d] = out.shape;
+    return this.o.apply(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [b, l, this.nq * d]));
   }
 
   /**

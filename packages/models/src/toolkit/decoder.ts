@@ -41,10 +41,50 @@ export interface DecoderSettings {
   mlp: MlpSettings;
 }
 
+/**
+ * A one-token step on the GPU runs each layer as two compiled functions around the attention:
+ * MLX's CUDA backend is bound by launch cost at decode (about 35 ops per layer, each a call from
+ * JS and a kernel), and a compiled function is one call that replays its traced graph with its
+ * elementwise ops fused. Prefill keeps the plain graph (every prompt length would trace anew).
+ * MLX_TS_COMPILE_DECODE=0 turns it off; =1 turns it on for the CPU too (where MLX builds fused
+ * kernels with the system C++ compiler at run time, so it is off there by default).
+ */
+function compilesDecode(): boolean {
+  const setting = process.env.MLX_TS_COMPILE_DECODE;
+  return setting === '1' || (setting !== '0' && mx.defaultDevice().type === 'gpu');
+}
+
+type CompiledHeads = mx.CompiledFunction<(xn: mx.Array) => mx.Array[]>;
+type CompiledRest = mx.CompiledFunction<(attended: mx.Array, x: mx.Array) => mx.Array[]>;
+
+/** The residual stream after a layer, and its norm by the next layer's input norm (or the final norm). */
+interface Residual {
+  h: mx.Array;
+  /** Absent when nothing follows on this rank (the last layer of a pipeline stage that passes h on). */
+  normed?: mx.Array;
+}
+
+/**
+ * h = x + (post ? post(y) : y), and next(h) when `next` is given. A layer's residual add and the
+ * norms on either side of it are one kernel on CUDA (mx.fast.residualRmsNorm) where they share eps.
+ */
+function residual(x: mx.Array, y: mx.Array, post: RmsNorm | undefined, next: RmsNorm | undefined): Residual {
+  // Elsewhere the norms stay RmsNorm.apply, which picks the device's fastest norm.
+  if (!next || (post && post.eps !== next.eps) || mx.defaultDevice().type !== 'gpu') {
+    const h = mx.add(x, post ? post.apply(y) : y);
+    return next ? { h, normed: next.apply(h) } : { h };
+  }
+  return mx.fast.residualRmsNorm(x, y, post?.scale, next.scale, next.eps);
+}
+
 class Block {
   readonly attention: Attention;
   readonly mlp: GatedMlp | SwitchMlp;
   private readonly norms: RmsNorm[];
+  /** Whether the layer's pure parts may be compiled: no collective inside them (a rank's sum or gather). */
+  private readonly compilable: boolean;
+  private compiledHeads: CompiledHeads | undefined;
+  private compiledRest: CompiledRest | undefined;
 
   constructor(
     weights: Weights,
@@ -60,16 +100,48 @@ class Block {
     this.norms = settings.sandwichNorms
       ? ['input_layernorm', 'post_attention_layernorm', 'pre_feedforward_layernorm', 'post_feedforward_layernorm'].map(norm)
       : ['input_layernorm', 'post_attention_layernorm'].map(norm);
+    this.compilable = weights.group === undefined && !layer.moe;
   }
 
-  apply(x: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined): mx.Array {
-    const n = this.norms;
-    if (n.length === 2) {
-      const h = mx.add(x, this.attention.apply(n[0].apply(x), mask, cache));
-      return mx.add(h, this.mlp.apply(n[1].apply(h)));
+  /** The norm of the layer's input (the previous layer computes it with its residual add). */
+  get inputNorm(): RmsNorm {
+    return this.norms[0];
+  }
+
+  /**
+   * x: the residual stream; xn: inputNorm(x); next: the norm that follows the layer (the next
+   * layer's input norm or the final norm; always the same one for a layer).
+   */
+  apply(x: mx.Array, xn: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined, next: RmsNorm | undefined): Residual {
+    if (x.shape[1] === 1 && this.compilable && compilesDecode()) {
+      this.compiledHeads ??= mx.compile((normed: mx.Array) => this.attention.heads(normed));
+      this.compiledRest ??= mx.compile((attended: mx.Array, input: mx.Array) => {
+        const out = this.rest(attended, input, next);
+        return out.normed ? [out.h, out.normed] : [out.h];
+      });
+      const [q, k, v] = this.compiledHeads(xn);
+      const [h, normed] = this.compiledRest(this.attention.attend(q, k, v, mask, cache), x);
+      return normed ? { h, normed } : { h };
     }
-    const h = mx.add(x, n[1].apply(this.attention.apply(n[0].apply(x), mask, cache)));
-    return mx.add(h, n[3].apply(this.mlp.apply(n[2].apply(h))));
+    const [q, k, v] = this.attention.heads(xn);
+    return this.rest(this.attention.attend(q, k, v, mask, cache), x, next);
+  }
+
+  /** From attention's output to the layer's output: output projection, norms, residuals, MLP. */
+  private rest(attended: mx.Array, x: mx.Array, next: RmsNorm | undefined): Residual {
+    const n = this.norms;
+    const out = this.attention.output(attended);
+    if (n.length === 2) {
+      const afterAttention = residual(x, out, undefined, n[1]);
+      return residual(afterAttention.h, this.mlp.apply(afterAttention.normed!), undefined, next);
+    }
+    const afterAttention = residual(x, out, n[1], n[2]);
+    return residual(afterAttention.h, this.mlp.apply(afterAttention.normed!), n[3], next);
+  }
+
+  dispose(): void {
+    this.compiledHeads?.dispose();
+    this.compiledRest?.dispose();
   }
 
   arrays(): mx.Array[] {
@@ -125,14 +197,19 @@ export class DecoderModel<C extends ModelConfig = ModelConfig> implements Langua
       // One mask per distinct window, from the first layer that uses it (layers with the same
       // window share their cache's positions).
       const masks = new Map<number | undefined, mx.fast.AttentionMask>();
+      // Each layer hands on the residual stream and its norm by what follows (see residual()).
+      let xn = this.layers.length > 0 ? this.layers[0].inputNorm.apply(h) : undefined;
+      const passesOn = stage !== undefined && !stage.last;
       for (let j = 0; j < this.layers.length; j++) {
         const layer = this.layers[j];
         const i = first + j;
         const window = layer.layer.window;
         if (!masks.has(window)) masks.set(window, attentionMask(length, cache?.[i], window));
-        h = layer.apply(h, masks.get(window)!, cache?.[i]);
+        const next = j + 1 < this.layers.length ? this.layers[j + 1].inputNorm : passesOn ? undefined : this.finalNorm;
+        ({ h, normed: xn } = layer.apply(h, xn!, masks.get(window)!, cache?.[i], next));
       }
-      return stage && !stage.last ? stage.passOn(h) : this.finalNorm.apply(h);
+      if (passesOn) return stage.passOn(h);
+      return xn ?? this.finalNorm.apply(h);
     });
   }
 
@@ -164,6 +241,7 @@ export class DecoderModel<C extends ModelConfig = ModelConfig> implements Langua
   }
 
   dispose(): void {
+    for (const layer of this.layers) layer.dispose();
     mx.dispose([...this.parameters().values()]);
   }
 

@@ -68,6 +68,37 @@ export class Linear implements Disposable {
     return new Linear(undefined, q, bias);
   }
 
+  /**
+   * One linear whose outputs are `first`'s then `second`'s, when both are the same kind (dense in
+   * the same layout and dtype, or quantized alike) without bias or sharding; undefined otherwise.
+   * The two are disposed once the stacked weight is computed (computed now, so that the two
+   * copies are never all alive at once across a model's layers).
+   */
+  static stacked(first: Linear, second: Linear): Linear | undefined {
+    const plain = (l: Linear) => !l.bias && !l.sumOver && !l.gatherOver;
+    if (!plain(first) || !plain(second)) return undefined;
+    const a = first.dense;
+    const b = second.dense;
+    if (a && b) {
+      if (first.outIn !== second.outIn || a.dtype !== b.dtype) return undefined;
+      // [out, in] stacks along axis 0, [in, out] along axis 1.
+      const stacked = mx.keep(mx.concatenate([a, b], first.outIn ? 0 : 1));
+      mx.eval(stacked);
+      first.dispose();
+      second.dispose();
+      return new Linear(stacked, undefined, undefined, first.outIn);
+    }
+    const qa = first.quantized;
+    const qb = second.quantized;
+    if (!qa || !qb || qa.bits !== qb.bits || qa.groupSize !== qb.groupSize || qa.scales.dtype !== qb.scales.dtype) return undefined;
+    const join = (x: mx.Array, y: mx.Array) => mx.keep(mx.concatenate([x, y], 0));
+    const q: QuantizedWeight = { weight: join(qa.weight, qb.weight), scales: join(qa.scales, qb.scales), biases: join(qa.biases, qb.biases), groupSize: qa.groupSize, bits: qa.bits };
+    mx.eval(q.weight, q.scales, q.biases);
+    first.dispose();
+    second.dispose();
+    return new Linear(undefined, q, undefined);
+  }
+
   static fromEntry(entry: WeightEntry, bias?: mx.Array): Linear {
     return entry.kind === 'dense' ? Linear.dense(entry.array, entry.transposed, bias) : Linear.quantized(entry, bias);
   }
