@@ -2,17 +2,35 @@
 #include <limits>
 
 #include "common.h"
+#include "cpu_kernel_switch.h"
 #include "cpu_logits_top_k.h"
+#include "cpu_rms_norm.h"
+#include "cpu_rope.h"
 #include "cpu_token_bitmask.h"
 #include "gpu_residual_norm.h"
 
 namespace mlxts {
 namespace {
 
-// rmsNorm(x, weight | undefined, eps, stream?)
+// rmsNorm(x, weight | undefined, eps, stream?, cpuKernel = true)
+// On a CPU stream, float32 inputs go to the addon's kernel unless cpuKernel is false: MLX itself
+// has none there and builds its fallback graph.
 Napi::Value RmsNorm(const Napi::CallbackInfo& info) {
-  return Result(info.Env(), mx::fast::rms_norm(ArrayArg(info, 0), OptionalArrayArg(info, 1),
-                                               static_cast<float>(NumberArg(info, 2)), StreamArg(info, 3)));
+  const mx::array& x = ArrayArg(info, 0);
+  const std::optional<mx::array> weight = OptionalArrayArg(info, 1);
+  const float eps = static_cast<float>(NumberArg(info, 2));
+  const mx::StreamOrDevice s = StreamArg(info, 3);
+  if (BoolArg(info, 4, true) && CpuKernelByDefault()) {
+    const mx::Stream stream = mx::to_stream(s);
+    if (CpuRmsNormUnsupported(x, weight, stream).empty()) return Result(info.Env(), CpuRmsNorm(x, weight, eps, stream));
+  }
+  return Result(info.Env(), mx::fast::rms_norm(x, weight, eps, s));
+}
+
+// cpuRmsNorm(x, weight | undefined, eps, stream?): the addon's kernel or an error saying why not.
+Napi::Value CpuRmsNormOp(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), CpuRmsNorm(ArrayArg(info, 0), OptionalArrayArg(info, 1), static_cast<float>(NumberArg(info, 2)),
+                                       mx::to_stream(StreamArg(info, 3))));
 }
 
 // layerNorm(x, weight | undefined, bias | undefined, eps, stream?)
@@ -21,20 +39,40 @@ Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
                                                  static_cast<float>(NumberArg(info, 3)), StreamArg(info, 4)));
 }
 
-// rope(x, dims, traditional, base | undefined, scale, offset: number | handle, offsetIsArray, freqs | undefined, stream?)
+RopeArgs RopeArgsOf(const Napi::CallbackInfo& info) {
+  RopeArgs args{IntArg(info, 1), BoolArg(info, 2), std::nullopt, static_cast<float>(NumberArg(info, 4)), OptionalArrayArg(info, 7)};
+  if (!IsMissing(info, 3)) args.base = static_cast<float>(NumberArg(info, 3));
+  return args;
+}
+
+RopeOffset RopeOffsetOf(const Napi::CallbackInfo& info) {
+  if (BoolArg(info, 6)) return ArrayArg(info, 5);
+  return IntArg(info, 5);
+}
+
+// rope(x, dims, traditional, base | undefined, scale, offset: number | handle, offsetIsArray, freqs | undefined, stream?,
+//      cpuKernel = true)
+// On a CPU stream, float32 inputs go to the addon's kernel unless cpuKernel is false: MLX itself
+// has none there and builds its fallback graph.
 Napi::Value Rope(const Napi::CallbackInfo& info) {
   const mx::array& x = ArrayArg(info, 0);
-  const int dims = IntArg(info, 1);
-  const bool traditional = BoolArg(info, 2);
-  std::optional<float> base;
-  if (!IsMissing(info, 3)) base = static_cast<float>(NumberArg(info, 3));
-  const float scale = static_cast<float>(NumberArg(info, 4));
-  const std::optional<mx::array> freqs = OptionalArrayArg(info, 7);
-  const auto s = StreamArg(info, 8);
-  if (BoolArg(info, 6)) {
-    return Result(info.Env(), mx::fast::rope(x, dims, traditional, base, scale, ArrayArg(info, 5), freqs, s));
+  const RopeArgs args = RopeArgsOf(info);
+  const RopeOffset offset = RopeOffsetOf(info);
+  const mx::StreamOrDevice s = StreamArg(info, 8);
+  if (BoolArg(info, 9, true) && CpuKernelByDefault()) {
+    const mx::Stream stream = mx::to_stream(s);
+    if (CpuRopeUnsupported(x, args, offset, stream).empty()) return Result(info.Env(), CpuRope(x, args, offset, stream));
   }
-  return Result(info.Env(), mx::fast::rope(x, dims, traditional, base, scale, IntArg(info, 5), freqs, s));
+  if (const int* n = std::get_if<int>(&offset)) {
+    return Result(info.Env(), mx::fast::rope(x, args.dims, args.traditional, args.base, args.scale, *n, args.freqs, s));
+  }
+  return Result(info.Env(), mx::fast::rope(x, args.dims, args.traditional, args.base, args.scale, std::get<mx::array>(offset),
+                                           args.freqs, s));
+}
+
+// cpuRope(same arguments as rope, without cpuKernel): the addon's kernel or an error saying why not.
+Napi::Value CpuRopeOp(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), CpuRope(ArrayArg(info, 0), RopeArgsOf(info), RopeOffsetOf(info), mx::to_stream(StreamArg(info, 8))));
 }
 
 // sdpa(q, k, v, scale, maskMode: '' | 'causal' | 'array', mask | undefined, sinks | undefined, stream?)
@@ -104,6 +142,8 @@ void InitFast(Napi::Env env, Napi::Object exports) {
   Export<RmsNorm>(env, exports, "rmsNorm");
   Export<LayerNorm>(env, exports, "layerNorm");
   Export<Rope>(env, exports, "rope");
+  Export<CpuRmsNormOp>(env, exports, "cpuRmsNorm");
+  Export<CpuRopeOp>(env, exports, "cpuRope");
   Export<Sdpa>(env, exports, "scaledDotProductAttention");
   Export<LogitsTopK>(env, exports, "logitsTopK");
   Export<ApplyTokenBitmask>(env, exports, "applyTokenBitmask");

@@ -4,6 +4,7 @@
 #include "common.h"
 #include "cpu_qmm.h"
 #include "cpu_gelu.h"
+#include "cpu_kernel_switch.h"
 #include "cpu_quantized_matmul.h"
 #include "cpu_thread_pool.h"
 
@@ -36,15 +37,6 @@ Napi::Value Dequantize(const Napi::CallbackInfo& info) {
 // MLX's defaults for affine quantization.
 constexpr int kDefaultGroupSize = 64;
 constexpr int kDefaultBits = 4;
-
-// MLX_TS_CPU_KERNEL=mlx makes quantizedMatmul keep MLX's own CPU kernel everywhere (for comparisons).
-bool CpuKernelByDefault() {
-  static const bool enabled = [] {
-    const char* env = std::getenv("MLX_TS_CPU_KERNEL");
-    return env == nullptr || std::string(env) != "mlx";
-  }();
-  return enabled;
-}
 
 // quantizedMatmul(x, w, scales, biases | undefined, transpose, groupSize, bits, mode, stream?, cpuKernel = true)
 // On a CPU stream, the cases the addon's kernel covers go to it unless cpuKernel is false.

@@ -7,9 +7,27 @@ function optionalHandle(a: Array | null | undefined, name: string): number | und
   return a === null || a === undefined ? undefined : handleOf(a, name);
 }
 
+export interface CpuKernelOption {
+  /**
+   * On the CPU, float32 inputs run on the addon's own kernel (MLX has none there and builds a
+   * graph of a dozen small ops per call); false keeps MLX's graph. Default true.
+   * MLX_TS_CPU_KERNEL=mlx sets the default to false for the whole process.
+   */
+  cpuKernel?: boolean;
+}
+
 /** x * rsqrt(mean(x², -1) + eps) * weight (weight optional). */
-export function rmsNorm(x: Array, weight: Array | null | undefined, eps: number): Array {
-  return wrap(native().rmsNorm(handleOf(x, 'rmsNorm'), optionalHandle(weight, 'rmsNorm weight'), eps));
+export function rmsNorm(x: Array, weight: Array | null | undefined, eps: number, options: CpuKernelOption = {}): Array {
+  return wrap(native().rmsNorm(handleOf(x, 'rmsNorm'), optionalHandle(weight, 'rmsNorm weight'), eps, undefined, options.cpuKernel ?? true));
+}
+
+/**
+ * rmsNorm on the addon's CPU kernel: float32 x (any layout) and float32 weight [x.shape(-1)] or
+ * none, row-major result; AVX2 where the kernel's ISA is avx2, many rows split over the kernel
+ * threads. Throws an MlxError naming what it cannot take; rmsNorm falls back to MLX instead.
+ */
+export function cpuRmsNorm(x: Array, weight: Array | null | undefined, eps: number): Array {
+  return wrap(native().cpuRmsNorm(handleOf(x, 'cpuRmsNorm'), optionalHandle(weight, 'cpuRmsNorm weight'), eps));
 }
 
 /**
@@ -35,7 +53,7 @@ export function layerNorm(x: Array, weight: Array | null | undefined, bias: Arra
   return wrap(native().layerNorm(handleOf(x, 'layerNorm'), optionalHandle(weight, 'layerNorm weight'), optionalHandle(bias, 'layerNorm bias'), eps));
 }
 
-export interface RopeOptions {
+export interface RopeOptions extends CpuKernelOption {
   /** Rotate adjacent pairs (true) or the two halves (false, as HF Llama/Gemma and GPT-NeoX). Default false. */
   traditional?: boolean;
   /** Base of the frequencies (default 10000). Give `freqs` instead to pass them explicitly. */
@@ -47,16 +65,29 @@ export interface RopeOptions {
   freqs?: Array;
 }
 
-/** Rotary position embedding over the first `dims` features of the last axis of x [B, ..., L, D]. */
-export function rope(x: Array, dims: number, options: RopeOptions = {}): Array {
+/** The native rope arguments after x and dims, up to and including freqs. */
+function ropeArgs(name: string, options: RopeOptions): [boolean, number | undefined, number, number, boolean, number | undefined] {
   const { traditional = false, scale = 1, offset = 0, freqs } = options;
   const base = freqs ? undefined : (options.base ?? 10000);
-  const n = native();
-  const hx = handleOf(x, 'rope');
-  const hf = optionalHandle(freqs, 'rope freqs');
-  if (offset instanceof Array) return wrap(n.rope(hx, dims, traditional, base, scale, offset.handle, true, hf));
-  if (!Number.isInteger(offset)) throw new TypeError('rope: offset must be an integer or an int32 mx.Array');
-  return wrap(n.rope(hx, dims, traditional, base, scale, offset, false, hf));
+  const hf = optionalHandle(freqs, `${name} freqs`);
+  if (offset instanceof Array) return [traditional, base, scale, offset.handle, true, hf];
+  if (!Number.isInteger(offset)) throw new TypeError(`${name}: offset must be an integer or an int32 mx.Array`);
+  return [traditional, base, scale, offset, false, hf];
+}
+
+/** Rotary position embedding over the first `dims` features of the last axis of x [B, ..., L, D]. */
+export function rope(x: Array, dims: number, options: RopeOptions = {}): Array {
+  return wrap(native().rope(handleOf(x, 'rope'), dims, ...ropeArgs('rope', options), undefined, options.cpuKernel ?? true));
+}
+
+/**
+ * rope on the addon's CPU kernel: float32 x [B, ..., L, D] (any layout), even dims, base or
+ * float32 freqs [dims / 2], offset a number or int32 (one, or one per batch row); row-major
+ * result equal to MLX's to float32 rounding. Throws an MlxError naming what it cannot take;
+ * rope falls back to MLX instead.
+ */
+export function cpuRope(x: Array, dims: number, options: Omit<RopeOptions, 'cpuKernel'> = {}): Array {
+  return wrap(native().cpuRope(handleOf(x, 'cpuRope'), dims, ...ropeArgs('cpuRope', options)));
 }
 
 export type AttentionMask = 'causal' | Array | null | undefined;

@@ -82,10 +82,23 @@ export interface NativeAddon {
   depends(inputs: HandleList, dependencies: HandleList): Uint32Array;
 
   // fast
-  rmsNorm(x: Handle, weight: Handle | undefined, eps: number, stream?: StreamTriple): Handle;
+  rmsNorm(x: Handle, weight: Handle | undefined, eps: number, stream?: StreamTriple, cpuKernel?: boolean): Handle;
+  cpuRmsNorm(x: Handle, weight: Handle | undefined, eps: number, stream?: StreamTriple): Handle;
   residualRmsNorm(x: Handle, y: Handle, postWeight: Handle | undefined, nextWeight: Handle, eps: number, stream?: StreamTriple): Uint32Array;
   layerNorm(x: Handle, weight: Handle | undefined, bias: Handle | undefined, eps: number, stream?: StreamTriple): Handle;
   rope(
+    x: Handle,
+    dims: number,
+    traditional: boolean,
+    base: number | undefined,
+    scale: number,
+    offset: number,
+    offsetIsArray: boolean,
+    freqs?: Handle,
+    stream?: StreamTriple,
+    cpuKernel?: boolean,
+  ): Handle;
+  cpuRope(
     x: Handle,
     dims: number,
     traditional: boolean,
