@@ -6,7 +6,12 @@ import * as mx from '@mlx-ts/core';
 const checks = [];
 let ok = true;
 for (const dtype of ['bfloat16', 'float32']) {
-  for (const [rows, width] of [[1, 640], [4, 1152], [32, 2560], [3, 1000]]) {
+  for (const [rows, width] of [
+    [1, 640],
+    [4, 1152],
+    [32, 2560],
+    [3, 1000],
+  ]) {
     for (const withPost of [true, false]) {
       try {
         const result = mx.tidy(() => {

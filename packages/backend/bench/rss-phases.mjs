@@ -20,7 +20,16 @@ mx.fast.setCpuKernelThreads(Number(process.env.BENCH_THREADS ?? 1));
 function rss() {
   const status = readFileSync('/proc/self/status', 'utf8');
   const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1e3;
-  return { rss_mb: kb('VmRSS'), anon_mb: kb('RssAnon'), file_mb: kb('RssFile'), mlx_active_mb: mx.memory.getActiveMemory() / 1e6, mlx_cache_mb: mx.memory.getCacheMemory() / 1e6, mlx_peak_mb: mx.memory.getPeakMemory() / 1e6, js_external_mb: process.memoryUsage().external / 1e6, js_heap_mb: process.memoryUsage().heapUsed / 1e6 };
+  return {
+    rss_mb: kb('VmRSS'),
+    anon_mb: kb('RssAnon'),
+    file_mb: kb('RssFile'),
+    mlx_active_mb: mx.memory.getActiveMemory() / 1e6,
+    mlx_cache_mb: mx.memory.getCacheMemory() / 1e6,
+    mlx_peak_mb: mx.memory.getPeakMemory() / 1e6,
+    js_external_mb: process.memoryUsage().external / 1e6,
+    js_heap_mb: process.memoryUsage().heapUsed / 1e6,
+  };
 }
 
 function promptIds(vocab, length, seed = 7) {
@@ -46,5 +55,16 @@ phases.after_prefill = rss();
 await backend.generate(ids, { maxTokens: generationTokens, ignoreEos: true });
 phases.after_decode = rss();
 const round = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number(v.toFixed(1))]));
-console.log(JSON.stringify({ bench: 'rss-phases', model: path.split('/').pop(), file_mb: Number((statSync(path).size / 1e6).toFixed(1)), phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, round(v)])) }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      bench: 'rss-phases',
+      model: path.split('/').pop(),
+      file_mb: Number((statSync(path).size / 1e6).toFixed(1)),
+      phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, round(v)])),
+    },
+    null,
+    2,
+  ),
+);
 await backend.dispose();

@@ -44,7 +44,13 @@ export function residualRmsNorm(x: Array, y: Array, postWeight: Array | null | u
     return { h, normed: rmsNorm(h, nextWeight, eps) };
   }
   const [h, normed] = wrapMany(
-    native().residualRmsNorm(handleOf(x, 'residualRmsNorm x'), handleOf(y, 'residualRmsNorm y'), optionalHandle(postWeight, 'residualRmsNorm postWeight'), handleOf(nextWeight, 'residualRmsNorm nextWeight'), eps),
+    native().residualRmsNorm(
+      handleOf(x, 'residualRmsNorm x'),
+      handleOf(y, 'residualRmsNorm y'),
+      optionalHandle(postWeight, 'residualRmsNorm postWeight'),
+      handleOf(nextWeight, 'residualRmsNorm nextWeight'),
+      eps,
+    ),
   );
   return { h, normed };
 }

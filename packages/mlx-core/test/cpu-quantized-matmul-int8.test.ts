@@ -112,7 +112,9 @@ function check(c: Case, seed: number, expectInt8: boolean): void {
         magnitude[i * c.n + r] = mag;
       }
     }
-    const ours = mx.fast.cpuQuantizedMatmul(x, wq, scales, biases, { bits: c.bits, groupSize: c.groupSize, int8Activations: true }).toTypedArray() as Float32Array;
+    const ours = mx.fast
+      .cpuQuantizedMatmul(x, wq, scales, biases, { bits: c.bits, groupSize: c.groupSize, int8Activations: true })
+      .toTypedArray() as Float32Array;
     const mlx = mx.quantizedMatmul(x, wq, scales, biases, { bits: c.bits, groupSize: c.groupSize, cpuKernel: false }).toTypedArray() as Float32Array;
     const bad: string[] = [];
     for (let i = 0; i < ours.length && bad.length < 5; i++) {

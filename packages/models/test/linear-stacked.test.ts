@@ -52,7 +52,16 @@ describe('Linear.stacked', () => {
       };
       const stacked = Linear.stacked(load(wa, outA), load(wb, outB));
       expect(stacked).toBeDefined();
-      mx.tidy(() => expectStacked(stacked!.apply(mx.array(x, 'float32', [rows, inputs])), product(x, wa, rows, inputs, outA), product(x, wb, rows, inputs, outB), rows, outA, outB));
+      mx.tidy(() =>
+        expectStacked(
+          stacked!.apply(mx.array(x, 'float32', [rows, inputs])),
+          product(x, wa, rows, inputs, outA),
+          product(x, wb, rows, inputs, outB),
+          rows,
+          outA,
+          outB,
+        ),
+      );
       stacked!.dispose();
     });
   }

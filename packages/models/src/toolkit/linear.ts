@@ -92,7 +92,13 @@ export class Linear implements Disposable {
     const qb = second.quantized;
     if (!qa || !qb || qa.bits !== qb.bits || qa.groupSize !== qb.groupSize || qa.scales.dtype !== qb.scales.dtype) return undefined;
     const join = (x: mx.Array, y: mx.Array) => mx.keep(mx.concatenate([x, y], 0));
-    const q: QuantizedWeight = { weight: join(qa.weight, qb.weight), scales: join(qa.scales, qb.scales), biases: join(qa.biases, qb.biases), groupSize: qa.groupSize, bits: qa.bits };
+    const q: QuantizedWeight = {
+      weight: join(qa.weight, qb.weight),
+      scales: join(qa.scales, qb.scales),
+      biases: join(qa.biases, qb.biases),
+      groupSize: qa.groupSize,
+      bits: qa.bits,
+    };
     mx.eval(q.weight, q.scales, q.biases);
     first.dispose();
     second.dispose();
