@@ -21,6 +21,9 @@ function worker(end: 'throw' | 'terminate'): Promise<{ made: number; exit: numbe
       void mx.asyncEval([mx.matmul(b, b)]);
       parentPort.postMessage({ made: mx.liveArrayCount() - before });
       if (${JSON.stringify(end)} === 'throw') setImmediate(() => { throw new Error('the worker fails'); });
+      // Kept alive until terminate() ends it: otherwise a fast machine may finish the pending work
+      // and exit on its own (code 0) before the parent terminates it.
+      else setInterval(() => undefined, 1000);
     });
   `;
   const thread = new Worker(code, { eval: true });
