@@ -21,6 +21,28 @@ export function cacheRoot() {
   return resolve(process.env.MLX_TS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mlx-ts'));
 }
 
+/** The archive's bytes; a dropped connection or a 5xx answer is retried with backoff, since one blip would otherwise fail a whole install. */
+async function download(url, log, attempts = 4) {
+  for (let attempt = 1; ; attempt += 1) {
+    let failure;
+    try {
+      const response = await fetch(url);
+      if (response.ok) return Buffer.from(await response.arrayBuffer());
+      failure = `HTTP ${response.status}`;
+      if (response.status < 500) attempt = attempts;
+    } catch (cause) {
+      failure = cause.cause?.message ?? cause.message;
+    }
+    if (attempt >= attempts) {
+      throw new Error(
+        `Could not download ${url} (${failure}). Fix: check the network, or set XGRAMMAR_SOURCE_DIR to an unpacked xgrammar-${XGRAMMAR_VERSION}.tar.gz.`,
+      );
+    }
+    log(`download failed (${failure}); retrying (${attempt}/${attempts - 1})`);
+    await new Promise((done) => setTimeout(done, 2000 * attempt));
+  }
+}
+
 /** The unpacked source folder, fetched first when missing. XGRAMMAR_SOURCE_DIR points at an unpacked copy instead (offline builds). */
 export async function xgrammarSource(log = (message) => console.error(`[mlx-ts] ${message}`)) {
   if (process.env.XGRAMMAR_SOURCE_DIR) {
@@ -33,16 +55,7 @@ export async function xgrammarSource(log = (message) => console.error(`[mlx-ts] 
   const root = join(cacheRoot(), `xgrammar-${XGRAMMAR_VERSION}-src`);
   if (existsSync(join(root, '.complete'))) return root;
   log(`fetching xgrammar ${XGRAMMAR_VERSION} sources from PyPI into ${root}`);
-  let response;
-  try {
-    response = await fetch(sdist.url);
-  } catch (cause) {
-    throw new Error(
-      `Could not download ${sdist.url}: ${cause.message}. Fix: check the network, or set XGRAMMAR_SOURCE_DIR to an unpacked xgrammar-${XGRAMMAR_VERSION}.tar.gz.`,
-    );
-  }
-  if (!response.ok) throw new Error(`Downloading ${sdist.url} answered HTTP ${response.status}.`);
-  const archive = Buffer.from(await response.arrayBuffer());
+  const archive = await download(sdist.url, log);
   const digest = createHash('sha256').update(archive).digest('hex');
   if (digest !== sdist.sha256) throw new Error(`${sdist.url} has sha256 ${digest}, not the pinned ${sdist.sha256}; refusing to build it.`);
   // Unpacked beside the final folder and renamed into place, so an interrupted run leaves no half copy.
