@@ -51,7 +51,7 @@ MLXTS_AVX2 void GeluAvx2(const float* in, float* out, int64_t n) {
 
 void GeluRange(const float* in, float* out, int64_t n) {
 #if defined(__x86_64__)
-  if (qmm::ActiveIsa() == qmm::Isa::Avx2) {
+  if (qmm::HasAvx2(qmm::ActiveIsa())) {
     GeluAvx2(in, out, n);
     return;
   }

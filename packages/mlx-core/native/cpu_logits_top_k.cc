@@ -155,7 +155,7 @@ class CpuLogitsTopKPrimitive : public mx::Primitive {
       const int64_t n = logits.shape(-1);
       const int64_t rows = n == 0 ? 0 : static_cast<int64_t>(logits.size()) / n;
       const float* x = logits.data<float>();
-      const bool avx2 = qmm::ActiveIsa() == qmm::Isa::Avx2;
+      const bool avx2 = qmm::HasAvx2(qmm::ActiveIsa());
       auto run = [&](int r) { Row(x + r * n, n, k, avx2, lse + r, ids + static_cast<int64_t>(r) * k, values + static_cast<int64_t>(r) * k); };
       if (rows == 1) {
         run(0);

@@ -64,7 +64,28 @@ bool CpuHasAvx2() {
 #endif
 }
 
-std::atomic<Isa> active_isa{BestIsa()};
+bool CpuHasAvx512() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  return CpuHasAvx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+#else
+  return false;
+#endif
+}
+
+// MLX_TS_CPU_ISA=avx2 or scalar caps the kernels chosen at start (to compare families, or to
+// sidestep a CPU whose 512-bit units slow the clock).
+Isa StartIsa() {
+  const Isa best = CpuHasAvx512() ? Isa::Avx512 : CpuHasAvx2() ? Isa::Avx2 : Isa::Scalar;
+  const char* env = std::getenv("MLX_TS_CPU_ISA");
+  if (env == nullptr) return best;
+  const std::string want(env);
+  if (want == "scalar") return Isa::Scalar;
+  if (want == "avx2" && HasAvx2(best)) return Isa::Avx2;
+  return best;
+}
+
+std::atomic<Isa> active_isa{StartIsa()};
 
 // MLX_TS_CPU_INT8=1 turns the int8-activation kernel on for every product by default.
 std::atomic<bool> int8_default{[] {
@@ -78,11 +99,12 @@ constexpr int64_t kMinParallelWork = 1 << 20;
 
 }  // namespace
 
-Isa BestIsa() { return CpuHasAvx2() ? Isa::Avx2 : Isa::Scalar; }
+Isa BestIsa() { return CpuHasAvx512() ? Isa::Avx512 : CpuHasAvx2() ? Isa::Avx2 : Isa::Scalar; }
 Isa ActiveIsa() { return active_isa.load(); }
 
 bool SetIsa(Isa isa) {
   if (isa == Isa::Avx2 && !CpuHasAvx2()) return false;
+  if (isa == Isa::Avx512 && !CpuHasAvx512()) return false;
   active_isa.store(isa);
   return true;
 }
@@ -90,7 +112,13 @@ bool SetIsa(Isa isa) {
 void SetInt8ActivationsDefault(bool on) { int8_default.store(on); }
 bool Int8ActivationsDefault() { return int8_default.load(); }
 
-const char* IsaName(Isa isa) { return isa == Isa::Avx2 ? "avx2" : "scalar"; }
+const char* IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return "avx512";
+    case Isa::Avx2: return "avx2";
+    default: return "scalar";
+  }
+}
 
 void ScalarSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1) {
   const int64_t k = p.k;
@@ -121,7 +149,7 @@ void Run(const Problem& p) {
   const Isa isa = ActiveIsa();
   const int64_t groups = p.k / p.group;
   const bool vector_path = isa == Isa::Scalar || p.m <= kMaxVectorRows;
-  const bool int8 = p.int8_activations && isa == Isa::Avx2 && p.m <= kMaxVectorRows && Int8Applies(p);
+  const bool int8 = p.int8_activations && HasAvx2(isa) && p.m <= kMaxVectorRows && Int8Applies(p);
 
   // Group sums of x, and for the 4-bit vector kernel x reordered the way nibbles unpack:
   // within each run of 16, the even positions then the odd ones.
@@ -139,12 +167,15 @@ void Run(const Problem& p) {
       }
     }
     prep.xsum = xsum.data();
-    if (isa == Isa::Avx2 && p.bits == 4 && !int8) {
+    if (HasAvx2(isa) && p.bits == 4 && !int8) {
+      // Runs of 16 for AVX2, 32 for AVX-512 (k is a multiple of the group, so of 32).
+      const int run = isa == Isa::Avx512 ? 32 : 16;
+      const int half = run / 2;
       xperm.resize(static_cast<size_t>(p.m * p.k));
-      for (int64_t i = 0; i < p.m * p.k; i += 16) {
-        for (int j = 0; j < 8; ++j) {
+      for (int64_t i = 0; i < p.m * p.k; i += run) {
+        for (int j = 0; j < half; ++j) {
           xperm[i + j] = p.x[i + 2 * j];
-          xperm[i + 8 + j] = p.x[i + 2 * j + 1];
+          xperm[i + half + j] = p.x[i + 2 * j + 1];
         }
       }
       prep.xp = xperm.data();
@@ -168,6 +199,14 @@ void Run(const Problem& p) {
       Avx2Int8Slice(p, prep8, n0, n1);
       return;
     }
+    if (isa == Isa::Avx512) {
+      if (vector_path) {
+        Avx512VectorSlice(p, prep, n0, n1);
+      } else {
+        Avx512MatrixSlice(p, n0, n1);
+      }
+      return;
+    }
     if (isa == Isa::Avx2) {
       if (vector_path) {
         Avx2VectorSlice(p, prep, n0, n1);
@@ -189,13 +228,18 @@ void Run(const Problem& p) {
   // Many slices per thread keep the split even when another process takes a core (a thread
   // descheduled mid-slice holds back only its slice); slices are whole 16-column panels so that
   // no two threads share an output cache line.
-  const int64_t panels = (p.n + kPanel - 1) / kPanel;
+#if defined(__x86_64__)
+  const int64_t width = isa == Isa::Avx512 && !vector_path ? kWidePanel : kPanel;
+#else
+  const int64_t width = kPanel;
+#endif
+  const int64_t panels = (p.n + width - 1) / width;
   const int64_t tasks = std::min<int64_t>(panels, static_cast<int64_t>(threads) * 16);
   const int64_t per_task = (panels + tasks - 1) / tasks;
   const int64_t used = (panels + per_task - 1) / per_task;
   pool.ParallelFor(static_cast<int>(used), [&](int t) {
-    const int64_t n0 = t * per_task * kPanel;
-    const int64_t n1 = std::min<int64_t>(p.n, (t + 1) * per_task * kPanel);
+    const int64_t n0 = t * per_task * width;
+    const int64_t n1 = std::min<int64_t>(p.n, (t + 1) * per_task * width);
     if (n0 < n1) slice(n0, n1);
   });
 }

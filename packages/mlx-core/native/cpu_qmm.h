@@ -32,8 +32,12 @@ struct Problem {
   bool int8_activations = false;
 };
 
-// The instruction sets a kernel can use: chosen once from the running CPU.
-enum class Isa { Scalar, Avx2 };
+// The instruction sets a kernel can use: chosen once from the running CPU. Avx512 (F, BW, VL)
+// implies AVX2: the kernels without an AVX-512 version run their AVX2 one under it.
+enum class Isa { Scalar, Avx2, Avx512 };
+
+// Whether the AVX2 kernels may run under `isa`.
+inline bool HasAvx2(Isa isa) { return isa != Isa::Scalar; }
 
 Isa BestIsa();
 Isa ActiveIsa();
@@ -52,7 +56,7 @@ constexpr int64_t kPanel = 16;
 
 // Per-call scratch shared by all slices: x rearranged for the matvec kernel and its group sums.
 struct Prepared {
-  const float* xp;    // [m, k], 4-bit: each run of 16 reordered as the nibbles unpack
+  const float* xp;    // [m, k], 4-bit: each run of 16 (AVX-512: 32) reordered as the nibbles unpack
   const float* xsum;  // [m, k / group]
 };
 
@@ -77,6 +81,11 @@ void ScalarSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1)
 void Avx2VectorSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1);
 void Avx2MatrixSlice(const Problem& p, int64_t n0, int64_t n1);
 void Avx2Int8Slice(const Problem& p, const PreparedInt8& prep, int64_t n0, int64_t n1);
+// As the AVX2 ones at twice the width; the 4-bit matrix-vector kernel expects x reordered per
+// run of 32 (the even positions, then the odd ones), the matrix kernel packs 32-column panels.
+void Avx512VectorSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1);
+void Avx512MatrixSlice(const Problem& p, int64_t n0, int64_t n1);
+constexpr int64_t kWidePanel = 32;
 #endif
 
 }  // namespace mlxts::qmm

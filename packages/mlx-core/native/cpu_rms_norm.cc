@@ -133,7 +133,7 @@ class CpuRmsNormPrimitive : public CpuFallbackPrimitive {
       const float* w = nullptr;
       if (weight) w = RowOffsets(*weight).Row(weight->data<float>(), 0, weight_copy);
       const Rows job{x.data<float>(), RowOffsets(x), w, out_data, n, eps};
-      const bool avx2 = qmm::ActiveIsa() == qmm::Isa::Avx2;
+      const bool avx2 = qmm::HasAvx2(qmm::ActiveIsa());
       CpuThreadPool& pool = CpuThreadPool::Shared();
       if (rows == 1 || rows * n < kMinParallel || pool.threads() == 1) {
         NormRows(job, 0, rows, avx2);

@@ -214,7 +214,7 @@ class CpuRopePrimitive : public CpuFallbackPrimitive {
         for (int i = 0; i < half; ++i) inv_freqs[i] = 1.0f / periods[i * stride];
       }
       Job job{LayoutOf(x, out_data), inv_freqs.data(), std::move(offsets), scale, dims, traditional};
-      const bool avx2 = qmm::ActiveIsa() == qmm::Isa::Avx2;
+      const bool avx2 = qmm::HasAvx2(qmm::ActiveIsa());
       const Layout& l = job.layout;
       const int64_t positions = l.batch * l.length;
       const int64_t per_position = l.heads * l.features;

@@ -107,7 +107,7 @@ Napi::Value SetCpuKernelThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setCpuKernelIsa('scalar' | 'avx2') -> whether the CPU has it (and it is now used).
+// setCpuKernelIsa('scalar' | 'avx2' | 'avx512') -> whether the CPU has it (and it is now used).
 Napi::Value SetCpuKernelIsa(const Napi::CallbackInfo& info) {
   const std::string name = StringArg(info, 0);
   qmm::Isa isa;
@@ -115,8 +115,10 @@ Napi::Value SetCpuKernelIsa(const Napi::CallbackInfo& info) {
     isa = qmm::Isa::Scalar;
   } else if (name == "avx2") {
     isa = qmm::Isa::Avx2;
+  } else if (name == "avx512") {
+    isa = qmm::Isa::Avx512;
   } else {
-    throw ArgumentError("setCpuKernelIsa: expected 'scalar' or 'avx2'");
+    throw ArgumentError("setCpuKernelIsa: expected 'scalar', 'avx2' or 'avx512'");
   }
   return Napi::Boolean::New(info.Env(), qmm::SetIsa(isa));
 }

@@ -42,7 +42,8 @@ export function cpuQuantizedMatmul(x: Array, w: Array, scales: Array, biases: Ar
   );
 }
 
-export type CpuKernelIsa = 'scalar' | 'avx2';
+/** avx512 (F, BW, VL) runs the quantized products at 512 bits and every other kernel's AVX2 version. */
+export type CpuKernelIsa = 'scalar' | 'avx2' | 'avx512';
 
 export interface CpuKernelInfo {
   /** The instruction set the kernel uses now. */
@@ -57,7 +58,7 @@ export interface CpuKernelInfo {
 
 /**
  * GELU with the tanh approximation, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), of a float32
- * array on the CPU in one pass (vectorized with AVX2 where the kernel's ISA is avx2, split over
+ * array on the CPU in one pass (vectorized with AVX2 where the kernel's ISA is avx2 or avx512, split over
  * the kernel threads for large arrays), lazy like every op. MLX's CPU backend evaluates tanh one
  * element at a time on x86-64, which made the composed graph a fifth of a Gemma 3 prefill. Agrees
  * with the composed graph to float32 rounding (a few ulp).
@@ -78,7 +79,7 @@ export function setCpuKernelThreads(threads: number): void {
 
 /** Selects the kernel's instruction set; false (and no change) when the CPU lacks it. */
 export function setCpuKernelIsa(isa: CpuKernelIsa): boolean {
-  if (isa !== 'scalar' && isa !== 'avx2') throw new TypeError(`setCpuKernelIsa: expected 'scalar' or 'avx2', got ${String(isa)}`);
+  if (isa !== 'scalar' && isa !== 'avx2' && isa !== 'avx512') throw new TypeError(`setCpuKernelIsa: expected 'scalar', 'avx2' or 'avx512', got ${String(isa)}`);
   return native().setCpuKernelIsa(isa);
 }
 

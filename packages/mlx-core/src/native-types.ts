@@ -158,10 +158,10 @@ export interface NativeAddon {
     int8Activations?: boolean,
   ): Handle;
   cpuGeluTanh(x: Handle, stream?: StreamTriple): Handle;
-  cpuKernelInfo(): { isa: 'scalar' | 'avx2'; bestIsa: 'scalar' | 'avx2'; threads: number; int8Activations: boolean };
+  cpuKernelInfo(): { isa: 'scalar' | 'avx2' | 'avx512'; bestIsa: 'scalar' | 'avx2' | 'avx512'; threads: number; int8Activations: boolean };
   setCpuKernelInt8Activations(on: boolean): void;
   setCpuKernelThreads(n: number): void;
-  setCpuKernelIsa(isa: 'scalar' | 'avx2'): boolean;
+  setCpuKernelIsa(isa: 'scalar' | 'avx2' | 'avx512'): boolean;
 
   // random
   randomSeed(seed: number): void;

@@ -3,10 +3,11 @@
 // the parallel path and the tails of the function (large |x|, where the composed graph cancels).
 import { afterAll, describe, expect, it } from 'vitest';
 import * as mx from '../src/index.js';
+import { supportedIsas } from './cpu-isas.js';
 
 mx.setDefaultDevice(mx.cpu);
 const info = mx.fast.cpuKernelInfo();
-const isas: mx.fast.CpuKernelIsa[] = info.bestIsa === 'avx2' ? ['avx2', 'scalar'] : ['scalar'];
+const isas = supportedIsas(info.bestIsa);
 
 afterAll(() => {
   mx.fast.setCpuKernelIsa(info.bestIsa);

@@ -4,10 +4,11 @@
 // JS). Shapes include odd row and column counts; K must be a multiple of the group size.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as mx from '../src/index.js';
+import { supportedIsas } from './cpu-isas.js';
 
 mx.setDefaultDevice(mx.cpu);
 const info = mx.fast.cpuKernelInfo();
-const isas: mx.fast.CpuKernelIsa[] = info.bestIsa === 'avx2' ? ['avx2', 'scalar'] : ['scalar'];
+const isas = supportedIsas(info.bestIsa);
 
 afterAll(() => {
   mx.fast.setCpuKernelIsa(info.bestIsa);

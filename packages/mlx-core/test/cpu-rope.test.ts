@@ -6,11 +6,12 @@
 // and strided views (transposed heads, a strided last axis).
 import { afterAll, describe, expect, it } from 'vitest';
 import * as mx from '../src/index.js';
+import { supportedIsas } from './cpu-isas.js';
 import { product, seededValues } from './helpers/seeded.js';
 
 mx.setDefaultDevice(mx.cpu);
 const info = mx.fast.cpuKernelInfo();
-const isas: mx.fast.CpuKernelIsa[] = info.bestIsa === 'avx2' ? ['avx2', 'scalar'] : ['scalar'];
+const isas = supportedIsas(info.bestIsa);
 
 afterAll(() => {
   mx.fast.setCpuKernelIsa(info.bestIsa);

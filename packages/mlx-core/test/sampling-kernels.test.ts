@@ -4,10 +4,11 @@
 // logitsTopK) and for the MLX-ops path they share their contract with (non-float32 input).
 import { afterAll, describe, expect, it } from 'vitest';
 import * as mx from '../src/index.js';
+import { supportedIsas } from './cpu-isas.js';
 
 mx.setDefaultDevice(mx.cpu);
 const info = mx.fast.cpuKernelInfo();
-const isas: mx.fast.CpuKernelIsa[] = info.bestIsa === 'avx2' ? ['avx2', 'scalar'] : ['scalar'];
+const isas = supportedIsas(info.bestIsa);
 
 afterAll(() => {
   mx.fast.setCpuKernelIsa(info.bestIsa);
