@@ -120,21 +120,30 @@ const char* IsaName(Isa isa) {
   }
 }
 
+// Value j of a row: bits j·bits .. j·bits + bits − 1 of its little-endian bit stream (for 4 and 8
+// bits the same as "32 / bits values per word, lowest first"; 5-bit values straddle bytes).
+inline uint32_t QuantAt(const uint8_t* row, int64_t j, int bits) {
+  const int64_t bit = j * bits;
+  const int64_t byte = bit >> 3;
+  const int shift = static_cast<int>(bit & 7);
+  uint32_t v = row[byte];
+  if (shift + bits > 8) v |= static_cast<uint32_t>(row[byte + 1]) << 8;
+  return (v >> shift) & ((1u << bits) - 1);
+}
+
 void ScalarSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1) {
   const int64_t k = p.k;
   const int64_t groups = k / p.group;
-  const int per_word = 32 / p.bits;
-  const uint32_t mask = (1u << p.bits) - 1;
-  const int64_t words_per_row = k / per_word;
+  const int64_t row_bytes = k * p.bits / 8;
   for (int64_t n = n0; n < n1; ++n) {
-    const uint32_t* row = p.w + n * words_per_row;
+    const uint8_t* row = reinterpret_cast<const uint8_t*>(p.w) + n * row_bytes;
     for (int64_t m = 0; m < p.m; ++m) {
       const float* x = p.x + m * k;
       float acc = 0.0f;
       for (int64_t g = 0; g < groups; ++g) {
         float dot = 0.0f;
         for (int64_t j = g * p.group; j < (g + 1) * p.group; ++j) {
-          const uint32_t q = (row[j / per_word] >> ((j % per_word) * p.bits)) & mask;
+          const uint32_t q = QuantAt(row, j, p.bits);
           dot += x[j] * static_cast<float>(q);
         }
         acc += LoadScale(p.scale_type, p.scales, n * groups + g) * dot +

@@ -1,5 +1,6 @@
 // CPU kernels for out = x @ dequantize(w, scales, biases)ᵀ with MLX's affine quantization:
-// w [N, K·bits/32] uint32, each word holding 32/bits values, lowest bits first; every group of
+// w [N, K·bits/32] uint32, each row one little-endian bit stream of K values, bits each (4 and 8
+// bits: 32/bits values per word, lowest bits first); every group of
 // `group` consecutive values of a row k shares scale s and bias b, value = s·q + b. x is float32
 // [M, K] row-major, out float32 [M, N].
 //
@@ -24,7 +25,7 @@ struct Problem {
   const void* biases;
   ScaleType scale_type;
   int64_t n;
-  int bits;   // 4 or 8
+  int bits;   // 4, 5 or 8
   int group;  // 32, 64 or 128
   float* out;
   // Matrix-vector products (m <= kMaxVectorRows) with x quantized to int8 per block of 32 and

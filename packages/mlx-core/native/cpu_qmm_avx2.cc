@@ -53,12 +53,47 @@ MLXTS_AVX2 inline void WidenScales(const void* p, int64_t i, int64_t count, floa
   for (; g < count; ++g) out[g] = LoadScale<S>(p, i + g);
 }
 
-// 16 consecutive quantized values as two float vectors. 8-bit: values 0-7 and 8-15.
+// 5-bit values form one little-endian bit stream per row (value j at bits 5j .. 5j+4), 32 of
+// them in 20 bytes. A byte shuffle moves the one or two bytes holding value j into dword lane j,
+// a per-lane shift and a mask finish it. Ctrl5 is lane j's shuffle control for a 16-byte window
+// that starts `base` bytes into the value's 20-byte block (0x80 zeroes a byte).
+constexpr int32_t Ctrl5(int base, int j) {
+  const int bit = 5 * j;
+  const int b = (bit >> 3) - base;
+  const int s = bit & 7;
+  return static_cast<int32_t>(static_cast<uint32_t>(b) | (static_cast<uint32_t>(s > 3 ? b + 1 : 0x80) << 8) | (0x80u << 16) | (0x80u << 24));
+}
+
+// Values 16·h .. 16·h+15 of a 20-byte block starting at p − 10·h (h: which half), as two float
+// vectors. The window is the block's first 16 bytes for the first half, its last 16 for the
+// second, so nothing past the block is read.
+MLXTS_AVX2 inline void Unpack16Bits5(const uint8_t* p, bool second, __m256& lo, __m256& hi) {
+  const __m256i shifts = _mm256_setr_epi32(0, 5, 2, 7, 4, 1, 6, 3);
+  const __m256i mask = _mm256_set1_epi32(0x1f);
+  __m256i c0, c1;
+  const uint8_t* window;
+  if (second) {
+    window = p - 6;  // block bytes 4 .. 19
+    c0 = _mm256_setr_epi32(Ctrl5(4, 16), Ctrl5(4, 17), Ctrl5(4, 18), Ctrl5(4, 19), Ctrl5(4, 20), Ctrl5(4, 21), Ctrl5(4, 22), Ctrl5(4, 23));
+    c1 = _mm256_setr_epi32(Ctrl5(4, 24), Ctrl5(4, 25), Ctrl5(4, 26), Ctrl5(4, 27), Ctrl5(4, 28), Ctrl5(4, 29), Ctrl5(4, 30), Ctrl5(4, 31));
+  } else {
+    window = p;  // block bytes 0 .. 15
+    c0 = _mm256_setr_epi32(Ctrl5(0, 0), Ctrl5(0, 1), Ctrl5(0, 2), Ctrl5(0, 3), Ctrl5(0, 4), Ctrl5(0, 5), Ctrl5(0, 6), Ctrl5(0, 7));
+    c1 = _mm256_setr_epi32(Ctrl5(0, 8), Ctrl5(0, 9), Ctrl5(0, 10), Ctrl5(0, 11), Ctrl5(0, 12), Ctrl5(0, 13), Ctrl5(0, 14), Ctrl5(0, 15));
+  }
+  const __m256i bytes = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(window)));
+  lo = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srlv_epi32(_mm256_shuffle_epi8(bytes, c0), shifts), mask));
+  hi = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srlv_epi32(_mm256_shuffle_epi8(bytes, c1), shifts), mask));
+}
+
+// 16 consecutive quantized values as two float vectors. 8- and 5-bit: values 0-7 and 8-15.
 // 4-bit: byte j holds values 2j (low nibble) and 2j+1 (high), so the vectors hold the even
 // and the odd values; the matvec kernel reorders x to match, the panel packer un-interleaves.
 template <int BITS>
-MLXTS_AVX2 inline void Unpack16(const uint8_t* p, __m256& lo, __m256& hi) {
-  if constexpr (BITS == 4) {
+MLXTS_AVX2 inline void Unpack16(const uint8_t* p, int64_t value_index, __m256& lo, __m256& hi) {
+  if constexpr (BITS == 5) {
+    Unpack16Bits5(p, (value_index & 16) != 0, lo, hi);
+  } else if constexpr (BITS == 4) {
     const __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
     lo = _mm256_cvtepi32_ps(_mm256_and_si256(bytes, _mm256_set1_epi32(0xf)));
     hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(bytes, 4));
@@ -124,9 +159,14 @@ MLXTS_AVX2 void VectorBlock(const Problem& p, const Prepared& prep, int64_t n) {
 #pragma GCC unroll 4
       for (int r = 0; r < NR; ++r) {
         const int64_t at = r * row_bytes + (k0 + c) * BITS / 8;
-        if (ahead > 0 && ((k0 + c) * BITS / 8) % 64 == 0) _mm_prefetch(reinterpret_cast<const char*>(next + at), _MM_HINT_T0);
+        // The line a chunk's last byte falls in: every line of the row starts inside some chunk
+        // (5-bit chunks of 10 bytes do not divide a line, 4- and 8-bit ones do).
+        constexpr int chunk_bytes = 16 * BITS / 8;
+        if (ahead > 0 && ((k0 + c) * BITS / 8) % 64 < chunk_bytes) {
+          _mm_prefetch(reinterpret_cast<const char*>(next + at + chunk_bytes - 1), _MM_HINT_T0);
+        }
         __m256 lo, hi;
-        Unpack16<BITS>(w + at, lo, hi);
+        Unpack16<BITS>(w + at, k0 + c, lo, hi);
 #pragma GCC unroll 4
         for (int i = 0; i < MR; ++i) {
           const float* xp = prep.xp + i * k + k0 + c;
@@ -216,7 +256,7 @@ MLXTS_AVX2 void PackPanel(const Problem& p, int64_t n, float* panel) {
       const __m256 b = _mm256_set1_ps(LoadScale<S>(p.biases, (n + r) * groups + g));
       for (int64_t c = g * group; c < (g + 1) * group; c += 16) {
         __m256 lo, hi;
-        Unpack16<BITS>(w + c * BITS / 8, lo, hi);
+        Unpack16<BITS>(w + c * BITS / 8, c, lo, hi);
         _mm256_store_ps(tmp, _mm256_fmadd_ps(lo, s, b));
         _mm256_store_ps(tmp + 8, _mm256_fmadd_ps(hi, s, b));
         float* dst = panel + c * kPanel + r;
@@ -324,6 +364,8 @@ float* PanelBuffer(int64_t k) {
 void Avx2VectorSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1) {
   if (p.bits == 4) {
     VectorSliceBits<4>(p, prep, n0, n1);
+  } else if (p.bits == 5) {
+    VectorSliceBits<5>(p, prep, n0, n1);
   } else {
     VectorSliceBits<8>(p, prep, n0, n1);
   }
@@ -333,6 +375,8 @@ void Avx2MatrixSlice(const Problem& p, int64_t n0, int64_t n1) {
   float* panel = PanelBuffer(p.k);
   if (p.bits == 4) {
     MatrixSliceBits<4>(p, n0, n1, panel);
+  } else if (p.bits == 5) {
+    MatrixSliceBits<5>(p, n0, n1, panel);
   } else {
     MatrixSliceBits<8>(p, n0, n1, panel);
   }

@@ -54,13 +54,42 @@ MLXTS_AVX512 inline void WidenScales(const void* p, int64_t i, int64_t count, fl
   for (; g < count; ++g) out[g] = LoadScale<S>(p, i + g);
 }
 
-// 32 consecutive quantized values as two float vectors. 8-bit: values 0-15 and 16-31. 4-bit:
+// 5-bit values form one little-endian bit stream per row (value j at bits 5j .. 5j+4), 32 of
+// them in 20 bytes: a byte shuffle (within each 128-bit lane of a broadcast 16-byte window) moves
+// the one or two bytes holding value j into dword lane j, a per-lane shift and a mask finish it.
+// Ctrl5 is lane j's control for a window starting `base` bytes into the block (0x80 zeroes).
+constexpr int32_t Ctrl5(int base, int j) {
+  const int bit = 5 * j;
+  const int b = (bit >> 3) - base;
+  const int s = bit & 7;
+  return static_cast<int32_t>(static_cast<uint32_t>(b) | (static_cast<uint32_t>(s > 3 ? b + 1 : 0x80) << 8) | (0x80u << 16) | (0x80u << 24));
+}
+
+// The controls of values 0-15 (window at byte 0) and 16-31 (window at byte 4).
+alignas(64) constexpr int32_t kFirstControls5[16] = {Ctrl5(0, 0), Ctrl5(0, 1), Ctrl5(0, 2),   Ctrl5(0, 3),   Ctrl5(0, 4),  Ctrl5(0, 5),
+                                                     Ctrl5(0, 6), Ctrl5(0, 7), Ctrl5(0, 8),   Ctrl5(0, 9),   Ctrl5(0, 10), Ctrl5(0, 11),
+                                                     Ctrl5(0, 12), Ctrl5(0, 13), Ctrl5(0, 14), Ctrl5(0, 15)};
+alignas(64) constexpr int32_t kLastControls5[16] = {Ctrl5(4, 16), Ctrl5(4, 17), Ctrl5(4, 18), Ctrl5(4, 19), Ctrl5(4, 20), Ctrl5(4, 21),
+                                                    Ctrl5(4, 22), Ctrl5(4, 23), Ctrl5(4, 24), Ctrl5(4, 25), Ctrl5(4, 26), Ctrl5(4, 27),
+                                                    Ctrl5(4, 28), Ctrl5(4, 29), Ctrl5(4, 30), Ctrl5(4, 31)};
+
+// 32 consecutive quantized values as two float vectors. 8- and 5-bit: values 0-15 and 16-31. 4-bit:
 // byte j holds values 2j (low nibble) and 2j+1 (high), so the vectors hold the even and the odd
 // values of the run; the matrix-vector kernel reorders x to match (cpu_qmm.cc), the panel packer
 // un-interleaves.
 template <int BITS>
 MLXTS_AVX512 inline void Unpack32(const uint8_t* p, __m512& lo, __m512& hi) {
-  if constexpr (BITS == 4) {
+  if constexpr (BITS == 5) {
+    // Values 0-15 from the block's bytes 0-15, values 16-31 from its bytes 4-19.
+    const __m512i shifts = _mm512_setr_epi32(0, 5, 2, 7, 4, 1, 6, 3, 0, 5, 2, 7, 4, 1, 6, 3);
+    const __m512i mask = _mm512_set1_epi32(0x1f);
+    const __m512i first = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    const __m512i last = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 4)));
+    const __m512i c0 = _mm512_load_si512(kFirstControls5);
+    const __m512i c1 = _mm512_load_si512(kLastControls5);
+    lo = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srlv_epi32(_mm512_shuffle_epi8(first, c0), shifts), mask));
+    hi = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srlv_epi32(_mm512_shuffle_epi8(last, c1), shifts), mask));
+  } else if constexpr (BITS == 4) {
     const __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     lo = _mm512_cvtepi32_ps(_mm512_and_si512(bytes, _mm512_set1_epi32(0xf)));
     hi = _mm512_cvtepi32_ps(_mm512_srli_epi32(bytes, 4));
@@ -113,7 +142,12 @@ MLXTS_AVX512 void VectorBlock(const Problem& p, const Prepared& prep, int64_t n)
 #pragma GCC unroll 4
       for (int r = 0; r < NR; ++r) {
         const int64_t at = r * row_bytes + (k0 + c) * BITS / 8;
-        if (ahead > 0 && ((k0 + c) * BITS / 8) % 64 == 0) _mm_prefetch(reinterpret_cast<const char*>(next + at), _MM_HINT_T0);
+        // The line a chunk's last byte falls in: every line of the row starts inside some chunk
+        // (5-bit chunks of 20 bytes do not divide a line, 4- and 8-bit ones do).
+        constexpr int chunk_bytes = 32 * BITS / 8;
+        if (ahead > 0 && ((k0 + c) * BITS / 8) % 64 < chunk_bytes) {
+          _mm_prefetch(reinterpret_cast<const char*>(next + at + chunk_bytes - 1), _MM_HINT_T0);
+        }
         __m512 lo, hi;
         Unpack32<BITS>(w + at, lo, hi);
 #pragma GCC unroll 4
@@ -305,6 +339,8 @@ float* WidePanelBuffer(int64_t k) {
 void Avx512VectorSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1) {
   if (p.bits == 4) {
     VectorSliceBits<4>(p, prep, n0, n1);
+  } else if (p.bits == 5) {
+    VectorSliceBits<5>(p, prep, n0, n1);
   } else {
     VectorSliceBits<8>(p, prep, n0, n1);
   }
@@ -314,6 +350,8 @@ void Avx512MatrixSlice(const Problem& p, int64_t n0, int64_t n1) {
   float* panel = WidePanelBuffer(p.k);
   if (p.bits == 4) {
     MatrixSliceBits<4>(p, n0, n1, panel);
+  } else if (p.bits == 5) {
+    MatrixSliceBits<5>(p, n0, n1, panel);
   } else {
     MatrixSliceBits<8>(p, n0, n1, panel);
   }

@@ -178,7 +178,7 @@ MLXTS_AVX2 void Int8SliceBits(const Problem& p, const PreparedInt8& prep, int64_
 
 }  // namespace
 
-bool Int8Applies(const Problem& p) { return p.k % kBlock == 0 && p.k / kBlock <= kMaxBlocks; }
+bool Int8Applies(const Problem& p) { return (p.bits == 4 || p.bits == 8) && p.k % kBlock == 0 && p.k / kBlock <= kMaxBlocks; }
 
 void QuantizeActivations(const Problem& p, int8_t* xq, float* xd) {
   const int64_t blocks = p.k / kBlock;

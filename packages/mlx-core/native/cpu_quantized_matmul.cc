@@ -123,7 +123,7 @@ std::string CpuQuantizedMatmulUnsupported(const mx::array& x, const mx::array& w
   if (stream.device.type != mx::Device::cpu) return "it runs on the CPU only";
   if (mode != "affine") return "only affine quantization is supported (mode '" + mode + "')";
   if (!transpose) return "only transpose=true (weights stored [out, in]) is supported";
-  if (bits != 4 && bits != 8) return "only 4 and 8 bits are supported (got " + std::to_string(bits) + ")";
+  if (bits != 4 && bits != 5 && bits != 8) return "only 4, 5 and 8 bits are supported (got " + std::to_string(bits) + ")";
   if (group_size != 32 && group_size != 64 && group_size != 128) {
     return "group sizes are 32, 64 or 128 (got " + std::to_string(group_size) + ")";
   }
@@ -136,9 +136,9 @@ std::string CpuQuantizedMatmulUnsupported(const mx::array& x, const mx::array& w
   if (biases->dtype() != st) return "biases must have the dtype of the scales";
   const int64_t k = x.shape(-1);
   const int64_t n = w.shape(0);
-  if (static_cast<int64_t>(w.shape(1)) * 32 / bits != k) {
+  if (static_cast<int64_t>(w.shape(1)) * 32 != k * bits) {
     return "x's last axis (" + std::to_string(k) + ") does not match the packed weights (" + std::to_string(w.shape(1)) + " words of " +
-           std::to_string(32 / bits) + " values)";
+           std::to_string(bits) + "-bit values)";
   }
   if (k % group_size != 0) return "x's last axis must be a multiple of the group size";
   const mx::Shape expected{static_cast<int>(n), static_cast<int>(k / group_size)};

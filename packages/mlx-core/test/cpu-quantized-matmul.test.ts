@@ -35,7 +35,7 @@ interface Case {
   scaleDtype: 'float32' | 'bfloat16' | 'float16';
 }
 
-/** x @ Wᵀ in float64 with W unpacked from MLX's layout: value j of a row sits in word j·bits/32, lowest bits first. */
+/** x @ Wᵀ in float64 with W unpacked from MLX's layout: each row one little-endian bit stream, value j at bits j·bits .. j·bits + bits − 1. */
 function float64Reference(
   x: Float32Array,
   wq: Uint32Array,
@@ -43,14 +43,17 @@ function float64Reference(
   biases: Float32Array,
   c: Case,
 ): { out: Float64Array; magnitude: Float64Array } {
-  const perWord = 32 / c.bits;
-  const mask = 2 ** c.bits - 1;
-  const words = c.k / perWord;
+  const bytes = new Uint8Array(wq.buffer, wq.byteOffset, wq.byteLength);
+  const rowBytes = (c.k * c.bits) / 8;
   const groups = c.k / c.groupSize;
   const w = new Float64Array(c.n * c.k);
   for (let r = 0; r < c.n; r++) {
     for (let j = 0; j < c.k; j++) {
-      const q = (wq[r * words + Math.floor(j / perWord)] >>> ((j % perWord) * c.bits)) & mask;
+      let q = 0;
+      for (let b = 0; b < c.bits; b++) {
+        const bit = j * c.bits + b;
+        q |= ((bytes[r * rowBytes + (bit >> 3)] >> (bit & 7)) & 1) << b;
+      }
       const g = r * groups + Math.floor(j / c.groupSize);
       w[r * c.k + j] = scales[g] * q + biases[g];
     }
@@ -143,7 +146,7 @@ const shapes: Array<[number, number, number]> = [
 describe('cpuQuantizedMatmul against MLX and a float64 product', () => {
   for (const isa of isas) {
     for (const threads of [1, 2]) {
-      for (const bits of [4, 8]) {
+      for (const bits of [4, 5, 8]) {
         for (const groupSize of [32, 64, 128]) {
           it(`${isa}, ${threads} thread(s), ${bits} bits, group ${groupSize}`, () => {
             expect(mx.fast.setCpuKernelIsa(isa)).toBe(true);
@@ -165,6 +168,7 @@ describe('cpuQuantizedMatmul against MLX and a float64 product', () => {
     mx.fast.setCpuKernelThreads(2);
     check({ m: 1, n: 3001, k: 64, bits: 4, groupSize: 32, scaleDtype: 'bfloat16' }, 7);
     check({ m: 2, n: 2049, k: 128, bits: 8, groupSize: 64, scaleDtype: 'float32' }, 8);
+    check({ m: 1, n: 1027, k: 96, bits: 5, groupSize: 32, scaleDtype: 'float16' }, 9);
   });
 });
 
@@ -211,7 +215,7 @@ describe('cpuQuantizedMatmul inputs', () => {
       const x = mx.array(noise(64, 10), undefined, [1, 64]);
       const call = () => mx.fast.cpuQuantizedMatmul(x, wq3, s3, b3!, { bits: 3, groupSize: 32 });
       expect(call).toThrow(mx.MlxError);
-      expect(call).toThrow(/4 and 8 bits/);
+      expect(call).toThrow(/4, 5 and 8 bits/);
       const fallback = mx.quantizedMatmul(x, wq3, s3, b3, { bits: 3, groupSize: 32 });
       const dense = mx.matmul(x, mx.transpose(mx.dequantize(wq3, s3, b3, { bits: 3, groupSize: 32 })));
       expect(mx.allclose(fallback, dense, { rtol: 1e-5, atol: 1e-5 }).item()).toBe(true);

@@ -1,5 +1,6 @@
 // Decoders vs gguf-py's dequantize and MLX's own GGUF loader, on random blocks made by
 // tools/fixtures/models/make-gguf-quant-blocks.py.
+import * as mx from '@mlx-ts/core';
 import { describe, expect, it } from 'vitest';
 import { decodeTensor, dequantizeAffine, float16ToFloat32, ggmlTypeById, ggmlTypes, toFloat32Values, type GgmlTypeName } from '../src/gguf/index.js';
 import { base64Bytes, base64Float32, base64Uint16, base64Uint32, firstBitDifference, readFixture } from './helpers/fixtures.js';
@@ -79,7 +80,7 @@ describe('Q4_0 / Q4_1 / Q8_0 re-encode losslessly as MLX affine group-32 quantiz
 
 describe('Q5_0 and Q4_K re-encode losslessly as MLX affine group-32 quantization', () => {
   for (const [type, bits] of [
-    ['Q5_0', 8],
+    ['Q5_0', 5],
     ['Q4_K', 4],
   ] as const) {
     it(`${type} → ${bits}-bit: dequantizes to gguf's values`, () => {
@@ -93,6 +94,21 @@ describe('Q5_0 and Q4_K re-encode losslessly as MLX affine group-32 quantization
       expect(tensor.weight.length).toBe((rows * cols * bits) / 32);
       expect(tensor.scales.length).toBe((rows * cols) / 32);
       expect(firstValueDifference(dequantizeAffine(tensor), base64Float32(entry.dequantized))).toBe(-1);
+      // MLX reads the packing the same way: its own dequantize gives gguf's values too.
+      const mlxValues = mx.tidy(() =>
+        mx
+          .dequantize(
+            mx.array(tensor.weight, 'uint32', [rows, (cols * bits) / 32]),
+            mx.array(tensor.scales, 'float32', [rows, cols / 32]),
+            mx.array(tensor.biases, 'float32', [rows, cols / 32]),
+            {
+              groupSize: 32,
+              bits,
+            },
+          )
+          .toTypedArray(),
+      ) as Float32Array;
+      expect(firstValueDifference(mlxValues, base64Float32(entry.dequantized))).toBe(-1);
     });
   }
 });

@@ -1,5 +1,5 @@
 /**
- * Lossless re-encoding of GGML's Q4_0, Q4_1 and Q8_0 blocks as MLX affine quantization with
+ * Lossless re-encoding of GGML's Q4_0, Q4_1, Q8_0, Q5_0 and Q4_K blocks as MLX affine quantization with
  * group size 32 (what MLX's own GGUF loader does, mlx/io/gguf_quants.cpp): value = scale * q + bias
  * with unsigned q, packed little-end first into uint32 words (8 nibbles or 4 bytes per word).
  *
@@ -13,9 +13,9 @@
 import { halfToFloatTable } from './half-float.js';
 
 export interface AffineQuantized {
-  bits: 4 | 8;
+  bits: 4 | 5 | 8;
   groupSize: 32;
-  /** Packed unsigned values, row-major [rows, columns * bits / 32]. */
+  /** Packed unsigned values, row-major [rows, columns * bits / 32]: each row a little-endian bit stream. */
   weight: Uint32Array;
   /** Per-group scale, row-major [rows, columns / 32]. */
   scales: Float32Array;
@@ -84,28 +84,33 @@ export function requantizeQ8_0(bytes: Uint8Array, elementCount: number): AffineQ
 }
 
 /**
- * Q5_0 as 8-bit affine: x = d * (q - 16) with a 5-bit q → scale d, bias -16d, one byte per value
- * (d * q and -16d are exact in float32, so dequantizing gives ggml's values).
+ * Q5_0 as 5-bit affine: x = d * (q - 16) with a 5-bit q → scale d, bias -16d (d * q and -16d are
+ * exact in float32, so dequantizing gives ggml's values). MLX packs 5-bit values as one
+ * little-endian bit stream per row: value j at bits 5j .. 5j+4, a 32-value group in 20 bytes.
  */
 export function requantizeQ5_0(bytes: Uint8Array, elementCount: number): AffineQuantized {
   const lookup = halfToFloatTable();
   const groups = elementCount / group;
-  const packed = new Uint8Array(elementCount);
+  const packed = new Uint8Array((elementCount * 5) / 8);
   const scales = new Float32Array(groups);
   const biases = new Float32Array(groups);
-  for (let g = 0, o = 0, p = 0; g < groups; g++, o += 22, p += 32) {
+  for (let g = 0, o = 0, p = 0; g < groups; g++, o += 22, p += 20) {
     const d = lookup[bytes[o]! | (bytes[o + 1]! << 8)]!;
     scales[g] = d;
     biases[g] = -16 * d;
     // The 32 fifth bits, little-endian after the scale: element j's is bit j.
     const qh = (bytes[o + 2]! | (bytes[o + 3]! << 8) | (bytes[o + 4]! << 16) | (bytes[o + 5]! << 24)) >>> 0;
-    for (let j = 0; j < 16; j++) {
-      const q = bytes[o + 6 + j]!;
-      packed[p + j] = (q & 0x0f) | (((qh >>> j) & 1) << 4);
-      packed[p + 16 + j] = (q >> 4) | (((qh >>> (j + 16)) & 1) << 4);
+    for (let j = 0; j < 32; j++) {
+      const nibble = j < 16 ? bytes[o + 6 + j]! & 0x0f : bytes[o + 6 + j - 16]! >> 4;
+      const q = nibble | (((qh >>> j) & 1) << 4);
+      const bit = 5 * j;
+      const at = p + (bit >> 3);
+      const shift = bit & 7;
+      packed[at] = packed[at]! | ((q << shift) & 0xff);
+      if (shift > 3) packed[at + 1] = packed[at + 1]! | (q >> (8 - shift));
     }
   }
-  return { bits: 8, groupSize: group, weight: new Uint32Array(packed.buffer), scales, biases };
+  return { bits: 5, groupSize: group, weight: new Uint32Array(packed.buffer), scales, biases };
 }
 
 /**
@@ -157,15 +162,16 @@ function q4kScaleAndMin(bytes: Uint8Array, offset: number, j: number, into: Uint
 /** value = scale * q + bias for every element, in float32 (MLX's dequantize), for checks and fallbacks. */
 export function dequantizeAffine(quantized: AffineQuantized): Float32Array {
   const { bits, weight, scales, biases } = quantized;
-  const perWord = 32 / bits;
+  const bytes = new Uint8Array(weight.buffer, weight.byteOffset, weight.byteLength);
   const mask = (1 << bits) - 1;
-  const out = new Float32Array(weight.length * perWord);
-  for (let w = 0, y = 0; w < weight.length; w++) {
-    const word = weight[w]!;
-    for (let k = 0; k < perWord; k++, y++) {
-      const g = Math.floor(y / group);
-      out[y] = Math.fround(scales[g]! * ((word >>> (k * bits)) & mask)) + biases[g]!;
-    }
+  const out = new Float32Array((weight.length * 32) / bits);
+  for (let y = 0; y < out.length; y++) {
+    // Rows are whole groups, so the stream runs on from row to row.
+    const bit = y * bits;
+    const at = bit >> 3;
+    const q = ((bytes[at]! | ((bytes[at + 1] ?? 0) << 8)) >> (bit & 7)) & mask;
+    const g = Math.floor(y / group);
+    out[y] = Math.fround(scales[g]! * q) + biases[g]!;
   }
   return out;
 }
