@@ -2,15 +2,20 @@
 // quantized through @mlx-ts/core's CPU kernel, and the float32 path for reference) against
 // node-llama-cpp's prebuilt CPU binary. Greedy, seeded prompt ids, prompt 512, 64 new tokens.
 // Reports prompt and decode tok/s, time to first token and the resident set after generation
-// (each side runs in its own child process so RSS is its own). Prints JSON.
+// (each side runs in its own child process so RSS is its own). The mlx-lm side runs mlx-lm's
+// stream_generate on the CPU, same prompt ids, same libmlx, on the bf16 folder derived from the
+// same GGUF computed in float32 (the test data's gemma-3-270m-bf16; MLX_LM_MODEL overrides):
+// mlx-lm's fastest CPU path, since MLX's own x86 quantized kernels run ~40x slower (a 512-token
+// prompt on the 4-bit folder takes minutes). Prints JSON.
 //
 //   NODE_LLAMA_CPP=<folder whose node_modules holds node-llama-cpp> node bench/cpu-vs-llama-cpp.mjs [model.gguf]
 //
 // Options (env): BENCH_PROMPT (512), BENCH_GENERATION (64), BENCH_THREADS (hardware threads),
-// BENCH_SIDES (ours-quantized,ours-float32,llama-cpp; ours-int8 is ours-quantized with int8
+// BENCH_SIDES (ours-quantized,ours-float32,llama-cpp,mlx-lm; ours-int8 is ours-quantized with int8
 // activations in the matrix-vector products, mx.fast.setCpuKernelInt8Activations).
 import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -85,15 +90,42 @@ async function llamaCpp(path) {
   return out;
 }
 
+// mlx-lm on its default device (the CPU on Linux without CUDA), in float32.
+async function mlxLm() {
+  const { anchorPython } = await import('./anchor-venv.mjs');
+  const { python } = anchorPython();
+  const folder = resolve(process.env.MLX_LM_MODEL ?? join(here, '../../../.cache/models/gemma-3-270m-bf16'));
+  const dir = mkdtempSync(join(tmpdir(), 'mlx-lm-bench-'));
+  const promptFile = join(dir, 'prompt.json');
+  writeFileSync(promptFile, JSON.stringify(promptIds(262144, promptTokens)));
+  const script = join(dir, 'run.py');
+  // The anchor script, then the process's resident set (VmRSS) as the other sides report theirs.
+  writeFileSync(
+    script,
+    `${readFileSync(join(here, 'mlx_lm_anchor.py'), 'utf8').replace(
+      'print(json.dumps(avg))',
+      'avg["rss_mb"] = int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1e3\nprint(json.dumps(avg))',
+    )}`,
+  );
+  const out = execFileSync(python, [script, folder, promptFile, String(generationTokens), '1', 'float32'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+  });
+  const r = JSON.parse(out.trim().split('\n').pop());
+  return { prompt_tps: r.prompt_tps, decode_tps: r.generation_tps, ttft_ms: r.ttft_ms, rss_mb: r.rss_mb };
+}
+
 const [, , modeArg, pathArg] = process.argv;
 if (modeArg === '--side') {
   const side = pathArg;
   const path = process.argv[4];
-  const result = side === 'llama-cpp' ? await llamaCpp(path) : await ours(path, side !== 'ours-float32', side === 'ours-int8');
+  const result =
+    side === 'llama-cpp' ? await llamaCpp(path) : side === 'mlx-lm' ? await mlxLm() : await ours(path, side !== 'ours-float32', side === 'ours-int8');
   process.stdout.write(JSON.stringify(result));
 } else {
   const path = resolve(modeArg ?? join(here, '../../../.cache/models/gemma-3-270m-q4_k_m.gguf'));
-  const sides = (process.env.BENCH_SIDES ?? 'ours-quantized,ours-float32,llama-cpp').split(',');
+  const sides = (process.env.BENCH_SIDES ?? 'ours-quantized,ours-float32,llama-cpp,mlx-lm').split(',');
   const results = {};
   for (const side of sides) {
     const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--side', side, path], {
@@ -111,6 +143,10 @@ if (modeArg === '--side') {
     ratios.decode_vs_llama_cpp = Number((a.decode_tps / b.decode_tps).toFixed(2));
     ratios.ttft_vs_llama_cpp = Number((a.ttft_ms / b.ttft_ms).toFixed(2));
     ratios.rss_vs_file = Number((a.rss_mb / fileMb).toFixed(2));
+  }
+  if (results['mlx-lm'] && results['ours-quantized']) {
+    ratios.decode_vs_mlx_lm = Number((results['ours-quantized'].decode_tps / results['mlx-lm'].decode_tps).toFixed(2));
+    ratios.ttft_vs_mlx_lm = Number((results['ours-quantized'].ttft_ms / results['mlx-lm'].ttft_ms).toFixed(2));
   }
   if (results['llama-cpp'] && results['ours-int8']) {
     ratios.int8_decode_vs_llama_cpp = Number((results['ours-int8'].decode_tps / results['llama-cpp'].decode_tps).toFixed(2));
