@@ -146,8 +146,9 @@ void ScalarSlice(const Problem& p, const Prepared& prep, int64_t n0, int64_t n1)
           const uint32_t q = QuantAt(row, j, p.bits);
           dot += x[j] * static_cast<float>(q);
         }
-        acc += LoadScale(p.scale_type, p.scales, n * groups + g) * dot +
-               LoadScale(p.scale_type, p.biases, n * groups + g) * prep.xsum[m * groups + g];
+        const float scale = LoadScale(p.scale_type, p.scales, n * groups + g);
+        const float bias = p.biases != nullptr ? LoadScale(p.scale_type, p.biases, n * groups + g) : p.bias_factor * scale;
+        acc += scale * dot + bias * prep.xsum[m * groups + g];
       }
       p.out[m * p.n + n] = acc;
     }

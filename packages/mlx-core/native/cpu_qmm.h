@@ -22,7 +22,10 @@ struct Problem {
   int64_t k;
   const uint32_t* w;
   const void* scales;
+  // Null when every group's bias is bias_factor × its scale (GGUF's Q8_0, Q5_0 and Q4_0: −128,
+  // −16 and −8), which then is never stored or read.
   const void* biases;
+  float bias_factor = 0.0f;
   ScaleType scale_type;
   int64_t n;
   int bits;   // 4, 5 or 8

@@ -45,6 +45,18 @@ MLXTS_AVX2 inline __m256 Load8(const void* p, int64_t i) {
   }
 }
 
+// 8 consecutive biases from index i, or bias_factor × the scales where biases are not stored.
+template <ScaleType S>
+MLXTS_AVX2 inline __m256 LoadBias8(const Problem& p, int64_t i) {
+  if (p.biases != nullptr) return Load8<S>(p.biases, i);
+  return _mm256_mul_ps(Load8<S>(p.scales, i), _mm256_set1_ps(p.bias_factor));
+}
+
+template <ScaleType S>
+MLXTS_AVX2 inline float LoadBias(const Problem& p, int64_t i) {
+  return p.biases != nullptr ? LoadScale<S>(p.biases, i) : p.bias_factor * LoadScale<S>(p.scales, i);
+}
+
 // count scales from index i into out[0 .. count) as floats.
 template <ScaleType S>
 MLXTS_AVX2 inline void WidenScales(const void* p, int64_t i, int64_t count, float* out) {
@@ -142,10 +154,10 @@ MLXTS_AVX2 void VectorBlock(const Problem& p, const Prepared& prep, int64_t n) {
   if (ahead > 0) {
     constexpr int64_t scale_bytes = S == ScaleType::Float32 ? 4 : 2;
     const char* sp = static_cast<const char*>(p.scales) + (n + ahead) * groups * scale_bytes;
-    const char* bp = static_cast<const char*>(p.biases) + (n + ahead) * groups * scale_bytes;
+    const char* bp = static_cast<const char*>(p.biases) + (p.biases != nullptr ? (n + ahead) * groups * scale_bytes : 0);
     for (int64_t off = 0; off < NR * groups * scale_bytes; off += 64) {
       _mm_prefetch(sp + off, _MM_HINT_T0);
-      _mm_prefetch(bp + off, _MM_HINT_T0);
+      if (p.biases != nullptr) _mm_prefetch(bp + off, _MM_HINT_T0);
     }
   }
 
@@ -187,9 +199,9 @@ MLXTS_AVX2 void VectorBlock(const Problem& p, const Prepared& prep, int64_t n) {
       const float* xs = prep.xsum + i * groups;
       __m256 vb = _mm256_setzero_ps();
       int64_t g = 0;
-      for (; g + 8 <= groups; g += 8) vb = _mm256_fmadd_ps(Load8<S>(p.biases, base + g), _mm256_loadu_ps(xs + g), vb);
+      for (; g + 8 <= groups; g += 8) vb = _mm256_fmadd_ps(LoadBias8<S>(p, base + g), _mm256_loadu_ps(xs + g), vb);
       float bias = HorizontalSum(vb);
-      for (; g < groups; ++g) bias += LoadScale<S>(p.biases, base + g) * xs[g];
+      for (; g < groups; ++g) bias += LoadBias<S>(p, base + g) * xs[g];
       p.out[i * p.n + n + r] = HorizontalSum(total[i][r]) + bias;
     }
   }
@@ -253,7 +265,7 @@ MLXTS_AVX2 void PackPanel(const Problem& p, int64_t n, float* panel) {
     const uint8_t* w = reinterpret_cast<const uint8_t*>(p.w) + (n + r) * row_bytes;
     for (int64_t g = 0; g < groups; ++g) {
       const __m256 s = _mm256_set1_ps(LoadScale<S>(p.scales, (n + r) * groups + g));
-      const __m256 b = _mm256_set1_ps(LoadScale<S>(p.biases, (n + r) * groups + g));
+      const __m256 b = _mm256_set1_ps(LoadBias<S>(p, (n + r) * groups + g));
       for (int64_t c = g * group; c < (g + 1) * group; c += 16) {
         __m256 lo, hi;
         Unpack16<BITS>(w + c * BITS / 8, c, lo, hi);

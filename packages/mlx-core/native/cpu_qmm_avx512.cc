@@ -47,6 +47,18 @@ MLXTS_AVX512 inline __m512 Load16(const void* p, int64_t i) {
   }
 }
 
+// 16 consecutive biases from index i, or bias_factor × the scales where biases are not stored.
+template <ScaleType S>
+MLXTS_AVX512 inline __m512 LoadBias16(const Problem& p, int64_t i) {
+  if (p.biases != nullptr) return Load16<S>(p.biases, i);
+  return _mm512_mul_ps(Load16<S>(p.scales, i), _mm512_set1_ps(p.bias_factor));
+}
+
+template <ScaleType S>
+MLXTS_AVX512 inline float LoadBias(const Problem& p, int64_t i) {
+  return p.biases != nullptr ? LoadScale<S>(p.biases, i) : p.bias_factor * LoadScale<S>(p.scales, i);
+}
+
 template <ScaleType S>
 MLXTS_AVX512 inline void WidenScales(const void* p, int64_t i, int64_t count, float* out) {
   int64_t g = 0;
@@ -125,10 +137,10 @@ MLXTS_AVX512 void VectorBlock(const Problem& p, const Prepared& prep, int64_t n)
   if (ahead > 0) {
     constexpr int64_t scale_bytes = S == ScaleType::Float32 ? 4 : 2;
     const char* sp = static_cast<const char*>(p.scales) + (n + ahead) * groups * scale_bytes;
-    const char* bp = static_cast<const char*>(p.biases) + (n + ahead) * groups * scale_bytes;
+    const char* bp = static_cast<const char*>(p.biases) + (p.biases != nullptr ? (n + ahead) * groups * scale_bytes : 0);
     for (int64_t off = 0; off < NR * groups * scale_bytes; off += 64) {
       _mm_prefetch(sp + off, _MM_HINT_T0);
-      _mm_prefetch(bp + off, _MM_HINT_T0);
+      if (p.biases != nullptr) _mm_prefetch(bp + off, _MM_HINT_T0);
     }
   }
 
@@ -170,9 +182,9 @@ MLXTS_AVX512 void VectorBlock(const Problem& p, const Prepared& prep, int64_t n)
       const float* xs = prep.xsum + i * groups;
       __m512 vb = _mm512_setzero_ps();
       int64_t g = 0;
-      for (; g + 16 <= groups; g += 16) vb = _mm512_fmadd_ps(Load16<S>(p.biases, base + g), _mm512_loadu_ps(xs + g), vb);
+      for (; g + 16 <= groups; g += 16) vb = _mm512_fmadd_ps(LoadBias16<S>(p, base + g), _mm512_loadu_ps(xs + g), vb);
       float bias = _mm512_reduce_add_ps(vb);
-      for (; g < groups; ++g) bias += LoadScale<S>(p.biases, base + g) * xs[g];
+      for (; g < groups; ++g) bias += LoadBias<S>(p, base + g) * xs[g];
       p.out[i * p.n + n + r] = _mm512_reduce_add_ps(total[i][r]) + bias;
     }
   }
@@ -232,7 +244,7 @@ MLXTS_AVX512 void PackPanel(const Problem& p, int64_t n, float* panel) {
     const uint8_t* w = reinterpret_cast<const uint8_t*>(p.w) + (n + r) * row_bytes;
     for (int64_t g = 0; g < groups; ++g) {
       const __m512 s = _mm512_set1_ps(LoadScale<S>(p.scales, (n + r) * groups + g));
-      const __m512 b = _mm512_set1_ps(LoadScale<S>(p.biases, (n + r) * groups + g));
+      const __m512 b = _mm512_set1_ps(LoadBias<S>(p, (n + r) * groups + g));
       for (int64_t c = g * group; c < (g + 1) * group; c += 32) {
         __m512 lo, hi;
         Unpack32<BITS>(w + c * BITS / 8, lo, hi);

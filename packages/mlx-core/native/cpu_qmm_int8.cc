@@ -103,10 +103,10 @@ MLXTS_AVX2 void Int8Block(const Problem& p, const PreparedInt8& prep, int64_t ro
   const uint8_t* next = w + ahead * row_bytes;
   if (ahead > 0) {
     const char* sp = static_cast<const char*>(p.scales) + (n + ahead) * groups * ScaleBytes<S>();
-    const char* bp = static_cast<const char*>(p.biases) + (n + ahead) * groups * ScaleBytes<S>();
+    const char* bp = static_cast<const char*>(p.biases) + (p.biases != nullptr ? (n + ahead) * groups * ScaleBytes<S>() : 0);
     for (int64_t off = 0; off < NR * groups * ScaleBytes<S>(); off += 64) {
       _mm_prefetch(sp + off, _MM_HINT_T0);
-      _mm_prefetch(bp + off, _MM_HINT_T0);
+      if (p.biases != nullptr) _mm_prefetch(bp + off, _MM_HINT_T0);
     }
   }
   // Per row and block, scale × x's block scale, so the loop broadcasts it from memory.
@@ -137,13 +137,13 @@ MLXTS_AVX2 void Int8Block(const Problem& p, const PreparedInt8& prep, int64_t ro
     __m256 vb = _mm256_setzero_ps();
     int64_t g = 0;
     for (; g + 8 <= groups; g += 8) {
-      __m256 bias = Load8<S>(p.biases, base + g);
+      __m256 bias = p.biases != nullptr ? Load8<S>(p.biases, base + g) : _mm256_mul_ps(Load8<S>(p.scales, base + g), _mm256_set1_ps(p.bias_factor));
       if constexpr (BITS == 8) bias = _mm256_fmadd_ps(_mm256_set1_ps(128.0f), Load8<S>(p.scales, base + g), bias);
       vb = _mm256_fmadd_ps(bias, _mm256_loadu_ps(xs + g), vb);
     }
     float total = HorizontalSum(vb);
     for (; g < groups; ++g) {
-      float bias = ScaleAt<S>(p.biases, base + g);
+      float bias = p.biases != nullptr ? ScaleAt<S>(p.biases, base + g) : p.bias_factor * ScaleAt<S>(p.scales, base + g);
       if constexpr (BITS == 8) bias += 128.0f * ScaleAt<S>(p.scales, base + g);
       total += bias * xs[g];
     }

@@ -57,8 +57,9 @@ qmm::ScaleType ScaleTypeOf(mx::Dtype t) {
 
 class CpuQuantizedMatmulPrimitive : public mx::UnaryPrimitive {
  public:
-  CpuQuantizedMatmulPrimitive(mx::Stream stream, int group_size, int bits, bool int8)
-      : mx::UnaryPrimitive(stream), group_size_(group_size), bits_(bits), int8_(int8) {}
+  // inputs: x, w, scales and, unless bias_factor is set, biases.
+  CpuQuantizedMatmulPrimitive(mx::Stream stream, int group_size, int bits, bool int8, std::optional<float> bias_factor = std::nullopt)
+      : mx::UnaryPrimitive(stream), group_size_(group_size), bits_(bits), int8_(int8), bias_factor_(bias_factor) {}
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
     out.set_data(mx::allocator::malloc(out.nbytes()));
@@ -66,9 +67,11 @@ class CpuQuantizedMatmulPrimitive : public mx::UnaryPrimitive {
     for (const auto& in : inputs) encoder.set_input_array(in);
     encoder.set_output_array(out);
     // The inputs are captured by value so that their buffers outlive the task.
-    encoder.dispatch([x = inputs[0], w = inputs[1], scales = inputs[2], biases = inputs[3], out_data = out.data<float>(),
-                      group = group_size_, bits = bits_, int8 = int8_]() {
-      const RowMajor xr(x), wr(w), sr(scales), br(biases);
+    const std::optional<mx::array> stored_biases = inputs.size() > 3 ? std::optional<mx::array>(inputs[3]) : std::nullopt;
+    encoder.dispatch([x = inputs[0], w = inputs[1], scales = inputs[2], biases = stored_biases, out_data = out.data<float>(),
+                      group = group_size_, bits = bits_, int8 = int8_, factor = bias_factor_.value_or(0.0f)]() {
+      const RowMajor xr(x), wr(w), sr(scales);
+      const std::optional<RowMajor> br = biases ? std::optional<RowMajor>(RowMajor(*biases)) : std::nullopt;
       const int64_t k = x.shape(-1);
       qmm::Problem p{};
       p.x = static_cast<const float*>(xr.data());
@@ -76,7 +79,8 @@ class CpuQuantizedMatmulPrimitive : public mx::UnaryPrimitive {
       p.k = k;
       p.w = static_cast<const uint32_t*>(wr.data());
       p.scales = sr.data();
-      p.biases = br.data();
+      p.biases = br ? br->data() : nullptr;
+      p.bias_factor = factor;
       p.scale_type = ScaleTypeOf(scales.dtype());
       p.n = w.shape(0);
       p.bits = bits;
@@ -100,7 +104,7 @@ class CpuQuantizedMatmulPrimitive : public mx::UnaryPrimitive {
 
   bool is_equivalent(const mx::Primitive& other) const override {
     const auto& o = static_cast<const CpuQuantizedMatmulPrimitive&>(other);
-    return group_size_ == o.group_size_ && bits_ == o.bits_ && int8_ == o.int8_;
+    return group_size_ == o.group_size_ && bits_ == o.bits_ && int8_ == o.int8_ && bias_factor_ == o.bias_factor_;
   }
 
   std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
@@ -113,13 +117,14 @@ class CpuQuantizedMatmulPrimitive : public mx::UnaryPrimitive {
   int group_size_;
   int bits_;
   bool int8_;
+  std::optional<float> bias_factor_;
 };
 
 }  // namespace
 
 std::string CpuQuantizedMatmulUnsupported(const mx::array& x, const mx::array& w, const mx::array& scales,
                                           const std::optional<mx::array>& biases, bool transpose, int group_size, int bits,
-                                          const std::string& mode, const mx::Stream& stream) {
+                                          const std::string& mode, const mx::Stream& stream, std::optional<float> bias_factor) {
   if (stream.device.type != mx::Device::cpu) return "it runs on the CPU only";
   if (mode != "affine") return "only affine quantization is supported (mode '" + mode + "')";
   if (!transpose) return "only transpose=true (weights stored [out, in]) is supported";
@@ -130,10 +135,11 @@ std::string CpuQuantizedMatmulUnsupported(const mx::array& x, const mx::array& w
   if (x.dtype() != mx::float32) return "x must be float32";
   if (x.ndim() < 1) return "x must have at least one dimension";
   if (w.dtype() != mx::uint32 || w.ndim() != 2) return "w must be a 2-D uint32 array of packed weights";
-  if (!biases) return "affine quantization needs biases";
+  if (!biases && !bias_factor) return "affine quantization needs biases (or a bias factor: bias = factor × scale)";
+  if (biases && bias_factor) return "give biases or a bias factor, not both";
   const auto st = scales.dtype();
   if (st != mx::float32 && st != mx::bfloat16 && st != mx::float16) return "scales must be float32, bfloat16 or float16";
-  if (biases->dtype() != st) return "biases must have the dtype of the scales";
+  if (biases && biases->dtype() != st) return "biases must have the dtype of the scales";
   const int64_t k = x.shape(-1);
   const int64_t n = w.shape(0);
   if (static_cast<int64_t>(w.shape(1)) * 32 != k * bits) {
@@ -142,7 +148,7 @@ std::string CpuQuantizedMatmulUnsupported(const mx::array& x, const mx::array& w
   }
   if (k % group_size != 0) return "x's last axis must be a multiple of the group size";
   const mx::Shape expected{static_cast<int>(n), static_cast<int>(k / group_size)};
-  if (scales.shape() != expected || biases->shape() != expected) return "scales and biases must be [out, in / groupSize]";
+  if (scales.shape() != expected || (biases && biases->shape() != expected)) return "scales and biases must be [out, in / groupSize]";
   return "";
 }
 
@@ -152,6 +158,15 @@ mx::array CpuQuantizedMatmul(const mx::array& x, const mx::array& w, const mx::a
   shape.back() = w.shape(0);
   return mx::array(std::move(shape), mx::float32, std::make_shared<CpuQuantizedMatmulPrimitive>(stream, group_size, bits, int8_activations.value_or(qmm::Int8ActivationsDefault())),
                    {x, w, scales, biases});
+}
+
+mx::array CpuQuantizedMatmulScaledBias(const mx::array& x, const mx::array& w, const mx::array& scales, float bias_factor, int group_size,
+                                       int bits, const mx::Stream& stream, std::optional<bool> int8_activations) {
+  mx::Shape shape = x.shape();
+  shape.back() = w.shape(0);
+  return mx::array(std::move(shape), mx::float32,
+                   std::make_shared<CpuQuantizedMatmulPrimitive>(stream, group_size, bits, int8_activations.value_or(qmm::Int8ActivationsDefault()), bias_factor),
+                   {x, w, scales});
 }
 
 }  // namespace mlxts

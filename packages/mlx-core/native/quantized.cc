@@ -61,8 +61,9 @@ Napi::Value QuantizedMatmul(const Napi::CallbackInfo& info) {
   return Result(info.Env(), mx::quantized_matmul(x, w, scales, biases, transpose, group, bits, mode, s));
 }
 
-// cpuQuantizedMatmul(x, w, scales, biases, groupSize, bits, stream?, int8Activations?): the addon's kernel or an
-// error saying why not; int8Activations unset takes the process default (setCpuKernelInt8Activations).
+// cpuQuantizedMatmul(x, w, scales, biases?, groupSize, bits, stream?, int8Activations?, biasFactor?): the addon's
+// kernel or an error saying why not; int8Activations unset takes the process default
+// (setCpuKernelInt8Activations); biasFactor instead of biases: every bias is factor × its scale.
 Napi::Value CpuQuantizedMatmulOp(const Napi::CallbackInfo& info) {
   const mx::array& x = ArrayArg(info, 0);
   const mx::array& w = ArrayArg(info, 1);
@@ -73,8 +74,11 @@ Napi::Value CpuQuantizedMatmulOp(const Napi::CallbackInfo& info) {
   const mx::Stream stream = mx::to_stream(StreamArg(info, 6));
   std::optional<bool> int8;
   if (!IsMissing(info, 7)) int8 = BoolArg(info, 7);
-  const std::string why = CpuQuantizedMatmulUnsupported(x, w, scales, biases, true, g, b, "affine", stream);
+  std::optional<float> factor;
+  if (!IsMissing(info, 8)) factor = static_cast<float>(NumberArg(info, 8));
+  const std::string why = CpuQuantizedMatmulUnsupported(x, w, scales, biases, true, g, b, "affine", stream, factor);
   if (!why.empty()) throw std::invalid_argument("[cpuQuantizedMatmul] " + why);
+  if (factor) return Result(info.Env(), CpuQuantizedMatmulScaledBias(x, w, scales, *factor, g, b, stream, int8));
   return Result(info.Env(), CpuQuantizedMatmul(x, w, scales, *biases, g, b, stream, int8));
 }
 

@@ -19,6 +19,11 @@ export interface CpuQuantizedMatmulOptions {
    * MLX_TS_CPU_INT8=1), off unless changed. AVX2 only; elsewhere the exact path runs.
    */
   int8Activations?: boolean;
+  /**
+   * With `biases` null: every group's bias is biasFactor × its scale, so no biases are stored or
+   * read (GGUF's Q8_0, Q5_0 and Q4_0 blocks are d·(q − 128), d·(q − 16) and d·(q − 8)).
+   */
+  biasFactor?: number;
 }
 
 /**
@@ -27,17 +32,21 @@ export interface CpuQuantizedMatmulOptions {
  * float32 result [..., out]. Lazy like every op. Throws an MlxError naming the unsupported
  * argument; quantizedMatmul falls back to MLX's own kernel in those cases instead.
  */
-export function cpuQuantizedMatmul(x: Array, w: Array, scales: Array, biases: Array, options: CpuQuantizedMatmulOptions = {}): Array {
+export function cpuQuantizedMatmul(x: Array, w: Array, scales: Array, biases: Array | null, options: CpuQuantizedMatmulOptions = {}): Array {
+  if (options.biasFactor !== undefined && !Number.isFinite(options.biasFactor)) {
+    throw new TypeError(`cpuQuantizedMatmul: biasFactor must be a finite number, got ${String(options.biasFactor)}`);
+  }
   return wrap(
     native().cpuQuantizedMatmul(
       handleOf(x, 'cpuQuantizedMatmul'),
       handleOf(w, 'cpuQuantizedMatmul weights'),
       handleOf(scales, 'cpuQuantizedMatmul scales'),
-      handleOf(biases, 'cpuQuantizedMatmul biases'),
+      biases === null ? undefined : handleOf(biases, 'cpuQuantizedMatmul biases'),
       options.groupSize,
       options.bits,
       undefined,
       options.int8Activations,
+      options.biasFactor,
     ),
   );
 }

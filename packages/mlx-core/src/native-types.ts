@@ -156,6 +156,7 @@ export interface NativeAddon {
     bits: number | undefined,
     stream?: StreamTriple,
     int8Activations?: boolean,
+    biasFactor?: number,
   ): Handle;
   cpuGeluTanh(x: Handle, stream?: StreamTriple): Handle;
   cpuKernelInfo(): { isa: 'scalar' | 'avx2' | 'avx512'; bestIsa: 'scalar' | 'avx2' | 'avx512'; threads: number; int8Activations: boolean };

@@ -172,6 +172,57 @@ describe('cpuQuantizedMatmul against MLX and a float64 product', () => {
   });
 });
 
+describe('cpuQuantizedMatmul with biases given as a factor of the scales', () => {
+  // GGUF's Q8_0 / Q5_0 / Q4_0 blocks: bias = −128·d, −16·d, −8·d. The factor path must give the
+  // product with those biases stored, on every kernel family, for vector and matrix shapes.
+  for (const isa of isas) {
+    it(`${isa}: equals the product with biases = factor × scales`, () => {
+      expect(mx.fast.setCpuKernelIsa(isa)).toBe(true);
+      mx.fast.setCpuKernelThreads(2);
+      for (const [bits, factor] of [
+        [8, -128],
+        [5, -16],
+        [4, -8],
+      ] as const) {
+        for (const [m, n, k] of [
+          [1, 37, 256],
+          [3, 50, 128],
+          [9, 70, 64],
+          [23, 35, 128],
+        ] as const) {
+          mx.tidy(() => {
+            const x = mx.array(noise(m * k, bits + m), undefined, [m, k]);
+            const w = mx.array(noise(n * k, bits + n), undefined, [n, k]);
+            const [wq, s0] = mx.quantize(w, { bits, groupSize: 32 });
+            const scales = mx.astype(s0, 'float16');
+            const biases = mx.astype(mx.multiply(mx.astype(scales, 'float32'), factor), 'float16');
+            const opts = { bits, groupSize: 32 };
+            const stored = mx.fast.cpuQuantizedMatmul(x, wq, scales, biases, opts).toTypedArray() as Float32Array;
+            const byFactor = mx.fast.cpuQuantizedMatmul(x, wq, scales, null, { ...opts, biasFactor: factor }).toTypedArray() as Float32Array;
+            const mlx = mx.quantizedMatmul(x, wq, scales, biases, { ...opts, cpuKernel: false }).toTypedArray() as Float32Array;
+            for (let i = 0; i < stored.length; i++) {
+              const scale = Math.max(1, Math.abs(mlx[i]));
+              expect(Math.abs(byFactor[i] - stored[i]) / scale).toBeLessThan(1e-5);
+              expect(Math.abs(byFactor[i] - mlx[i]) / scale).toBeLessThan(1e-4);
+            }
+          });
+        }
+      }
+    });
+  }
+
+  it('needs biases or a factor, not both, and a finite factor', () => {
+    mx.tidy(() => {
+      const w = mx.array(noise(8 * 64, 3), undefined, [8, 64]);
+      const [wq, s, b] = mx.quantize(w, { bits: 8, groupSize: 32 });
+      const x = mx.array(noise(64, 4), undefined, [1, 64]);
+      expect(() => mx.fast.cpuQuantizedMatmul(x, wq, s, null, { bits: 8, groupSize: 32 })).toThrow(/needs biases/);
+      expect(() => mx.fast.cpuQuantizedMatmul(x, wq, s, b!, { bits: 8, groupSize: 32, biasFactor: -128 })).toThrow(/not both/);
+      expect(() => mx.fast.cpuQuantizedMatmul(x, wq, s, null, { bits: 8, groupSize: 32, biasFactor: Number.NaN })).toThrow(TypeError);
+    });
+  });
+});
+
 describe('cpuQuantizedMatmul inputs', () => {
   const setup = () => {
     const w = mx.array(noise(24 * 64, 3), undefined, [24, 64]);
