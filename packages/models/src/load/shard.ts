@@ -73,12 +73,12 @@ export function shardEntry(entry: WeightEntry, spec: ShardSpec, part: ShardPart,
     const [out] = cut([a], (x) => slice(x, axis, segments, part, 1, name, source));
     return { ...entry, array: out };
   }
-  // Quantized [out, in]: packed weights hold 32/bits inputs per uint32, scales and biases one per group.
+  // Quantized [out, in]: packed weights hold 32/bits inputs per uint32, scales and (stored) biases one per group.
   const { weight, scales, biases } = entry;
   const inputs = scales.shape[1] * entry.groupSize;
   const logical = spec.axis === 0 ? weight.shape[0] : inputs;
   const segments = spec.segments ?? [logical];
   const at = (a: mx.Array) => (spec.axis === 0 ? 1 : a.shape[1] / inputs);
-  const parts = cut([weight, scales, biases], (a) => slice(a, spec.axis, segments, part, at(a), name, source));
-  return { ...entry, weight: parts[0], scales: parts[1], biases: parts[2] };
+  const parts = cut(biases ? [weight, scales, biases] : [weight, scales], (a) => slice(a, spec.axis, segments, part, at(a), name, source));
+  return { ...entry, weight: parts[0], scales: parts[1], biases: biases ? parts[2] : null };
 }

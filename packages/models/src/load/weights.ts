@@ -2,7 +2,7 @@
 // builder, already in the compute dtype policy.
 import * as mx from '@mlx-ts/core';
 import { ModelLoadError } from '../errors.js';
-import type { QuantizedWeight } from '../toolkit/linear.js';
+import { type QuantizedWeight, quantizedArrays, quantizedBiases } from '../toolkit/linear.js';
 import { type ShardPart, type ShardSpec, shardEntry } from './shard.js';
 
 /**
@@ -116,8 +116,12 @@ export class Weights implements Disposable {
     } else {
       // MLX dequantizes in the scales' dtype: float16 ones (halfScales) are widened first.
       const widen = (a: mx.Array) => (a.dtype === 'float16' && this.policy.dtype === 'float32' ? mx.astype(a, 'float32') : a);
-      array = mx.dequantize(entry.weight, widen(entry.scales), widen(entry.biases), { groupSize: entry.groupSize, bits: entry.bits, dtype: this.policy.dtype });
-      mx.dispose([entry.weight, entry.scales, entry.biases]);
+      array = mx.dequantize(entry.weight, widen(entry.scales), widen(quantizedBiases(entry)), {
+        groupSize: entry.groupSize,
+        bits: entry.bits,
+        dtype: this.policy.dtype,
+      });
+      mx.dispose(quantizedArrays(entry));
     }
     if (expectedShape) {
       const shape = array.shape;
@@ -147,9 +151,9 @@ export class Weights implements Disposable {
       if (entry.scales.dtype !== this.policy.dtype && !halfKept) {
         // Scales and biases in the activation dtype: bf16 scales against f32 activations would promote.
         const scales = mx.astype(entry.scales, this.policy.dtype);
-        const biases = mx.astype(entry.biases, this.policy.dtype);
-        mx.dispose([entry.scales, entry.biases]);
-        return { ...entry, scales: mx.keep(scales), biases: mx.keep(biases) };
+        const biases = mx.astype(quantizedBiases(entry), this.policy.dtype);
+        mx.dispose(quantizedArrays(entry).slice(1));
+        return { ...entry, scales: mx.keep(scales), biases: mx.keep(biases), biasFactor: undefined };
       }
       return entry;
     }
@@ -162,7 +166,7 @@ export class Weights implements Disposable {
     if (!entry) return;
     this.entries.delete(name);
     if (entry.kind === 'dense') entry.array.dispose();
-    else mx.dispose([entry.weight, entry.scales, entry.biases]);
+    else mx.dispose(quantizedArrays(entry));
   }
 
   /** Drops every weight whose name starts with prefix (the layers of another pipeline stage). */
@@ -188,7 +192,7 @@ export class Weights implements Disposable {
   dispose(): void {
     for (const entry of this.entries.values()) {
       if (entry.kind === 'dense') entry.array.dispose();
-      else mx.dispose([entry.weight, entry.scales, entry.biases]);
+      else mx.dispose(quantizedArrays(entry));
     }
     this.entries.clear();
   }

@@ -1,7 +1,7 @@
 // Token embedding that doubles as the tied output projection.
 import * as mx from '@mlx-ts/core';
 import type { Weights } from '../load/weights.js';
-import type { QuantizedWeight } from './linear.js';
+import { type QuantizedWeight, quantizedArrays, quantizedBiases, quantizedProduct } from './linear.js';
 import { type VocabShard, localRows, sumLookups, vocabShard, gatherLastAxis } from './vocab-shard.js';
 import { storesInOut } from './weight-layout.js';
 
@@ -46,7 +46,7 @@ export class Embedding implements Disposable {
   }
 
   static quantized(q: QuantizedWeight): Embedding {
-    mx.keep([q.weight, q.scales, q.biases]);
+    mx.keep(quantizedArrays(q));
     return new Embedding(undefined, q);
   }
 
@@ -66,7 +66,9 @@ export class Embedding implements Disposable {
         // Scales kept narrower than the compute dtype (float16 ones, exact) are widened first:
         // MLX dequantizes in the scales' dtype.
         const widen = (a: mx.Array) => (a.dtype === dtype ? a : mx.astype(a, dtype));
-        rows = mx.dequantize(mx.take(q.weight, flat, 0), widen(mx.take(q.scales, flat, 0)), widen(mx.take(q.biases, flat, 0)), {
+        const scales = mx.take(q.scales, flat, 0);
+        const biases = q.biases ? mx.take(q.biases, flat, 0) : quantizedBiases(q, scales);
+        rows = mx.dequantize(mx.take(q.weight, flat, 0), widen(scales), widen(biases), {
           groupSize: q.groupSize,
           bits: q.bits,
         });
@@ -86,13 +88,12 @@ export class Embedding implements Disposable {
   private localLogits(x: mx.Array): mx.Array {
     if (this.denseT) return mx.matmul(x, this.denseT);
     if (this.denseRows) return mx.tidy(() => mx.matmul(x, mx.transpose(this.denseRows!)));
-    const q = this.quantized!;
-    return mx.quantizedMatmul(x, q.weight, q.scales, q.biases, { transpose: true, groupSize: q.groupSize, bits: q.bits });
+    return quantizedProduct(x, this.quantized!);
   }
 
   arrays(): mx.Array[] {
     const dense = this.denseT ?? this.denseRows;
-    return dense ? [dense] : [this.quantized!.weight, this.quantized!.scales, this.quantized!.biases];
+    return dense ? [dense] : quantizedArrays(this.quantized!);
   }
 
   dispose(): void {

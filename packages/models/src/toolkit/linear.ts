@@ -28,9 +28,30 @@ export type Sharding =
 export interface QuantizedWeight {
   weight: mx.Array;
   scales: mx.Array;
-  biases: mx.Array;
+  /** Null when every bias is biasFactor × its scale (GGUF's Q8_0, Q5_0, Q4_0 on the CPU kernel): not stored. */
+  biases: mx.Array | null;
+  biasFactor?: number;
   groupSize: number;
   bits: number;
+}
+
+/** The stored biases, or biasFactor × `scales` (by default the weight's own) where they are implicit. */
+export function quantizedBiases(q: QuantizedWeight, scales: mx.Array = q.scales): mx.Array {
+  if (q.biases) return q.biases;
+  if (q.biasFactor === undefined) throw new Error('a quantized weight without biases needs a biasFactor');
+  return mx.multiply(scales, mx.array(q.biasFactor, scales.dtype));
+}
+
+/** The arrays a quantized weight holds. */
+export function quantizedArrays(q: QuantizedWeight): mx.Array[] {
+  return q.biases ? [q.weight, q.scales, q.biases] : [q.weight, q.scales];
+}
+
+/** x @ dequantize(q)ᵀ: implicit biases go to the CPU kernel as their factor, never materialized. */
+export function quantizedProduct(x: mx.Array, q: QuantizedWeight): mx.Array {
+  const options = { groupSize: q.groupSize, bits: q.bits };
+  if (!q.biases && q.biasFactor !== undefined) return mx.fast.cpuQuantizedMatmul(x, q.weight, q.scales, null, { ...options, biasFactor: q.biasFactor });
+  return mx.quantizedMatmul(x, q.weight, q.scales, q.biases, { ...options, transpose: true });
 }
 
 /**
@@ -63,7 +84,7 @@ export class Linear implements Disposable {
   }
 
   static quantized(q: QuantizedWeight, bias?: mx.Array): Linear {
-    mx.keep([q.weight, q.scales, q.biases]);
+    mx.keep(quantizedArrays(q));
     if (bias) mx.keep(bias);
     return new Linear(undefined, q, bias);
   }
@@ -91,6 +112,7 @@ export class Linear implements Disposable {
     const qa = first.quantized;
     const qb = second.quantized;
     if (!qa || !qb || qa.bits !== qb.bits || qa.groupSize !== qb.groupSize || qa.scales.dtype !== qb.scales.dtype) return undefined;
+    if (!qa.biases || !qb.biases) return undefined;
     const join = (x: mx.Array, y: mx.Array) => mx.keep(mx.concatenate([x, y], 0));
     const q: QuantizedWeight = {
       weight: join(qa.weight, qb.weight),
@@ -99,7 +121,7 @@ export class Linear implements Disposable {
       groupSize: qa.groupSize,
       bits: qa.bits,
     };
-    mx.eval(q.weight, q.scales, q.biases);
+    mx.eval(q.weight, q.scales, q.biases!);
     first.dispose();
     second.dispose();
     return new Linear(undefined, q, undefined);
@@ -136,8 +158,7 @@ export class Linear implements Disposable {
     let y: mx.Array;
     if (this.dense) y = this.outIn ? mx.tidy(() => mx.matmul(x, mx.transpose(this.dense!))) : mx.matmul(x, this.dense);
     else {
-      const q = this.quantized!;
-      y = mx.quantizedMatmul(x, q.weight, q.scales, q.biases, { transpose: true, groupSize: q.groupSize, bits: q.bits });
+      y = quantizedProduct(x, this.quantized!);
     }
     if (this.sumOver) y = mx.distributed.allSum(y, { group: this.sumOver });
     if (this.bias) y = mx.add(y, this.bias);
@@ -145,7 +166,7 @@ export class Linear implements Disposable {
   }
 
   arrays(): mx.Array[] {
-    const weights = this.dense ? [this.dense] : [this.quantized!.weight, this.quantized!.scales, this.quantized!.biases];
+    const weights = this.dense ? [this.dense] : quantizedArrays(this.quantized!);
     return this.bias ? [...weights, this.bias] : weights;
   }
 
