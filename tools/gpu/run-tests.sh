@@ -13,8 +13,10 @@ tree="$1"; out=${OUT:-/tmp/gpu-out}; logs=$out/logs; mkdir -p "$logs"
 deadline=${GPU_TEST_DEADLINE:-$(( $(date +%s) + 540 ))}
 left() { echo $(( deadline - $(date +%s) )); }
 node=$(command -v node)
-# The Python interoperability oracles use the test venv's python (numpy, safetensors, ml_dtypes).
-mkdir -p "$tree/.cache/venv/bin" && ln -sfn "$(command -v python3)" "$tree/.cache/venv/bin/python"
+# The Python interoperability oracles use the test venv's python (numpy, safetensors, ml_dtypes,
+# huggingface_hub): there, the machine's python3. A wrapper, not a link: a link named
+# venv/bin/python makes python3 look for a pyvenv.cfg beside it and lose its own site-packages.
+mkdir -p "$tree/.cache/venv/bin" && printf '#!/bin/sh\nexec %s "$@"\n' "$(command -v python3)" >"$tree/.cache/venv/bin/python" && chmod +x "$tree/.cache/venv/bin/python"
 export MLX_TS_DATA="$tree/.cache"
 echo "[gpu] default device: $(cd "$tree" && node --input-type=module -e "const mx = await import('$tree/packages/mlx-core/dist/index.js'); console.log(JSON.stringify(mx.defaultDevice()), JSON.stringify(mx.deviceInfo()))" 2>&1 | tail -n 2)"
 

@@ -53,7 +53,7 @@ if [ "$mode" = test ]; then
   tested=(mlx-core cache sample models backend); used=(spec tokenizer structured)
   list="$work/tests.list"
   (cd "$root" && node tools/gpu/test-closure.mjs "${tested[@]/#/packages/}" --deps-only "${used[@]/#/packages/}") > "$list"
-  for p in "${tested[@]}"; do printf '%s\n' packages/$p/{package.json,tsconfig.json,vitest.config.ts,dist,src,test}; done >> "$list"
+  for p in "${tested[@]}"; do printf '%s\n' packages/$p/{package.json,README.md,tsconfig.json,vitest.config.ts,dist,src,test}; done >> "$list"
   for p in "${used[@]}"; do printf '%s\n' packages/$p/{package.json,dist}; done >> "$list"
   printf '%s\n' packages/structured/build/Release/xgrammar_ts.node packages/mlx-core/{CMakeLists.txt,native,scripts} vitest.shared.ts package.json tsconfig.base.json tools/gpu >> "$list"
   (cd "$root" && ls -d .cache/models/tiny-*) >> "$list"
