@@ -2,40 +2,63 @@
 # Runs on the offline CUDA machine (python3 with torch and the nvidia-* CUDA 13 packages, nvcc,
 # CMake, ninja), from the repository root, in two steps that must follow each other while the
 # machine is warm (the files of the first live in $HOME):
-#   bash tools/gpu/run.sh receive   keeps .gpu/a (the first half staged by stage.sh) in $HOME
+#   bash tools/gpu/run.sh receive [PART]   keeps .gpu/PART (default a, the first half staged by
+#                                   stage.sh) in $HOME; `stage.sh test` makes three parts: receive a,
+#                                   receive b, then test with .gpu/c
 #   bash tools/gpu/run.sh bench     adds .gpu/b, installs MLX CUDA and mlx-lm, builds the addon
 #                                   with CMake against the CUDA wheel, makes random-weight Gemma 3
 #                                   checkpoints at real shapes, runs ours and mlx-lm on the same
 #                                   prompt ids, one JSON line per model and mode (also $OUT/gpu.jsonl)
+#   bash tools/gpu/run.sh test      adds .gpu/c as staged by `stage.sh test`: builds the addon from
+#                                   the staged sources, runs the vitest suites of core, cache, sample,
+#                                   models and backend on the GPU (MLX's default device there) and the
+#                                   greedy parity of an exact-weight Gemma 3 270M against the CPU's
+#                                   float32 fixture (tools/gpu/greedy-parity.mjs); $OUT gets each
+#                                   suite's vitest JSON, parity.jsonl and logs.tar.xz
+# GPU_STAGE: the staged folder (default .gpu; a run from a copy of this script passes it).
 # Settings: NOCOMPILE=1 (ours also without the compiled decode step), SHAPES (270m 1b 4b), QUANTIZE (1b 4b), RUNS (model[@mode+mode]), PROMPT (512), GEN (128), TRIALS (3), BATCH (16,32),
 #   STREAMS=1 (ours also with the engine on the default stream), PROBE=1 (one matrix-vector product from both sides, plain and under ncu, before the models)
+#   test: PACKAGES (mlx-core cache sample models backend), TEST_BUDGET (seconds for the whole run, 540)
 set -uo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="$(pwd)"
+stage="${GPU_STAGE:-.gpu}"; case "$stage" in /*) ;; *) stage="$root/$stage" ;; esac
 keep="$HOME/gpu-stage"; site=/tmp/site; models=/tmp/models; logs=${OUT:-/tmp}/logs
 export NCCL_NVLS_ENABLE=0
-case "${1:-}" in
+mode="${1:-}"
+# test: everything ends by TEST_BUDGET seconds after the start (the device call's limit is 600).
+export GPU_TEST_DEADLINE=$(( $(date +%s) + ${TEST_BUDGET:-540} ))
+case "$mode" in
 receive)
-  mkdir -p "$keep" && cp "$root"/.gpu/a/* "$keep/" && ls -la "$keep"; exit 0 ;;
-bench) ;;
-*) echo "usage: run.sh receive|bench" >&2; exit 2 ;;
+  mkdir -p "$keep" && cp -r "$stage/${2:-a}"/. "$keep/" && ls -la "$keep"; exit 0 ;;
+bench|test) ;;
+*) echo "usage: run.sh receive|bench|test" >&2; exit 2 ;;
 esac
-cp "$root"/.gpu/b/libmlx.part* "$keep/" || exit 1
-b="$root/.gpu/b"; mkdir -p $site $models "$logs" /tmp/tok
-python3 -m pip install -q --no-index --no-deps --no-compile --upgrade --target $site "$b"/whl/*.whl || exit 1
+# What the later parts bring joins the first in $HOME; b is then that folder.
+mkdir -p "$keep" $site $models "$logs" /tmp/tok
+for part in b c; do [ -d "$stage/$part" ] && cp -r "$stage/$part"/. "$keep/"; done
+b="$keep"
+# The staged tree of `stage.sh test` (tests, their sources and dependencies, the addon's sources).
+src="$root"; tree=/tmp/t
+if [ "$mode" = test ]; then
+  rm -rf $tree && mkdir -p $tree && xz -dc "$b/tests.tar.xz" | tar xf - -C $tree || { echo "tests.tar.xz did not unpack" >&2; exit 1; }
+  src=$tree
+fi
+if [ -d "$b/whl" ]; then python3 -m pip install -q --no-index --no-deps --no-compile --upgrade --target $site "$b"/whl/*.whl || exit 1; fi
 cat "$keep"/libmlx.part* | LD_LIBRARY_PATH="$keep" "$keep/zstd" -d -q | tar xf - -C $site || { echo "libmlx did not unpack: run 'receive' first, on a warm machine" >&2; exit 1; }
 xz -dc "$b/mlx-include.tar.xz" | tar xf - -C $site
 nvidia=$(python3 -c "import importlib.util as u; print(list(u.find_spec('nvidia').submodule_search_locations)[0])")
 ln -sfn "$nvidia" $site/nvidia   # libmlx's RPATH: ../../nvidia/*/lib
 xz -dc "$b/node.xz" > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
-xz -dc "$b/tokenizer.json.xz" > /tmp/tok/tokenizer.json && cp "$b/tokenizer_config.json" /tmp/tok/
+[ -f "$b/tokenizer.json.xz" ] && xz -dc "$b/tokenizer.json.xz" > /tmp/tok/tokenizer.json && cp "$b/tokenizer_config.json" /tmp/tok/
 export PYTHONPATH=$site
 echo "[gpu] building the addon against the CUDA wheel" >&2
-cuda_args=$(MLX_TS_NVIDIA_DIR="$nvidia" /tmp/node "$root/packages/mlx-core/scripts/cuda-config.mjs") || exit 1
+cuda_args=$(MLX_TS_NVIDIA_DIR="$nvidia" /tmp/node "$src/packages/mlx-core/scripts/cuda-config.mjs") || exit 1
 # shellcheck disable=SC2086
-cmake -S "$root/packages/mlx-core" -B /tmp/addon -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLX_DIR=$site/mlx/share/cmake/MLX \
+cmake -S "$src/packages/mlx-core" -B /tmp/addon -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLX_DIR=$site/mlx/share/cmake/MLX \
   -DCMAKE_JS_INC="$b/headers/node-api" -DNODE_ADDON_API_DIR="$b/headers/node-addon-api" $cuda_args >"$logs/cmake.log" 2>&1 \
   && cmake --build /tmp/addon -j "$(nproc)" >>"$logs/cmake.log" 2>&1 || { tail -30 "$logs/cmake.log"; exit 1; }
 export MLX_TS_ADDON=/tmp/addon/mlx_ts.node
+[ "$mode" = test ] && exec bash "$tree/tools/gpu/run-tests.sh" "$tree"
 # PROBE=1: the head-shaped bf16 product from Python and from the addon on the same libmlx, then
 # the same under Nsight Compute (kernel names and their device time), to tell kernel from memory.
 if [ -n "${PROBE:-}" ]; then

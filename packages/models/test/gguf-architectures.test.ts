@@ -2,7 +2,9 @@
 // Q/K row permutation for Llama, Llama 3 RoPE as rope_freqs.weight, YaRN keys, byte-level vocabulary):
 // tiny-llama.gguf and tiny-qwen3.gguf must reproduce transformers' logits of the HF folders they were
 // converted from; tiny-qwen2.gguf (Q8_0 MLP) those of transformers reading the GGUF itself.
+import * as mx from '@mlx-ts/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { float32Tolerance } from './helpers/tolerance.js';
 import { loadModel } from '../src/index.js';
 import { readFixture } from './helpers/fixtures.js';
 import { describeParity, type ParityCase, printReport } from './helpers/parity.js';
@@ -12,16 +14,17 @@ const report: ParityCase['report'] = new Map();
 afterAll(() => printReport(report));
 
 const float32 = { dtype: 'float32', keepQuantized: false } as const;
-describeParity({ model: 'tiny-llama.gguf', fixture: 'tiny-llama-reference.json', modelType: 'llama', load: float32, tolerance: 1e-4, report });
-describeParity({ model: 'tiny-qwen3.gguf', fixture: 'tiny-qwen3-reference.json', modelType: 'qwen3', load: float32, tolerance: 1e-4, report });
-describeParity({ model: 'tiny-qwen2.gguf', fixture: 'tiny-qwen2.gguf-reference.json', modelType: 'qwen2', load: float32, tolerance: 1e-4, report });
+const tolerance = float32Tolerance('logits', mx.defaultDevice());
+describeParity({ model: 'tiny-llama.gguf', fixture: 'tiny-llama-reference.json', modelType: 'llama', load: float32, tolerance, report });
+describeParity({ model: 'tiny-qwen3.gguf', fixture: 'tiny-qwen3-reference.json', modelType: 'qwen3', load: float32, tolerance, report });
+describeParity({ model: 'tiny-qwen2.gguf', fixture: 'tiny-qwen2.gguf-reference.json', modelType: 'qwen2', load: float32, tolerance, report });
 // Q8_0 kept as MLX affine quantization (lossless), multiplied by the quantized kernels.
 describeParity({
   model: 'tiny-qwen2.gguf',
   fixture: 'tiny-qwen2.gguf-reference.json',
   modelType: 'qwen2',
   load: { dtype: 'float32', keepQuantized: true },
-  tolerance: 1e-4,
+  tolerance,
   report,
 });
 

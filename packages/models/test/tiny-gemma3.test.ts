@@ -4,6 +4,7 @@
 import * as mx from '@mlx-ts/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LanguageModel, loadLanguageModel } from '../src/index.js';
+import { float32Tolerance } from './helpers/tolerance.js';
 import { readFixture } from './helpers/fixtures.js';
 import { requireModelData } from './helpers/model-data.js';
 
@@ -14,7 +15,7 @@ interface Reference {
 }
 
 const reference = readFixture<Reference>('tiny-gemma3-reference.json');
-const TOLERANCE = 1e-4;
+const TOLERANCE = float32Tolerance('logits', mx.defaultDevice());
 const worst = { prefill: 0, decode: 0 };
 
 function maxAbsDiff(actual: Float32Array, expected: readonly number[]): number {
