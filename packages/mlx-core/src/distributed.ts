@@ -65,7 +65,9 @@ export function init(options: InitOptions = {}): Group {
   try {
     return fromInfo(native().distributedInit(strict, backend, timeoutMs));
   } catch (error) {
-    if (DistributedError.isInstance(error) || !MlxError.isInstance(error)) throw error;
+    // Every failure names the backends this MLX has, the native side's own DistributedErrors
+    // (a backend that is present but cannot start, e.g. MPI without mpirun) included.
+    if (!MlxError.isInstance(error) || error.message.includes('backends in this MLX')) throw error;
     const compiled = backends.filter((b) => b !== 'any' && isAvailable(b));
     throw new DistributedError(`distributed.init({ backend: '${backend}' }): ${error.message} (backends in this MLX: ${compiled.join(', ') || 'none'})`, {
       cause: error,
