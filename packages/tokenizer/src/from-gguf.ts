@@ -8,7 +8,7 @@ import { buildPostProcessor } from './post-processors.js';
 import { buildPreTokenizer } from './pre-tokenizers.js';
 import { resolveMerges } from './from-json.js';
 import type { TokenizerParts } from './tokenizer.js';
-import { Vocabulary } from './vocabulary.js';
+import { releaseBuffer, Vocabulary } from './vocabulary.js';
 
 /** The `tokenizer.*` keys of a GGUF file, as a GGUF parser hands them over. */
 export interface GgufTokenizerMetadata {
@@ -119,6 +119,9 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
       byteFallback: true,
       byteLevel: false,
     });
+    // Several MB for a large vocabulary, read into the model's pair table: free them now rather than at a later GC.
+    releaseBuffer(merges.mergeIds);
+    releaseBuffer(merges.ranks);
     addBos = metadata['tokenizer.ggml.add_bos_token'] !== false;
   } else if (kind === 'gpt2') {
     const merges = metadata['tokenizer.ggml.merges'];
@@ -170,7 +173,8 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
   const pipeline = buildPreTokenizer(preTokenizer);
   return {
     model,
-    idToToken: [...tokens],
+    // The vocabulary's own copy of the strings (a 262k-entry array is 2 MB): nothing writes to either.
+    idToToken: vocabulary.tokens,
     addedTokens,
     normalizer: buildNormalizer(normalizer),
     preTokenizer: pipeline,
@@ -228,9 +232,11 @@ function mergesFromScores(vocabulary: Vocabulary, scores: ArrayLike<number>, typ
       if (count === ranks.length) {
         const grownIds = new Int32Array(mergeIds.length * 2);
         grownIds.set(mergeIds);
+        releaseBuffer(mergeIds);
         mergeIds = grownIds;
         const grownRanks = new Int32Array(ranks.length * 2);
         grownRanks.set(ranks);
+        releaseBuffer(ranks);
         ranks = grownRanks;
       }
       mergeIds[3 * count] = left;
@@ -240,5 +246,6 @@ function mergesFromScores(vocabulary: Vocabulary, scores: ArrayLike<number>, typ
       count++;
     }
   }
-  return { mergeIds: mergeIds.slice(0, 3 * count), ranks: ranks.slice(0, count) };
+  // Views, not copies: the model reads them once into its pair table and the caller frees them.
+  return { mergeIds: mergeIds.subarray(0, 3 * count), ranks: ranks.subarray(0, count) };
 }
