@@ -1,5 +1,5 @@
 import { TokenizerError } from './errors.js';
-import { utf8Encoder } from './utf8.js';
+import { encodeUtf8At, utf8Encoder } from './utf8.js';
 
 const prime = 0x01000193;
 
@@ -74,10 +74,10 @@ export class Vocabulary {
         releaseBuffer(arena);
         arena = grown;
       }
-      const { written } = utf8Encoder.encodeInto(token, arena.subarray(at));
+      const end = encodeUtf8At(token, arena, at);
       starts[id] = at;
-      lengths[id] = written;
-      at += written;
+      lengths[id] = end - at;
+      at = end;
     }
     const used = arena.slice(0, at);
     releaseBuffer(arena);
