@@ -28,7 +28,10 @@ function rss() {
     mlx_cache_mb: mx.memory.getCacheMemory() / 1e6,
     mlx_peak_mb: mx.memory.getPeakMemory() / 1e6,
     js_external_mb: process.memoryUsage().external / 1e6,
+    js_array_buffers_mb: process.memoryUsage().arrayBuffers / 1e6,
     js_heap_mb: process.memoryUsage().heapUsed / 1e6,
+    // Committed V8 heap: pages a past burst of allocation grew stay resident after a GC empties them.
+    js_heap_total_mb: process.memoryUsage().heapTotal / 1e6,
   };
 }
 

@@ -183,8 +183,11 @@ export class BatchKVCache extends BaseKVCache implements KVCache {
         // A sliding-window layer keeps windowSize - 1 columns at every growth, so rounding up to
         // the step alone can leave no free column when the window is a multiple of the step, and
         // every token would then grow the buffer again (a copy of the window per layer per step).
-        // One spare step makes that copy happen once every `step` tokens.
-        const spare = this.windowSize !== undefined ? this.step : 0;
+        // Spare columns make that copy happen once every `spare` tokens: an eighth of the window
+        // (at least 16, at most a step) bounds its cost to 8 copied columns a token, while the
+        // buffer holds at most window / 8 columns no row can see yet (a whole 256-column step
+        // for Gemma 3's 512-token windows was 8 MB of the 270M model's cache).
+        const spare = this.windowSize !== undefined ? Math.min(this.step, Math.max(16, Math.ceil(this.windowSize / 8))) : 0;
         const grow = Math.ceil((kept + length) / this.step) * this.step + spare - kept;
         const fresh = (like: Planes): Planes => like.map((a) => mx.zeros([rows, a.shape[1], grow, a.shape[3]], a.dtype));
         if (bufferKeys && bufferValues && kept > 0) {

@@ -12,9 +12,47 @@ export interface AddedToken {
 /** A piece of input: either plain text for the model, or an added token's id. */
 export type Segment = { text: string; start: number } | { id: number };
 
+/**
+ * A node keeps its only child inline and makes a Map at the second one: most nodes of a large
+ * set of added tokens have one child or none (Gemma 3's 6414 tokens make 12.9k nodes, and a Map
+ * each was 4 MB of heap).
+ */
 interface TrieNode {
-  children: Map<number, TrieNode>;
-  token?: AddedToken;
+  /** UTF-16 unit of `child`, when the node has one child. */
+  unit: number;
+  child: TrieNode | undefined;
+  /** Every child, by unit, once there are two or more. */
+  children: Map<number, TrieNode> | undefined;
+  token: AddedToken | undefined;
+}
+
+function trieNode(): TrieNode {
+  return { unit: -1, child: undefined, children: undefined, token: undefined };
+}
+
+function childOf(node: TrieNode, unit: number): TrieNode | undefined {
+  if (node.children !== undefined) return node.children.get(unit);
+  return node.unit === unit ? node.child : undefined;
+}
+
+function addChild(node: TrieNode, unit: number): TrieNode {
+  const existing = childOf(node, unit);
+  if (existing !== undefined) return existing;
+  const child = trieNode();
+  if (node.children !== undefined) {
+    node.children.set(unit, child);
+  } else if (node.child === undefined) {
+    node.unit = unit;
+    node.child = child;
+  } else {
+    node.children = new Map([
+      [node.unit, node.child],
+      [unit, child],
+    ]);
+    node.unit = -1;
+    node.child = undefined;
+  }
+  return child;
 }
 
 const isWhitespace = (code: number): boolean =>
@@ -37,7 +75,7 @@ const wordCharacter = /[\p{Alphabetic}\p{N}_]/u;
  * `single_word`, `lstrip` and `rstrip`. A trie over UTF-16 units: most positions cost one lookup.
  */
 export class AddedTokenMatcher {
-  private readonly root: TrieNode = { children: new Map() };
+  private readonly root: TrieNode = trieNode();
   private readonly firstUnits = new Uint8Array(65536);
   readonly size: number;
 
@@ -47,10 +85,7 @@ export class AddedTokenMatcher {
       if (token.content.length === 0) continue;
       let node = this.root;
       for (let i = 0; i < token.content.length; i++) {
-        const unit = token.content.charCodeAt(i);
-        let child = node.children.get(unit);
-        if (!child) node.children.set(unit, (child = { children: new Map() }));
-        node = child;
+        node = addChild(node, token.content.charCodeAt(i));
       }
       // Hugging Face keeps the token added first when two share a content.
       if (!node.token) {
@@ -80,7 +115,7 @@ export class AddedTokenMatcher {
       let found: AddedToken | undefined;
       let foundEnd = 0;
       for (let i = position; i < length; i++) {
-        node = node.children.get(text.charCodeAt(i));
+        node = childOf(node, text.charCodeAt(i));
         if (!node) break;
         if (node.token) {
           found = node.token;

@@ -73,7 +73,8 @@ export class BpeModel {
         this.byteIds[byte] = id;
       }
     } else {
-      for (const token of tokens) {
+      for (let id = 0; id < tokens.length; id++) {
+        const token = tokens[id]!;
         for (let at = token.indexOf(metaspace, 1); at !== -1; at = token.indexOf(metaspace, at + 1)) {
           const before = token.charCodeAt(at - 1);
           if (before !== 0x2581) this.joinsMetaspace.add(before);

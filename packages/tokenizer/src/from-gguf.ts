@@ -8,7 +8,7 @@ import { buildPostProcessor } from './post-processors.js';
 import { buildPreTokenizer } from './pre-tokenizers.js';
 import { resolveMerges } from './from-json.js';
 import type { TokenizerParts } from './tokenizer.js';
-import { Vocabulary } from './vocabulary.js';
+import { releaseBuffer, Vocabulary } from './vocabulary.js';
 
 /** The `tokenizer.*` keys of a GGUF file, as a GGUF parser hands them over. */
 export interface GgufTokenizerMetadata {
@@ -119,6 +119,9 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
       byteFallback: true,
       byteLevel: false,
     });
+    // Several MB for a large vocabulary, read into the model's pair table: free them now rather than at a later GC.
+    releaseBuffer(merges.mergeIds);
+    releaseBuffer(merges.ranks);
     addBos = metadata['tokenizer.ggml.add_bos_token'] !== false;
   } else if (kind === 'gpt2') {
     const merges = metadata['tokenizer.ggml.merges'];
@@ -170,7 +173,8 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
   const pipeline = buildPreTokenizer(preTokenizer);
   return {
     model,
-    idToToken: [...tokens],
+    // The vocabulary's own copy of the strings (a 262k-entry array is 2 MB): nothing writes to either.
+    idToToken: vocabulary.tokens,
     addedTokens,
     normalizer: buildNormalizer(normalizer),
     preTokenizer: pipeline,
@@ -196,22 +200,26 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
 function mergesFromScores(vocabulary: Vocabulary, scores: ArrayLike<number>, typeOf: (id: number) => number): { mergeIds: Int32Array; ranks: Int32Array } {
   const { arena, starts, lengths } = vocabulary;
   const size = vocabulary.size;
-  const mergeable: number[] = [];
+  // Typed arrays and indexed loops: this runs once, unoptimized, where a growing number[] and
+  // for-of iterator results were tens of MB of garbage for a 262k vocabulary.
+  const candidates = new Int32Array(size);
+  let mergeableCount = 0;
   for (let id = 0; id < size; id++) {
     const type = typeOf(id);
     if (type !== TokenType.Normal && type !== TokenType.UserDefined) continue;
     const start = starts[id]!;
     const length = lengths[id]!;
     // first id of a duplicated token wins, as in the vocabulary
-    if (length > 1 && vocabulary.findBytes(arena, start, start + length) === id) mergeable.push(id);
+    if (length > 1 && vocabulary.findBytes(arena, start, start + length) === id) candidates[mergeableCount++] = id;
   }
-  mergeable.sort((a, b) => Number(scores[b]) - Number(scores[a]) || a - b);
+  const mergeable = candidates.subarray(0, mergeableCount).sort((a, b) => Number(scores[b]) - Number(scores[a]) || a - b);
   let mergeIds = new Int32Array(3 * 1024);
   let ranks = new Int32Array(1024);
   let count = 0;
   let rank = -1;
   let previousScore = Number.NaN;
-  for (const id of mergeable) {
+  for (let m = 0; m < mergeableCount; m++) {
+    const id = mergeable[m]!;
     const score = Number(scores[id]);
     if (score !== previousScore) {
       rank++;
@@ -228,9 +236,11 @@ function mergesFromScores(vocabulary: Vocabulary, scores: ArrayLike<number>, typ
       if (count === ranks.length) {
         const grownIds = new Int32Array(mergeIds.length * 2);
         grownIds.set(mergeIds);
+        releaseBuffer(mergeIds);
         mergeIds = grownIds;
         const grownRanks = new Int32Array(ranks.length * 2);
         grownRanks.set(ranks);
+        releaseBuffer(ranks);
         ranks = grownRanks;
       }
       mergeIds[3 * count] = left;
@@ -240,5 +250,7 @@ function mergesFromScores(vocabulary: Vocabulary, scores: ArrayLike<number>, typ
       count++;
     }
   }
-  return { mergeIds: mergeIds.slice(0, 3 * count), ranks: ranks.slice(0, count) };
+  // Views, not copies: the model reads them once into its pair table and the caller frees them.
+  releaseBuffer(candidates);
+  return { mergeIds: mergeIds.subarray(0, 3 * count), ranks: ranks.subarray(0, count) };
 }

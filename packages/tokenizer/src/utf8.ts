@@ -29,3 +29,42 @@ export function incompleteUtf8Tail(bytes: ArrayLike<number>, length = bytes.leng
   }
   return 0;
 }
+
+/**
+ * Writes `text` as UTF-8 into `out` from `at` (which must have room for 3 bytes a UTF-16 unit);
+ * returns the new end. The bytes are TextEncoder's: an unpaired surrogate becomes U+FFFD. For
+ * many short strings into one buffer: `encodeInto` needs a view per destination offset, an object
+ * each (262k of them for a large vocabulary).
+ */
+export function encodeUtf8At(text: string, out: Uint8Array, at: number): number {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    let code = text.charCodeAt(i);
+    if (code < 0x80) {
+      out[at++] = code;
+      continue;
+    }
+    if (code < 0x800) {
+      out[at++] = 0xc0 | (code >> 6);
+      out[at++] = 0x80 | (code & 0x3f);
+      continue;
+    }
+    if (code >= 0xd800 && code <= 0xdfff) {
+      const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
+      if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+        out[at++] = 0xf0 | (code >> 18);
+        out[at++] = 0x80 | ((code >> 12) & 0x3f);
+        out[at++] = 0x80 | ((code >> 6) & 0x3f);
+        out[at++] = 0x80 | (code & 0x3f);
+        continue;
+      }
+      code = 0xfffd;
+    }
+    out[at++] = 0xe0 | (code >> 12);
+    out[at++] = 0x80 | ((code >> 6) & 0x3f);
+    out[at++] = 0x80 | (code & 0x3f);
+  }
+  return at;
+}

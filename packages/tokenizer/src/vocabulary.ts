@@ -1,5 +1,5 @@
 import { TokenizerError } from './errors.js';
-import { utf8Encoder } from './utf8.js';
+import { encodeUtf8At, utf8Encoder } from './utf8.js';
 
 const prime = 0x01000193;
 
@@ -71,15 +71,18 @@ export class Vocabulary {
       if (need > arena.length) {
         const grown = new Uint8Array(Math.max(need, arena.length * 2));
         grown.set(arena.subarray(0, at));
+        releaseBuffer(arena);
         arena = grown;
       }
-      const { written } = utf8Encoder.encodeInto(token, arena.subarray(at));
+      const end = encodeUtf8At(token, arena, at);
       starts[id] = at;
-      lengths[id] = written;
-      at += written;
+      lengths[id] = end - at;
+      at = end;
     }
+    const used = arena.slice(0, at);
+    releaseBuffer(arena);
     return new Vocabulary(
-      arena.slice(0, at),
+      used,
       starts,
       lengths,
       tokens.map((t) => t ?? ''),
@@ -176,4 +179,15 @@ export function checkTokenId(id: number, entryCount: number, what: string): void
   if (!Number.isSafeInteger(id) || id < 0 || id >= limit) {
     throw new TokenizerError(`${what} has id ${String(id)}, which is not an integer from 0 to ${limit - 1} (twice the number of entries, plus 65536).`);
   }
+}
+
+/**
+ * Frees a scratch buffer now by detaching it (ES2024 `ArrayBuffer.prototype.transfer` to length 0)
+ * rather than at a later GC: building a large vocabulary's tables drops tens of MB of them, which
+ * freed late stay resident in the allocator. Only for buffers nothing reads again.
+ */
+export function releaseBuffer(view: ArrayBufferView): void {
+  const buffer = view.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
+  if (buffer.detached === true || buffer.byteLength === 0 || typeof buffer.transfer !== 'function') return;
+  buffer.transfer(0);
 }

@@ -256,12 +256,20 @@ export class BatchScheduler {
   }
 
   private async loop(): Promise<void> {
+    let worked = false;
     for (;;) {
       if (!this.current && !this.prefill && this.waiting.length === 0) {
+        if (worked) {
+          // Going idle: the finished requests' KV caches and step buffers sit in MLX's cache and
+          // malloc's free lists (tens of MB); give them back until work comes.
+          worked = false;
+          mx.memory.clearCache();
+        }
         if (this.closed) return;
         await this.idle();
         continue;
       }
+      worked = true;
       try {
         await this.iterate();
       } catch (error) {

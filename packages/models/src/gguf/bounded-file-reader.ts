@@ -2,7 +2,8 @@ import type { FileHandle } from 'node:fs/promises';
 
 const chunkBytes = 1 << 20;
 // ignoreBOM: a leading U+FEFF is part of the string (Gemma has tokens like "\uFEFF//"), not a marker to drop.
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+export const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+const hexDigits = new TextEncoder().encode('0123456789abcdef');
 
 /**
  * Sequential little-endian reader over a file handle that buffers in 1 MiB chunks and never
@@ -124,6 +125,35 @@ export class BoundedFileReader {
       return text;
     }
     return utf8.decode(this.buffer.subarray(start, start + n));
+  }
+
+  /**
+   * Appends the next n bytes to `out` at `at` as the inside of a JSON string (`"`, `\\` and
+   * control bytes escaped; every other byte, UTF-8 or not, as is); returns the new end. `out`
+   * must have room for 6n bytes.
+   */
+  jsonEscaped(n: number, out: Uint8Array, at: number): number {
+    const buffer = this.buffer;
+    const end = this.cursor + n;
+    for (let i = this.cursor; i < end; i++) {
+      const byte = buffer[i]!;
+      if (byte >= 0x20 && byte !== 0x22 && byte !== 0x5c) {
+        out[at++] = byte;
+      } else if (byte === 0x22 || byte === 0x5c) {
+        out[at++] = 0x5c;
+        out[at++] = byte;
+      } else {
+        // \u00XX
+        out[at++] = 0x5c;
+        out[at++] = 0x75;
+        out[at++] = 0x30;
+        out[at++] = 0x30;
+        out[at++] = hexDigits[byte >> 4]!;
+        out[at++] = hexDigits[byte & 15]!;
+      }
+    }
+    this.cursor = end;
+    return at;
   }
 
   /** Copies n bytes into a fresh, 8-byte-aligned ArrayBuffer (so any typed array can view it). */

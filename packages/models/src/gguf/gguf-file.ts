@@ -3,6 +3,7 @@ import { ModelLoadError } from '../errors.js';
 import { decodeTensor, UnsupportedTensorType, type DecodedTensor } from './decode-tensor.js';
 import { readGgufHeader, type GgufHeader, type GgufTensorInfo } from './gguf-header.js';
 import { GgufFormatProblem, type GgufMetadata } from './gguf-metadata.js';
+import { releaseBuffer } from './release-buffer.js';
 
 const fixMalformed = 'The file is damaged or not a GGUF model: download it again, or check that the path points at a .gguf file';
 
@@ -127,7 +128,11 @@ export class GgufFile implements AsyncDisposable {
     const rowCount = options.rowCount ?? info.shape[0]! - firstRow;
     const bytes = await this.readTensorBytes(name, firstRow, rowCount);
     try {
-      return decodeTensor(info.type, [rowCount, ...info.shape.slice(1)], bytes, options);
+      const decoded = decodeTensor(info.type, [rowCount, ...info.shape.slice(1)], bytes, options);
+      // Block types decode into new arrays: the file's bytes are garbage from here on.
+      const views = decoded.kind === 'dense' ? [decoded.data] : [decoded.weight, decoded.scales, decoded.biases];
+      if (views.every((v) => v.buffer !== bytes.buffer)) releaseBuffer(bytes);
+      return decoded;
     } catch (error) {
       if (error instanceof UnsupportedTensorType) {
         throw new ModelLoadError({

@@ -1,4 +1,4 @@
-import type { BoundedFileReader } from './bounded-file-reader.js';
+import { type BoundedFileReader, utf8 } from './bounded-file-reader.js';
 
 /** GGUF metadata value types, numbered as in the file format. */
 export const ggufValueTypes = [
@@ -93,6 +93,50 @@ export async function readString(reader: BoundedFileReader, what: string): Promi
   return reader.utf8(length);
 }
 
+/** Arrays of at least this many strings are decoded through one JSON text (see readStringArray). */
+const jsonArrayThreshold = 1024;
+
+/**
+ * An array of `count` strings. Large ones (a vocabulary's 262k tokens, a BPE's merges) are copied,
+ * JSON-escaped, into one buffer that is decoded once and handed to JSON.parse: a string and an
+ * awaited promise per element made several hundred thousand short-lived objects that grew V8's
+ * young generation, which stays committed (and resident) after the load. The text is the same:
+ * the separators are ASCII, so every element's bytes decode (invalid sequences to U+FFFD) as they
+ * would alone.
+ */
+async function readStringArray(reader: BoundedFileReader, count: number, what: string): Promise<string[]> {
+  if (count < jsonArrayThreshold) {
+    const values: string[] = [];
+    for (let i = 0; i < count; i++) values.push(await readString(reader, `${what}[${i}]`));
+    return values;
+  }
+  let json = new Uint8Array(Math.min(reader.remaining, 16 * count) + 2);
+  let at = 0;
+  json[at++] = 0x5b; // [
+  for (let i = 0; i < count; i++) {
+    if (!reader.has(8)) await reader.need(8);
+    const length = reader.u64AsNumber();
+    if (length > reader.remaining) {
+      throw new GgufFormatProblem(
+        `length of ${what}[${i}] is ${length === Infinity ? 'beyond 2^53' : length}, more than the ${reader.remaining} that the rest of the file could hold`,
+      );
+    }
+    if (!reader.has(length)) await reader.need(length);
+    const room = at + 6 * length + 3;
+    if (room > json.length) {
+      const grown = new Uint8Array(Math.max(room, 2 * json.length));
+      grown.set(json.subarray(0, at));
+      json = grown;
+    }
+    json[at++] = 0x22; // "
+    at = reader.jsonEscaped(length, json, at);
+    json[at++] = 0x22;
+    json[at++] = 0x2c; // ,
+  }
+  json[at - 1] = 0x5d; // ] over the last comma
+  return JSON.parse(utf8.decode(json.subarray(0, at))) as string[];
+}
+
 function int64ToValue(value: bigint): number | bigint {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }
@@ -181,11 +225,7 @@ export async function readValue(reader: BoundedFileReader, type: GgufValueTypeNa
     await reader.need(count * elementSize);
     return { value: numericArray(elementType, reader.copy(count * elementSize)), typeName: `array<${elementType}>` };
   }
-  if (elementType === 'string') {
-    const values: string[] = [];
-    for (let i = 0; i < count; i++) values.push(await readString(reader, `${what}[${i}]`));
-    return { value: values, typeName: 'array<string>' };
-  }
+  if (elementType === 'string') return { value: await readStringArray(reader, count, what), typeName: 'array<string>' };
   const values: GgufValue[] = [];
   let typeName = 'array<array>';
   for (let i = 0; i < count; i++) {

@@ -5,7 +5,8 @@
 import { mkdir, open, rename, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { downloadFile, type FileDownloadInfoOutput, fileDownloadInfo } from '@huggingface/hub';
+import type { FileDownloadInfoOutput } from '@huggingface/hub';
+import { hubLibrary } from './hub-library.js';
 import { isSafeEtag, normalizeEtag, type RepoCacheFolder } from './cache-layout.js';
 import { clientParams, type HubContext, hubFailure, type RepoFile } from './hub-client.js';
 import { HubDownloadError } from './hub-errors.js';
@@ -40,6 +41,7 @@ export async function downloadRepoFile(context: HubContext, download: FileDownlo
   }
   let info: FileDownloadInfoOutput | null;
   try {
+    const { fileDownloadInfo } = await hubLibrary();
     info = await fileDownloadInfo({ ...params, repo, path, revision: commit });
   } catch (error) {
     throw hubFailure(context, error);
@@ -95,6 +97,7 @@ async function fetchBlob(context: HubContext, download: FileDownload, info: File
     if (attempt === 0 && offset > 0) download.onBytes(offset);
     try {
       if (offset < info.size) {
+        const { downloadFile } = await hubLibrary();
         const remote = await downloadFile({ ...params, repo, path, revision: commit, downloadInfo: info });
         if (remote === null) throw new Error(`the hub has no ${path} at ${commit}`);
         const body = (offset > 0 ? remote.slice(offset) : remote).stream() as unknown as WebReadableStream<Uint8Array>;

@@ -1,7 +1,8 @@
 // The calls to the hub, through @huggingface/hub, with its failures turned into our typed errors.
 // The token rides on a fetch wrapper (so any token format works, and the abort signal reaches
 // every request the client makes, including the Range requests of a resumed download).
-import { HubApiError, type ListFileEntry, listFiles, modelInfo } from '@huggingface/hub';
+import type { HubApiError, ListFileEntry } from '@huggingface/hub';
+import { hubLibrary, hubLibraryIfLoaded } from './hub-library.js';
 import { isSafeRepoPath } from './cache-layout.js';
 import { HubDownloadError, HubGatedRepositoryError, HubRepositoryNotFoundError } from './hub-errors.js';
 import type { HubSettings } from './hub-settings.js';
@@ -37,7 +38,8 @@ export function hubFailure(context: HubContext, error: unknown): Error {
   const { reference, repo, settings } = context;
   if (context.signal?.aborted) return context.signal.reason instanceof Error ? context.signal.reason : new Error('aborted');
   const page = `${settings.endpoint}/${repo}`;
-  if (error instanceof HubApiError) {
+  const library = hubLibraryIfLoaded();
+  if (library !== undefined && error instanceof library.HubApiError) {
     const message = hubMessage(error);
     const gated = /gated|restricted|authorized list|access to (this )?model/i.test(message);
     if (error.statusCode === 404) {
@@ -90,6 +92,7 @@ export function hubFailure(context: HubContext, error: unknown): Error {
 /** The commit a revision points at now. */
 export async function resolveCommit(context: HubContext, revision: string): Promise<string> {
   try {
+    const { modelInfo } = await hubLibrary();
     const info = await modelInfo({ ...clientParams(context), name: context.repo, revision, additionalFields: ['sha'] });
     if (typeof info.sha !== 'string') throw new Error(`the hub's answer for ${context.repo} has no commit (sha)`);
     return info.sha;
@@ -108,6 +111,7 @@ export interface RepoFile {
 export async function listRepoFiles(context: HubContext, commit: string): Promise<Map<string, RepoFile>> {
   const files = new Map<string, RepoFile>();
   try {
+    const { listFiles } = await hubLibrary();
     for await (const entry of listFiles({
       ...clientParams(context),
       repo: { type: 'model', name: context.repo },

@@ -6,6 +6,7 @@ import { quantizedArrays } from '../toolkit/linear.js';
 import { ModelLoadError } from '../errors.js';
 import type { DecodedTensor } from '../gguf/decode-tensor.js';
 import type { GgufFile } from '../gguf/gguf-file.js';
+import { releaseBuffer } from '../gguf/release-buffer.js';
 import { transposeFloat32 } from './transpose.js';
 import { type WeightEntry, type WeightPolicy, Weights } from './weights.js';
 import { architectureForGguf } from '../registry.js';
@@ -68,10 +69,11 @@ function unpermuteArray(a: mx.Array, heads: number): mx.Array {
   return mx.reshape(mx.swapaxes(mx.reshape(a, [heads, rows / heads / 2, 2, cols]), 1, 2), [rows, cols]);
 }
 
+/** The tensor as MLX arrays (mx.array copies the host data), its host buffers freed. */
 function toMx(tensor: DecodedTensor): WeightEntry {
   if (tensor.kind === 'affine-quantized') {
     const [rows, cols] = tensor.shape;
-    return {
+    const entry: WeightEntry = {
       kind: 'quantized',
       weight: mx.array(tensor.weight, 'uint32', [rows, (cols * tensor.bits) / 32]),
       scales: mx.array(tensor.scales, 'float32', [rows, cols / tensor.groupSize]),
@@ -79,8 +81,14 @@ function toMx(tensor: DecodedTensor): WeightEntry {
       groupSize: tensor.groupSize,
       bits: tensor.bits,
     };
+    releaseBuffer(tensor.weight);
+    releaseBuffer(tensor.scales);
+    releaseBuffer(tensor.biases);
+    return entry;
   }
-  return { kind: 'dense', array: mx.array(tensor.data as Float32Array, tensor.dtype as mx.Dtype, tensor.shape) };
+  const entry: WeightEntry = { kind: 'dense', array: mx.array(tensor.data as Float32Array, tensor.dtype as mx.Dtype, tensor.shape) };
+  releaseBuffer(tensor.data);
+  return entry;
 }
 
 /**
@@ -101,7 +109,12 @@ async function readEntry(
     if (decoded.kind === 'dense' && decoded.dtype === 'float32') {
       const [rows, cols] = decoded.shape;
       const data = permutedHeads ? unpermuteRows(decoded.data, rows, cols, permutedHeads) : decoded.data;
-      return { kind: 'dense', array: mx.array(transposeFloat32(data, rows, cols), 'float32', [cols, rows]), transposed: true };
+      if (data !== decoded.data) releaseBuffer(decoded.data);
+      const transposed = transposeFloat32(data, rows, cols);
+      if (transposed !== data) releaseBuffer(data);
+      const array = mx.array(transposed, 'float32', [cols, rows]);
+      releaseBuffer(transposed);
+      return { kind: 'dense', array, transposed: true };
     }
     return unpermuted(toMx(decoded), permutedHeads);
   }

@@ -219,6 +219,9 @@ export async function loadModel(pathOrGguf: string, options: LoadModelOptions = 
   const built = await build(pathOrGguf, options);
   try {
     const tokenizer = await built.loadTokenizer();
+    // Building a large vocabulary's tables freed as much host memory as they keep; give it back
+    // (clearCache ends in malloc_trim on glibc).
+    mx.memory.clearCache();
     return new Loaded(built.model, tokenizer, pathOrGguf, built.format);
   } catch (error) {
     built.model.dispose();
