@@ -2,6 +2,7 @@
 #include <limits>
 
 #include "common.h"
+#include "cpu_attention_decode.h"
 #include "cpu_kernel_switch.h"
 #include "cpu_logits_top_k.h"
 #include "cpu_rms_norm.h"
@@ -75,9 +76,21 @@ Napi::Value CpuRopeOp(const Napi::CallbackInfo& info) {
   return Result(info.Env(), CpuRope(ArrayArg(info, 0), RopeArgsOf(info), RopeOffsetOf(info), mx::to_stream(StreamArg(info, 8))));
 }
 
-// sdpa(q, k, v, scale, maskMode: '' | 'causal' | 'array', mask | undefined, sinks | undefined, stream?)
+// sdpa(q, k, v, scale, maskMode: '' | 'causal' | 'array', mask | undefined, sinks | undefined, stream?, cpuKernel = true)
+// One float32 query position without a mask array (or causal, which then sees every key) goes to
+// the addon's decode kernel on a CPU stream unless cpuKernel is false.
 Napi::Value Sdpa(const Napi::CallbackInfo& info) {
   std::optional<mx::array> mask = OptionalArrayArg(info, 5);
+  const std::string mode = StringArg(info, 4);
+  if (BoolArg(info, 8, true) && CpuKernelByDefault() && !mask && IsMissing(info, 6) && (mode.empty() || mode == "causal")) {
+    const mx::Stream stream = mx::to_stream(StreamArg(info, 7));
+    const mx::array& q = ArrayArg(info, 0);
+    const mx::array& k = ArrayArg(info, 1);
+    const mx::array& v = ArrayArg(info, 2);
+    if (CpuAttentionDecodeUnsupported(q, k, v, stream).empty()) {
+      return Result(info.Env(), CpuAttentionDecode(q, k, v, static_cast<float>(NumberArg(info, 3)), stream));
+    }
+  }
   return Result(info.Env(), mx::fast::scaled_dot_product_attention(
                                 ArrayArg(info, 0), ArrayArg(info, 1), ArrayArg(info, 2), static_cast<float>(NumberArg(info, 3)),
                                 StringArg(info, 4), mask, OptionalArrayArg(info, 6), false, StreamArg(info, 7)));

@@ -104,19 +104,24 @@ export interface AttentionOptions {
   mask?: AttentionMask;
   /** One logit per query head added as an extra attention column. */
   sinks?: Array;
+  /**
+   * On a CPU stream, one float32 query position without a mask array (a decode step) runs as the
+   * addon's single-pass kernel; false keeps MLX's own op (so does MLX_TS_CPU_KERNEL=mlx).
+   */
+  cpuKernel?: boolean;
 }
 
 /** softmax(q·kᵀ·scale + mask)·v with q [B, Hq, Lq, D], k and v [B, Hkv, Lk, D] (grouped-query when Hq > Hkv). */
 export function scaledDotProductAttention(q: Array, k: Array, v: Array, options: AttentionOptions): Array {
-  const { scale, mask, sinks } = options;
+  const { scale, mask, sinks, cpuKernel = true } = options;
   if (typeof scale !== 'number') throw new TypeError('scaledDotProductAttention: options.scale is required');
   const n = native();
   const args = [handleOf(q, 'sdpa q'), handleOf(k, 'sdpa k'), handleOf(v, 'sdpa v')] as const;
   const hs = optionalHandle(sinks, 'sdpa sinks');
-  if (mask === 'causal') return wrap(n.scaledDotProductAttention(...args, scale, 'causal', undefined, hs));
-  if (mask instanceof Array) return wrap(n.scaledDotProductAttention(...args, scale, 'array', mask.handle, hs));
+  if (mask === 'causal') return wrap(n.scaledDotProductAttention(...args, scale, 'causal', undefined, hs, undefined, cpuKernel));
+  if (mask instanceof Array) return wrap(n.scaledDotProductAttention(...args, scale, 'array', mask.handle, hs, undefined, cpuKernel));
   if (mask !== undefined && mask !== null) throw new TypeError(`scaledDotProductAttention: mask must be 'causal', an mx.Array or null`);
-  return wrap(n.scaledDotProductAttention(...args, scale, '', undefined, hs));
+  return wrap(n.scaledDotProductAttention(...args, scale, '', undefined, hs, undefined, cpuKernel));
 }
 
 /** What `logitsTopK` returns for logits [B, V]. */

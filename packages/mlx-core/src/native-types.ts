@@ -118,6 +118,7 @@ export interface NativeAddon {
     mask?: Handle,
     sinks?: Handle,
     stream?: StreamTriple,
+    cpuKernel?: boolean,
   ): Handle;
 
   logitsTopK(logits: Handle, k: number, stream?: StreamTriple): Uint32Array;

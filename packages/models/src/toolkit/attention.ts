@@ -129,7 +129,7 @@ export class Attention {
     if (cache) ({ keys: k, values: v } = cache.updateAndFetch(k, v));
     return this.settings.softcap
       ? this.softcapped(q, k, v, mask)
-      : l === 1 && (mask === undefined || mask === null || mask === 'causal') && mx.defaultDevice().type === 'cpu'
+      : l === 1 && (mask === undefined || mask === null || mask === 'causal') && mx.defaultDevice().type === 'cpu' && q.dtype !== 'float32'
         ? this.decodeStep(q, k, v)
         : mx.fast.scaledDotProductAttention(q, k, v, { scale, mask });
   }
@@ -141,9 +141,9 @@ export class Attention {
   }
 
   /**
-   * One query position without a mask array, on the CPU: MLX's scaledDotProductAttention falls
-   * back there to a general graph that takes about twice as long (Gemma 3 270M, 512 keys: ~8 of
-   * a decode step's ms over 18 layers). Query heads that share a key/value head are stacked as
+   * One query position without a mask array, on the CPU, in a dtype the addon's single-pass
+   * decode kernel does not take (it takes float32, through scaledDotProductAttention): MLX's
+   * scaledDotProductAttention falls back there to a general graph that takes about twice as long. Query heads that share a key/value head are stacked as
    * rows of one product, so neither keys nor values are repeated; softmax in float32.
    */
   private decodeStep(q: mx.Array, k: mx.Array, v: mx.Array): mx.Array {
