@@ -19,21 +19,12 @@ import { tmpdir } from 'node:os';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promptIds } from './seeded-prompt.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const promptTokens = Number(process.env.BENCH_PROMPT ?? 512);
 const generationTokens = Number(process.env.BENCH_GENERATION ?? 64);
 const threads = Number(process.env.BENCH_THREADS ?? availableParallelism());
-
-function promptIds(vocab, length, seed = 7) {
-  let state = seed >>> 0;
-  const ids = [2];
-  while (ids.length < length) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    ids.push(3 + (state % (vocab - 3)));
-  }
-  return ids;
-}
 
 async function ours(path, keepQuantized, int8 = false) {
   const mx = await import('@mlx-ts/core');

@@ -9,6 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mx from '@mlx-ts/core';
 import { loadModel } from '@mlx-ts/models';
+import { argmax, lastLogits } from './model-logits.mjs';
+import { promptIds } from './seeded-prompt.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const path = resolve(process.argv[2] ?? join(here, '../../../.cache/models/gemma-3-270m-q4_k_m.gguf'));
@@ -16,16 +18,6 @@ const promptTokens = Number(process.env.BENCH_PROMPT ?? 512);
 const generation = Number(process.env.BENCH_GENERATION ?? 64);
 mx.fast.setCpuKernelThreads(Number(process.env.BENCH_THREADS ?? 1));
 mx.setDefaultDevice(mx.cpu);
-
-function promptIds(vocab, length, seed = 7) {
-  let state = seed >>> 0;
-  const ids = [2];
-  while (ids.length < length) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    ids.push(3 + (state % (vocab - 3)));
-  }
-  return ids;
-}
 
 const loaded = await loadModel(path, { dtype: 'float32', keepQuantized: true });
 const { model } = loaded;
@@ -35,20 +27,8 @@ const ids = promptIds(vocab, promptTokens);
 // Logits (float32, host) of the last position after feeding `tokens` into `cache`.
 function step(tokens, cache, int8) {
   mx.fast.setCpuKernelInt8Activations(int8);
-  return mx.tidy(() => {
-    const hidden = model.forward(mx.array(Int32Array.from(tokens), 'int32', [1, tokens.length]), cache);
-    const last = mx.reshape(mx.take(hidden, mx.array([tokens.length - 1], 'int32'), 1), [1, -1]);
-    const logits = model.unembed(last);
-    mx.eval(logits, ...cache.flatMap((c) => [...c.state]));
-    return logits.toTypedArray();
-  });
+  return lastLogits(model, tokens, cache);
 }
-
-const argmax = (a) => {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
-  return best;
-};
 
 const exactCache = model.makeCache();
 const int8Cache = model.makeCache();

@@ -11,6 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mx from '@mlx-ts/core';
 import { loadModel } from '@mlx-ts/models';
+import { argmax, lastLogits } from './model-logits.mjs';
+import { promptIds } from './seeded-prompt.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const path = resolve(process.argv[2] ?? join(here, '../../../.cache/models/gemma-3-270m-q4_k_m.gguf'));
@@ -18,31 +20,7 @@ const promptTokens = Number(process.env.BENCH_PROMPT ?? 512);
 const generation = Number(process.env.BENCH_GENERATION ?? 64);
 mx.setDefaultDevice(mx.cpu);
 
-function promptIds(vocab, length, seed = 7) {
-  let state = seed >>> 0;
-  const ids = [2];
-  while (ids.length < length) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    ids.push(3 + (state % (vocab - 3)));
-  }
-  return ids;
-}
-
-function step(model, tokens, cache) {
-  return mx.tidy(() => {
-    const hidden = model.forward(mx.array(Int32Array.from(tokens), 'int32', [1, tokens.length]), cache);
-    const last = mx.reshape(mx.take(hidden, mx.array([tokens.length - 1], 'int32'), 1), [1, -1]);
-    const logits = model.unembed(last);
-    mx.eval(logits, ...cache.flatMap((c) => [...c.state]));
-    return logits.toTypedArray();
-  });
-}
-
-const argmax = (a) => {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
-  return best;
-};
+const step = lastLogits;
 
 function greedy(model, ids) {
   const cache = model.makeCache();

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mx from '@mlx-ts/core';
 import { MlxBackend } from '@mlx-ts/backend';
+import { promptIds } from './seeded-prompt.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const path = resolve(process.argv[2] ?? join(here, '../../../.cache/models/gemma-3-270m-q4_k_m.gguf'));
@@ -33,16 +34,6 @@ function rss() {
     // Committed V8 heap: pages a past burst of allocation grew stay resident after a GC empties them.
     js_heap_total_mb: process.memoryUsage().heapTotal / 1e6,
   };
-}
-
-function promptIds(vocab, length, seed = 7) {
-  let state = seed >>> 0;
-  const ids = [2];
-  while (ids.length < length) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    ids.push(3 + (state % (vocab - 3)));
-  }
-  return ids;
 }
 
 const phases = { start: rss() };
