@@ -3,6 +3,7 @@
 
 #include "common.h"
 #include "cpu_attention_decode.h"
+#include "cpu_attention_prefill.h"
 #include "cpu_kernel_switch.h"
 #include "cpu_logits_top_k.h"
 #include "cpu_rms_norm.h"
@@ -77,8 +78,9 @@ Napi::Value CpuRopeOp(const Napi::CallbackInfo& info) {
 }
 
 // sdpa(q, k, v, scale, maskMode: '' | 'causal' | 'array', mask | undefined, sinks | undefined, stream?, cpuKernel = true)
-// One float32 query position without a mask array (or causal, which then sees every key) goes to
-// the addon's decode kernel on a CPU stream unless cpuKernel is false.
+// Float32 attention without a mask array (none or causal) goes to the addon's kernels on a CPU
+// stream unless cpuKernel is false: the decode kernel for one query position (causal then sees
+// every key), the prefill kernel for more.
 Napi::Value Sdpa(const Napi::CallbackInfo& info) {
   std::optional<mx::array> mask = OptionalArrayArg(info, 5);
   const std::string mode = StringArg(info, 4);
@@ -89,6 +91,9 @@ Napi::Value Sdpa(const Napi::CallbackInfo& info) {
     const mx::array& v = ArrayArg(info, 2);
     if (CpuAttentionDecodeUnsupported(q, k, v, stream).empty()) {
       return Result(info.Env(), CpuAttentionDecode(q, k, v, static_cast<float>(NumberArg(info, 3)), stream));
+    }
+    if (CpuAttentionPrefillUnsupported(q, k, v, stream).empty()) {
+      return Result(info.Env(), CpuAttentionPrefill(q, k, v, static_cast<float>(NumberArg(info, 3)), mode == "causal", stream));
     }
   }
   return Result(info.Env(), mx::fast::scaled_dot_product_attention(
