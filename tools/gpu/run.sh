@@ -17,7 +17,7 @@
 #                                   suite's vitest JSON, parity.jsonl and logs.tar.xz
 # GPU_STAGE: the staged folder (default .gpu; a run from a copy of this script passes it).
 # Settings: NOCOMPILE=1 (ours also without the compiled decode step), SHAPES (270m 1b 4b), QUANTIZE (1b 4b), RUNS (model[@mode+mode]), PROMPT (512), GEN (128), TRIALS (3), BATCH (16,32),
-#   STREAMS=1 (ours also with the engine on the default stream), PROBE=1 (one matrix-vector product from both sides, plain and under ncu, before the models)
+#   STREAMS=1 (ours also with the engine on the default stream), VARIANTS="name:VAR=v,VAR=v ..." (ours again under each environment; VARIANT_SIDES=both: mlx-lm too), PROBE=1 (one matrix-vector product from both sides, plain and under ncu, before the models)
 #   test: PACKAGES (mlx-core cache sample models backend), TEST_BUDGET (seconds for the whole run, 540)
 set -uo pipefail
 root="$(pwd)"
@@ -113,7 +113,16 @@ for run in ${RUNS:-270m-random-bf16 1b-random-bf16 1b-random-4bit 4b-random-bf16
     # NOCOMPILE=1: ours again without the compiled decode step and the fused norms; a staged gpu-before.bundle.mjs: the bench as of BEFORE_REF.
     n=null; [ -n "${NOCOMPILE:-}" ] && n=$(MLX_TS_COMPILE_DECODE=0 MLX_TS_FUSED_NORM=0 timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1)
     p=null; [ -f "$b/gpu-before.bundle.mjs" ] && p=$(timeout 300 /tmp/node "$b/gpu-before.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/before-$m-$mode.err" | tail -1)
-    echo "{\"model\":\"$m\",\"mode\":\"$mode\",\"mlx_lm\":${a:-null},\"ours\":${o:-null},\"ours_default_stream\":${d:-null},\"ours_no_compile\":${n:-null},\"ours_before\":${p:-null}}" | tee -a "$results"
+    # VARIANTS="name:VAR=value,VAR2=value ...": ours again under each environment (MLX settings such as
+    # MLX_MAX_OPS_PER_BUFFER); VARIANT_SIDES=both also runs mlx-lm under it.
+    v=""
+    for variant in ${VARIANTS:-}; do
+      vn=${variant%%:*}; venv=(${variant#*:}); venv=(${venv[@]//,/ })
+      vo=$(env "${venv[@]}" timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1)
+      va=null; [ "${VARIANT_SIDES:-ours}" = both ] && va=$(env "${venv[@]}" timeout 300 python3 "$root/tools/gpu/mlx_lm_bench.py" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/anchor-$m-$mode.err" | tail -1)
+      v="$v,\"$vn\":{\"ours\":${vo:-null},\"mlx_lm\":${va:-null}}"
+    done
+    echo "{\"model\":\"$m\",\"mode\":\"$mode\",\"mlx_lm\":${a:-null},\"ours\":${o:-null},\"ours_default_stream\":${d:-null},\"ours_no_compile\":${n:-null},\"ours_before\":${p:-null},\"variants\":{${v#,}}}" | tee -a "$results"
   done
 done
 # DIAG=1: where decode time goes (packages/backend/bench/gpu-diag.mjs, tools/gpu/diag_mlx_lm.py), per model in RUNS.

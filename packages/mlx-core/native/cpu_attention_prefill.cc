@@ -32,8 +32,8 @@ namespace {
 // Query rows per unit of work: enough that packing the block's keys (S·D floats) is small
 // beside the block's products (2·rows·S·D multiply-adds), few enough for units to balance.
 constexpr int64_t kQueryBlock = 48;
-constexpr int64_t kKeyPanel = 16;
 constexpr int kTileRows = 6;
+constexpr int kWideTileRows = 12;
 
 // A [B, H, S, D] operand: element (b, h, s, d) at data + b·sb + h·sh + s·ss + d.
 struct Operand {
@@ -67,6 +67,8 @@ struct Job {
   int64_t batch, heads, kv_heads, queries, keys, dim;
   float scale;
   bool causal;
+  // AVX-512 tiles (12 rows × 32 columns, 32-key panels) where the CPU has it, else AVX2 (6 × 16).
+  bool avx512;
 };
 
 #if defined(__x86_64__)
@@ -112,6 +114,71 @@ MLXTS_AVX2 void Product(int64_t rows, const float* a, int64_t lda, int64_t kdim,
   }
 }
 
+#ifndef MLXTS_AVX512
+#define MLXTS_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
+#endif
+
+// As Tile at twice the width: c[MR, 16·NV] = a · b, the last vector's columns masked by `last`
+// (16 - 8·[a head dim ending in a half vector]).
+template <int MR, int NV>
+MLXTS_AVX512 void WideTile(const float* a, int64_t lda, int64_t kdim, const float* b, int64_t ldb, float* c, int64_t ldc, __mmask16 last) {
+  __m512 acc[MR][NV];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_setzero_ps();
+  for (int64_t kk = 0; kk < kdim; ++kk) {
+    __m512 bv[NV];
+    for (int j = 0; j < NV - 1; ++j) bv[j] = _mm512_loadu_ps(b + kk * ldb + 16 * j);
+    bv[NV - 1] = _mm512_maskz_loadu_ps(last, b + kk * ldb + 16 * (NV - 1));
+    for (int i = 0; i < MR; ++i) {
+      const __m512 av = _mm512_set1_ps(a[i * lda + kk]);
+      for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
+    }
+  }
+  for (int i = 0; i < MR; ++i) {
+    for (int j = 0; j < NV - 1; ++j) _mm512_storeu_ps(c + i * ldc + 16 * j, acc[i][j]);
+    _mm512_mask_storeu_ps(c + i * ldc + 16 * (NV - 1), last, acc[i][NV - 1]);
+  }
+}
+
+template <int NV>
+MLXTS_AVX512 void WideTileRows(int rows, const float* a, int64_t lda, int64_t kdim, const float* b, int64_t ldb, float* c, int64_t ldc,
+                               __mmask16 last) {
+  switch (rows) {
+    case 1: return WideTile<1, NV>(a, lda, kdim, b, ldb, c, ldc, last);
+    case 2: return WideTile<2, NV>(a, lda, kdim, b, ldb, c, ldc, last);
+    case 3: return WideTile<3, NV>(a, lda, kdim, b, ldb, c, ldc, last);
+    case 4: return WideTile<4, NV>(a, lda, kdim, b, ldb, c, ldc, last);
+    case 5: return WideTile<5, NV>(a, lda, kdim, b, ldb, c, ldc, last);
+    case 6: return WideTile<6, NV>(a, lda, kdim, b, ldb, c, ldc, last);
+    case 7: return WideTile<7, NV>(a, lda, kdim, b, ldb, c, ldc, last);
+    case 8: return WideTile<8, NV>(a, lda, kdim, b, ldb, c, ldc, last);
+    case 9: return WideTile<9, NV>(a, lda, kdim, b, ldb, c, ldc, last);
+    case 10: return WideTile<10, NV>(a, lda, kdim, b, ldb, c, ldc, last);
+    case 11: return WideTile<11, NV>(a, lda, kdim, b, ldb, c, ldc, last);
+    default: return WideTile<12, NV>(a, lda, kdim, b, ldb, c, ldc, last);
+  }
+}
+
+// Product with 12-row, 32-column tiles; a last run of 8 or 16 columns in one masked vector.
+MLXTS_AVX512 void WideProduct(int64_t rows, const float* a, int64_t lda, int64_t kdim, const float* b, int64_t ldb, int64_t cols, float* c,
+                              int64_t ldc) {
+  constexpr __mmask16 kAll = 0xffff;
+  for (int64_t r = 0; r < rows; r += kWideTileRows) {
+    const int mr = static_cast<int>(std::min<int64_t>(kWideTileRows, rows - r));
+    int64_t col = 0;
+    for (; col + 32 <= cols; col += 32) WideTileRows<2>(mr, a + r * lda, lda, kdim, b + col, ldb, c + r * ldc + col, ldc, kAll);
+    if (col < cols) {
+      const int64_t left = cols - col;
+      const __mmask16 last = left >= 16 ? kAll : static_cast<__mmask16>((1u << left) - 1);
+      if (left > 16) {
+        WideTileRows<2>(mr, a + r * lda, lda, kdim, b + col, ldb, c + r * ldc + col, ldc, static_cast<__mmask16>((1u << (left - 16)) - 1));
+      } else {
+        WideTileRows<1>(mr, a + r * lda, lda, kdim, b + col, ldb, c + r * ldc + col, ldc, last);
+      }
+    }
+  }
+}
+
 // s[0 .. n) ← exp(s − max) / Σ, and s[n .. end) ← 0 (keys the row may not see).
 MLXTS_AVX2 void SoftmaxRow(float* s, int64_t n, int64_t end) {
   __m256 mv = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
@@ -152,7 +219,9 @@ MLXTS_AVX2 void Unit(const Job& job, int64_t b, int64_t h, int64_t i0, int64_t i
   const int64_t shift = job.keys - job.queries;  // bottom-right alignment of the causal mask
   // Keys [0, seen) are visible to some row of the block.
   const int64_t seen = job.causal ? std::min(job.keys, i1 + shift) : job.keys;
-  const int64_t padded = (seen + kKeyPanel - 1) / kKeyPanel * kKeyPanel;
+  const int64_t panel_width = job.avx512 ? 32 : 16;
+  const int64_t padded = (seen + panel_width - 1) / panel_width * panel_width;
+  const auto product = job.avx512 ? WideProduct : Product;
   qs.resize(static_cast<size_t>(rows * d));
   panels.resize(static_cast<size_t>(padded * d));
   scores.resize(static_cast<size_t>(rows * padded));
@@ -161,29 +230,29 @@ MLXTS_AVX2 void Unit(const Job& job, int64_t b, int64_t h, int64_t i0, int64_t i
     const float* row = job.q.Row(b, h, i0 + r);
     for (int64_t x = 0; x < d; ++x) qs[r * d + x] = row[x] * job.scale;
   }
-  // panels[p][x][j] = key (16·p + j)'s element x; zero past the last key.
-  for (int64_t p = 0; p < padded / kKeyPanel; ++p) {
-    float* panel = panels.data() + p * d * kKeyPanel;
-    for (int64_t j = 0; j < kKeyPanel; ++j) {
-      const int64_t key = p * kKeyPanel + j;
+  // panels[p][x][j] = key (width·p + j)'s element x; zero past the last key.
+  for (int64_t p = 0; p < padded / panel_width; ++p) {
+    float* panel = panels.data() + p * d * panel_width;
+    for (int64_t j = 0; j < panel_width; ++j) {
+      const int64_t key = p * panel_width + j;
       if (key >= seen) {
-        for (int64_t x = 0; x < d; ++x) panel[x * kKeyPanel + j] = 0.0f;
+        for (int64_t x = 0; x < d; ++x) panel[x * panel_width + j] = 0.0f;
         continue;
       }
       const float* src = job.k.Row(b, kvh, key);
-      for (int64_t x = 0; x < d; ++x) panel[x * kKeyPanel + j] = src[x];
+      for (int64_t x = 0; x < d; ++x) panel[x * panel_width + j] = src[x];
     }
   }
-  for (int64_t p = 0; p < padded / kKeyPanel; ++p) {
+  for (int64_t p = 0; p < padded / panel_width; ++p) {
     // Rows that see none of this panel's keys still get scores; their softmax zeroes them.
-    Product(rows, qs.data(), d, d, panels.data() + p * d * kKeyPanel, kKeyPanel, kKeyPanel, scores.data() + p * kKeyPanel, padded);
+    product(rows, qs.data(), d, d, panels.data() + p * d * panel_width, panel_width, panel_width, scores.data() + p * panel_width, padded);
   }
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t visible = job.causal ? std::min(job.keys, i0 + r + shift + 1) : job.keys;
     SoftmaxRow(scores.data() + r * padded, visible, padded);
   }
   float* out = job.out + ((b * job.heads + h) * job.queries + i0) * d;
-  Product(rows, scores.data(), padded, seen, job.v.Row(b, kvh, 0), job.v.ss, d, out, d);
+  product(rows, scores.data(), padded, seen, job.v.Row(b, kvh, 0), job.v.ss, d, out, d);
 }
 
 void Run(const Job& job) {
@@ -221,7 +290,7 @@ class CpuAttentionPrefillPrimitive : public CpuFallbackPrimitive {
 #if defined(__x86_64__)
       std::vector<float> qc, kc, vc;
       const Job job{OperandOf(q, qc), OperandOf(k, kc), OperandOf(v, vc), out_data, q.shape(0), q.shape(1), k.shape(1),
-                    q.shape(2),       k.shape(2),       q.shape(3),       scale,    causal};
+                    q.shape(2),       k.shape(2),       q.shape(3),       scale,    causal,     qmm::ActiveIsa() == qmm::Isa::Avx512};
       Run(job);
 #endif
     });
