@@ -169,7 +169,9 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
   return {
     model,
     vocabSize: size,
-    idToToken: (id) => vocabulary.token(id),
+    // Bound, not an arrow: a closure here would share this function's context, and with it the
+    // file's token-type array (1 MB for 262k tokens) that typeOf captures.
+    idToToken: vocabulary.token.bind(vocabulary),
     addedTokens,
     normalizer: buildNormalizer(normalizer),
     preTokenizer: pipeline,

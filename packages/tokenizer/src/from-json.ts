@@ -107,6 +107,14 @@ function addedTokensOf(json: TokenizerJson, vocabularySize: number): AddedToken[
   });
 }
 
+/**
+ * Token string by id: an added token's content, else the vocabulary's. Made here rather than as
+ * an arrow in partsFromJson, whose context would keep what its other closures capture.
+ */
+function tokenLookup(vocabulary: Vocabulary, added: ReadonlyMap<number, string>): (id: number) => string {
+  return (id) => added.get(id) ?? vocabulary.token(id);
+}
+
 /** The parts of a Tokenizer described by tokenizer.json (and tokenizer_config.json). */
 export function tokenizerPartsFromJson(json: TokenizerJson, options: BuildOptions = {}): TokenizerParts {
   try {
@@ -161,7 +169,7 @@ function partsFromJson(json: TokenizerJson, options: BuildOptions): TokenizerPar
   return {
     model,
     vocabSize,
-    idToToken: (id) => added.get(id) ?? vocabulary.token(id),
+    idToToken: tokenLookup(vocabulary, added),
     addedTokens,
     normalizer,
     preTokenizer,
