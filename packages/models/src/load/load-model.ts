@@ -223,12 +223,12 @@ export async function loadModel(pathOrGguf: string, options: LoadModelOptions = 
   const built = await build(pathOrGguf, options);
   try {
     const tokenizer = await built.loadTokenizer();
-    // Building a large vocabulary's tables freed as much host memory as they keep; give it back
-    // (clearCache ends in malloc_trim on glibc).
-    mx.memory.clearCache();
     // Parsing the file's metadata and building the tokenizer grew V8's young generation to tens
     // of MB, which V8 keeps committed, empty, while the model runs; shrink it back once now.
     mx.memory.reduceJsHeap();
+    // The tokenizer build and that collection freed host memory (the metadata's typed arrays
+    // among it) into malloc's free lists; give it back (clearCache ends in malloc_trim on glibc).
+    mx.memory.clearCache();
     return new Loaded(built.model, tokenizer, pathOrGguf, built.format);
   } catch (error) {
     built.model.dispose();
