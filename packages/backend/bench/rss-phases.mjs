@@ -5,6 +5,7 @@
 //   node bench/rss-phases.mjs [model.gguf]   (env: BENCH_PROMPT 512, BENCH_GENERATION 64, BENCH_THREADS 1)
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import * as mx from '@mlx-ts/core';
 import { MlxBackend } from '@mlx-ts/backend';
@@ -20,7 +21,8 @@ mx.fast.setCpuKernelThreads(Number(process.env.BENCH_THREADS ?? 1));
 // reclaimable, anonymous ones are what the process holds.
 function rss() {
   const status = readFileSync('/proc/self/status', 'utf8');
-  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1e3;
+  // /proc reports kB (KiB): in MB of 10^6 bytes, as process.memoryUsage().rss / 1e6 (the CPU bench's rss_mb).
+  const kb = (key) => (Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024) / 1e6;
   return {
     rss_mb: kb('VmRSS'),
     anon_mb: kb('RssAnon'),
@@ -33,6 +35,8 @@ function rss() {
     js_heap_mb: process.memoryUsage().heapUsed / 1e6,
     // Committed V8 heap: pages a past burst of allocation grew stay resident after a GC empties them.
     js_heap_total_mb: process.memoryUsage().heapTotal / 1e6,
+    // V8's young generation (both semi-spaces), the part of heapTotal a burst of allocation grows.
+    js_new_space_mb: v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').physical_space_size / 1e6,
   };
 }
 

@@ -52,7 +52,12 @@ export class Array implements Disposable {
   }
 
   get shape(): number[] {
-    return globalThis.Array.from(this.meta().subarray(1));
+    // An indexed copy: Array.from over a subarray made a view and an iterator result per
+    // dimension, the largest share of what a decode step allocated (shape is read on every op).
+    const m = this.meta();
+    const shape: number[] = [];
+    for (let i = 1; i < m.length; i++) shape.push(m[i]);
+    return shape;
   }
 
   get ndim(): number {

@@ -9,6 +9,15 @@ export const getMemoryLimit = (): number => native().getMemoryLimit();
 export const resetPeakMemory = (): void => native().resetPeakMemory();
 /** Frees MLX's buffer cache (memory kept for reuse), and on glibc the free pages of malloc's heaps (malloc_trim). */
 export const clearCache = (): void => native().clearCache();
+/**
+ * Runs V8's low-memory collection (Isolate::LowMemoryNotification): a full garbage collection
+ * that also shrinks the young generation a burst of allocation grew and returns the freed heap
+ * pages to the system, instead of keeping them committed until V8's memory reducer runs on an
+ * idle process. It blocks for tens of ms, so it belongs after one-off work that leaves much
+ * garbage (loading a model), not in a hot loop. Returns false, doing nothing, where the runtime
+ * is not V8 or does not export it.
+ */
+export const reduceJsHeap = (): boolean => native().reduceJsHeap();
 /** Returns the previous limit. */
 export const setCacheLimit = (bytes: number): number => native().setCacheLimit(bytes);
 export const setMemoryLimit = (bytes: number): number => native().setMemoryLimit(bytes);

@@ -187,6 +187,7 @@ export interface NativeAddon {
   getMemoryLimit(): number;
   resetPeakMemory(): void;
   clearCache(): void;
+  reduceJsHeap(): boolean;
   setCacheLimit(bytes: number): number;
   setMemoryLimit(bytes: number): number;
   setWiredLimit(bytes: number): number;

@@ -1,5 +1,6 @@
 // Memory model: tidy scopes keep MLX memory and the handle table flat, dispose is idempotent,
 // use after dispose is a typed error, `using` and keep() work, async tidies track their own arrays.
+import { getHeapSpaceStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import * as mx from '../src/index.js';
 
@@ -209,5 +210,23 @@ describe('tidy', () => {
       }),
     ).rejects.toThrow('late failure');
     expect(mx.liveArrayCount()).toBe(before);
+  });
+});
+
+describe('reduceJsHeap', () => {
+  const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.physical_space_size;
+
+  it("runs V8's low-memory collection under Node: the young generation a burst grew shrinks back", () => {
+    let kept: number[][] = [];
+    // Objects that live a while survive scavenges, which is what makes V8 grow its semi-spaces.
+    for (let i = 0; i < 200_000; i++) {
+      kept.push([i, i + 1, i + 2]);
+      if (kept.length > 20_000) kept = [];
+    }
+    kept = [];
+    const grown = newSpace();
+    expect(mx.memory.reduceJsHeap()).toBe(true);
+    expect(newSpace()).toBeLessThanOrEqual(grown);
+    expect(newSpace()).toBeLessThan(4 << 20);
   });
 });

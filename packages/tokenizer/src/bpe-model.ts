@@ -1,15 +1,21 @@
 import { byteToChar } from './byte-level.js';
 import { TokenizerError } from './errors.js';
-import { mergeSymbols, symbolBuffer } from './merge-heap.js';
+import { type MergeTable, mergeSymbols, symbolBuffer } from './merge-heap.js';
 import { PairTable } from './pair-table.js';
+import { ScoreMerges } from './score-merges.js';
 import type { Vocabulary } from './vocabulary.js';
 
 export interface BpeOptions {
   vocabulary: Vocabulary;
   /** Merges in rank order as id triples: left, right, merged. */
-  mergeIds: Int32Array;
+  mergeIds?: Int32Array;
   /** Rank of each merge; default: its position. Equal ranks merge leftmost first. */
   ranks?: ArrayLike<number>;
+  /**
+   * SentencePiece merges by score, instead of `mergeIds`: the rank of each token as the result of
+   * merging two adjacent symbols whose bytes spell it, -1 for a token never merged into.
+   */
+  tokenRanks?: Int32Array;
   unkToken?: string | null;
   fuseUnk?: boolean;
   byteFallback?: boolean;
@@ -28,7 +34,7 @@ const maxCacheEntries = 1 << 17;
  */
 export class BpeModel {
   readonly vocabulary: Vocabulary;
-  private readonly merges: PairTable;
+  private readonly merges: MergeTable;
   private readonly unkId: number;
   private readonly fuseUnk: boolean;
   private readonly ignoreMerges: boolean;
@@ -38,8 +44,13 @@ export class BpeModel {
   private readonly hasByteFallback: boolean;
   /** Byte-level: id of the GPT-2 character of each byte. */
   private readonly byteIds = new Int32Array(256).fill(-1);
-  /** Id of each single-code-point token, for the character path. */
-  private readonly charIds = new Map<number, number>();
+  /**
+   * Id of each single-code-point token, for the character path, only where some token string has
+   * unpaired surrogates; otherwise the vocabulary's index answers (a 19k-entry Map for Gemma 3
+   * was ~1 MB of heap).
+   */
+  private readonly charIds: Map<number, number> | undefined;
+  private readonly charBytes = new Uint8Array(4);
   /** Characters that precede `▁` inside some token: a word may not be cut before `▁` after them. */
   private readonly joinsMetaspace = new Set<number>();
   private cache = new Map<string, number[]>();
@@ -59,12 +70,19 @@ export class BpeModel {
       }
     }
     this.hasByteFallback = options.byteFallback === true;
-    const tokens = vocabulary.tokens;
-    for (let id = tokens.length - 1; id >= 0; id--) {
-      const token = tokens[id]!;
-      if (token.length > 2 || !vocabulary.has(id)) continue;
-      const first = token.codePointAt(0)!;
-      if (token.length === (first > 0xffff ? 2 : 1)) this.charIds.set(first, id); // lowest id wins
+    const arena = vocabulary.arena;
+    if (vocabulary.hasUnencodable) {
+      const charIds = new Map<number, number>();
+      // Strings only for the tokens that can be one code point (at most 4 UTF-8 bytes).
+      for (let id = vocabulary.size - 1; id >= 0; id--) {
+        const length = vocabulary.byteLength(id);
+        if (length < 1 || length > 4) continue;
+        const token = vocabulary.token(id);
+        if (token.length > 2) continue;
+        const first = token.codePointAt(0)!;
+        if (token.length === (first > 0xffff ? 2 : 1)) charIds.set(first, id); // lowest id wins
+      }
+      this.charIds = charIds;
     }
     if (this.byteLevel) {
       for (let byte = 0; byte < 256; byte++) {
@@ -73,19 +91,30 @@ export class BpeModel {
         this.byteIds[byte] = id;
       }
     } else {
-      for (let id = 0; id < tokens.length; id++) {
-        const token = tokens[id]!;
+      for (let id = 0; id < vocabulary.size; id++) {
+        // `▁` is E2 96 81 in UTF-8: decode only the tokens that hold one after their first byte.
+        const start = vocabulary.start(id);
+        const end = start + vocabulary.byteLength(id);
+        let inner = false;
+        for (let i = start + 1; i + 2 < end && !inner; i++) inner = arena[i] === 0xe2 && arena[i + 1] === 0x96 && arena[i + 2] === 0x81;
+        if (!inner) continue;
+        const token = vocabulary.token(id);
         for (let at = token.indexOf(metaspace, 1); at !== -1; at = token.indexOf(metaspace, at + 1)) {
           const before = token.charCodeAt(at - 1);
           if (before !== 0x2581) this.joinsMetaspace.add(before);
         }
       }
     }
-    const mergeIds = options.mergeIds;
-    const count = mergeIds.length / 3;
-    this.merges = new PairTable(count);
-    for (let rank = 0; rank < count; rank++) {
-      this.merges.set(mergeIds[3 * rank]!, mergeIds[3 * rank + 1]!, options.ranks ? options.ranks[rank]! : rank, mergeIds[3 * rank + 2]!);
+    if (options.tokenRanks) {
+      this.merges = new ScoreMerges(vocabulary, options.tokenRanks);
+    } else {
+      const mergeIds = options.mergeIds ?? new Int32Array(0);
+      const count = mergeIds.length / 3;
+      const table = new PairTable(count);
+      for (let rank = 0; rank < count; rank++) {
+        table.set(mergeIds[3 * rank]!, mergeIds[3 * rank + 1]!, options.ranks ? options.ranks[rank]! : rank, mergeIds[3 * rank + 2]!);
+      }
+      this.merges = table;
     }
   }
 
@@ -201,8 +230,8 @@ export class BpeModel {
           i++;
         }
       }
-      const id = this.charIds.get(code);
-      if (id !== undefined) {
+      const id = this.charId(code);
+      if (id !== -1) {
         if (pendingUnk) {
           symbols[length++] = this.unkId;
           pendingUnk = false;
@@ -221,6 +250,38 @@ export class BpeModel {
     if (pendingUnk) symbols[length++] = this.unkId;
     if (length === 0) return;
     mergeSymbols(this.merges, length, out);
+  }
+
+  /**
+   * Id of the token that is the one code point `code`, or -1: the lowest such id, as the
+   * vocabulary's index keeps the first id of duplicated bytes. Unpaired surrogates are no token's
+   * string when every token string is well formed.
+   */
+  private charId(code: number): number {
+    if (this.charIds !== undefined) return this.charIds.get(code) ?? -1;
+    if (code >= 0xd800 && code <= 0xdfff) return -1;
+    const b = this.charBytes;
+    let n: number;
+    if (code < 0x80) {
+      b[0] = code;
+      n = 1;
+    } else if (code < 0x800) {
+      b[0] = 0xc0 | (code >> 6);
+      b[1] = 0x80 | (code & 0x3f);
+      n = 2;
+    } else if (code < 0x10000) {
+      b[0] = 0xe0 | (code >> 12);
+      b[1] = 0x80 | ((code >> 6) & 0x3f);
+      b[2] = 0x80 | (code & 0x3f);
+      n = 3;
+    } else {
+      b[0] = 0xf0 | (code >> 18);
+      b[1] = 0x80 | ((code >> 12) & 0x3f);
+      b[2] = 0x80 | ((code >> 6) & 0x3f);
+      b[3] = 0x80 | (code & 0x3f);
+      n = 4;
+    }
+    return this.vocabulary.findBytes(b, 0, n);
   }
 
   /** Writes `<0xXX>` ids of the character's UTF-8 bytes; false when one of them is missing. */

@@ -109,19 +109,14 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
         ...(addSpacePrefix ? [{ type: 'Strip', content: ' ', start: 1, stop: 0 }] : []),
       ],
     };
-    const merges = mergesFromScores(vocabulary, scores, typeOf);
     model = new BpeModel({
       vocabulary,
-      mergeIds: merges.mergeIds,
-      ranks: merges.ranks,
+      tokenRanks: tokenRanksFromScores(vocabulary, scores, typeOf),
       unkToken: unkId !== undefined ? tokens[unkId] : null,
       fuseUnk: true,
       byteFallback: true,
       byteLevel: false,
     });
-    // Several MB for a large vocabulary, read into the model's pair table: free them now rather than at a later GC.
-    releaseBuffer(merges.mergeIds);
-    releaseBuffer(merges.ranks);
     addBos = metadata['tokenizer.ggml.add_bos_token'] !== false;
   } else if (kind === 'gpt2') {
     const merges = metadata['tokenizer.ggml.merges'];
@@ -173,8 +168,10 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
   const pipeline = buildPreTokenizer(preTokenizer);
   return {
     model,
-    // The vocabulary's own copy of the strings (a 262k-entry array is 2 MB): nothing writes to either.
-    idToToken: vocabulary.tokens,
+    vocabSize: size,
+    // Bound, not an arrow: a closure here would share this function's context, and with it the
+    // file's token-type array (1 MB for 262k tokens) that typeOf captures.
+    idToToken: vocabulary.token.bind(vocabulary),
     addedTokens,
     normalizer: buildNormalizer(normalizer),
     preTokenizer: pipeline,
@@ -189,16 +186,11 @@ export function tokenizerPartsFromGguf(metadata: GgufTokenizerMetadata): Tokeniz
 
 /**
  * SentencePiece BPE merges the adjacent pair whose concatenation is the best-scoring token, leftmost
- * first (llama.cpp's llm_tokenizer_spm). Every split of every mergeable token becomes a pair; a
- * token's rank is its place in score order, shared by all of its splits.
- *
- * Splits are looked up as byte spans of the vocabulary's UTF-8 arena, cut at character starts
- * (the code point boundaries a string split that keeps surrogate pairs whole would give): no
- * substring and no string map, which for a 262k vocabulary were ~150 MB of short-lived heap
- * that V8 kept committed after the load.
+ * first (llama.cpp's llm_tokenizer_spm). A mergeable token's rank is its place in score order
+ * (tokens of equal score share one); the model finds the token two symbols spell in the vocabulary.
  */
-function mergesFromScores(vocabulary: Vocabulary, scores: ArrayLike<number>, typeOf: (id: number) => number): { mergeIds: Int32Array; ranks: Int32Array } {
-  const { arena, starts, lengths } = vocabulary;
+function tokenRanksFromScores(vocabulary: Vocabulary, scores: ArrayLike<number>, typeOf: (id: number) => number): Int32Array {
+  const { arena } = vocabulary;
   const size = vocabulary.size;
   // Typed arrays and indexed loops: this runs once, unoptimized, where a growing number[] and
   // for-of iterator results were tens of MB of garbage for a 262k vocabulary.
@@ -207,15 +199,13 @@ function mergesFromScores(vocabulary: Vocabulary, scores: ArrayLike<number>, typ
   for (let id = 0; id < size; id++) {
     const type = typeOf(id);
     if (type !== TokenType.Normal && type !== TokenType.UserDefined) continue;
-    const start = starts[id]!;
-    const length = lengths[id]!;
+    const start = vocabulary.start(id);
+    const length = vocabulary.byteLength(id);
     // first id of a duplicated token wins, as in the vocabulary
     if (length > 1 && vocabulary.findBytes(arena, start, start + length) === id) candidates[mergeableCount++] = id;
   }
   const mergeable = candidates.subarray(0, mergeableCount).sort((a, b) => Number(scores[b]) - Number(scores[a]) || a - b);
-  let mergeIds = new Int32Array(3 * 1024);
-  let ranks = new Int32Array(1024);
-  let count = 0;
+  const ranks = new Int32Array(size).fill(-1);
   let rank = -1;
   let previousScore = Number.NaN;
   for (let m = 0; m < mergeableCount; m++) {
@@ -225,32 +215,8 @@ function mergesFromScores(vocabulary: Vocabulary, scores: ArrayLike<number>, typ
       rank++;
       previousScore = score;
     }
-    const start = starts[id]!;
-    const end = start + lengths[id]!;
-    for (let cut = start + 1; cut < end; cut++) {
-      if ((arena[cut]! & 0xc0) === 0x80) continue; // inside a character
-      const left = vocabulary.findBytes(arena, start, cut);
-      if (left === -1) continue;
-      const right = vocabulary.findBytes(arena, cut, end);
-      if (right === -1) continue;
-      if (count === ranks.length) {
-        const grownIds = new Int32Array(mergeIds.length * 2);
-        grownIds.set(mergeIds);
-        releaseBuffer(mergeIds);
-        mergeIds = grownIds;
-        const grownRanks = new Int32Array(ranks.length * 2);
-        grownRanks.set(ranks);
-        releaseBuffer(ranks);
-        ranks = grownRanks;
-      }
-      mergeIds[3 * count] = left;
-      mergeIds[3 * count + 1] = right;
-      mergeIds[3 * count + 2] = id;
-      ranks[count] = rank;
-      count++;
-    }
+    ranks[id] = rank;
   }
-  // Views, not copies: the model reads them once into its pair table and the caller frees them.
   releaseBuffer(candidates);
-  return { mergeIds: mergeIds.subarray(0, 3 * count), ranks: ranks.subarray(0, count) };
+  return ranks;
 }

@@ -107,6 +107,14 @@ function addedTokensOf(json: TokenizerJson, vocabularySize: number): AddedToken[
   });
 }
 
+/**
+ * Token string by id: an added token's content, else the vocabulary's. Made here rather than as
+ * an arrow in partsFromJson, whose context would keep what its other closures capture.
+ */
+function tokenLookup(vocabulary: Vocabulary, added: ReadonlyMap<number, string>): (id: number) => string {
+  return (id) => added.get(id) ?? vocabulary.token(id);
+}
+
 /** The parts of a Tokenizer described by tokenizer.json (and tokenizer_config.json). */
 export function tokenizerPartsFromJson(json: TokenizerJson, options: BuildOptions = {}): TokenizerParts {
   try {
@@ -146,16 +154,22 @@ function partsFromJson(json: TokenizerJson, options: BuildOptions): TokenizerPar
     ignoreMerges: json.model.ignore_merges,
     byteLevel: preTokenizer.byteLevel,
   });
-  const idToToken = vocabulary.tokens.slice();
   const addedTokens = addedTokensOf(json, vocabulary.size);
-  for (const token of addedTokens) idToToken[token.id] = token.content;
-  for (let i = 0; i < idToToken.length; i++) if (idToToken[i] === undefined) idToToken[i] = '';
+  // Added tokens' contents over the vocabulary's (the last one listed for an id wins); ids past
+  // the vocabulary that an added token names are part of it.
+  const added = new Map<number, string>();
+  let vocabSize = vocabulary.size;
+  for (const token of addedTokens) {
+    added.set(token.id, token.content);
+    if (token.id >= vocabSize) vocabSize = token.id + 1;
+  }
 
   const bosToken = tokenFieldContent(config.bos_token);
   const eosToken = tokenFieldContent(config.eos_token);
   return {
     model,
-    idToToken,
+    vocabSize,
+    idToToken: tokenLookup(vocabulary, added),
     addedTokens,
     normalizer,
     preTokenizer,

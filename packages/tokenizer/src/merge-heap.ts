@@ -3,7 +3,13 @@
  * adjacent pairs ordered by (rank, position), stale entries skipped on pop. Works in place on
  * reusable typed arrays so that encoding a word allocates nothing but its result.
  */
-import type { PairTable } from './pair-table.js';
+/** Merges of adjacent symbol pairs: an entry for a pair, read for its rank and merged id. */
+export interface MergeTable {
+  /** Entry of the pair (a, b), or -1 when the two do not merge. */
+  find(a: number, b: number): number;
+  rankAt(entry: number): number;
+  mergedAt(entry: number): number;
+}
 
 const positionScale = 4294967296; // heap key = rank * 2^32 + position: one double per entry
 
@@ -65,7 +71,7 @@ function heapPop(): number {
 }
 
 /** Merges the first `length` symbols of the scratch buffer and appends the result to `out`. */
-export function mergeSymbols(merges: PairTable, length: number, out: number[]): void {
+export function mergeSymbols(merges: MergeTable, length: number, out: number[]): void {
   if (length === 1) {
     out.push(ids[0]!);
     return;

@@ -1,3 +1,5 @@
+import type { MergeTable } from './merge-heap.js';
+
 /**
  * Open-addressing hash table from a pair of token ids to (merge rank, merged id).
  * Hundreds of thousands of merges stay in two typed arrays: fast to build and to probe.
@@ -6,7 +8,7 @@
  * densely, four int32 together. Slots are kept at most half full for short probes, and a slot is
  * 4 bytes instead of an entry's 16: 12 MB instead of 17 for Gemma 3's 515k merges.
  */
-export class PairTable {
+export class PairTable implements MergeTable {
   /** Entry index in each slot, -1 for an empty one. */
   private readonly slots: Int32Array;
   /** Entry e's left id, right id, rank and merged id at 4e .. 4e + 3. */

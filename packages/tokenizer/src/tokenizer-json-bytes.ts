@@ -5,7 +5,7 @@
  */
 import { TokenizerError } from './errors.js';
 import type { TokenizerJson } from './json-types.js';
-import { checkTokenId, Vocabulary } from './vocabulary.js';
+import { checkTokenId, releaseBuffer, Vocabulary } from './vocabulary.js';
 import { utf8Encoder } from './utf8.js';
 
 const QUOTE = 0x22;
@@ -140,38 +140,33 @@ function scanVocabulary(b: Uint8Array, start: number): { vocabulary: Vocabulary;
   }
   if (maxId >= 0) checkTokenId(maxId, entries.length / 3, 'A vocab entry of tokenizer.json');
   const size = maxId + 1;
-  const starts = new Int32Array(size);
-  const lengths = new Int32Array(size).fill(-1);
-  const charStarts = new Int32Array(size);
-  const charLengths = new Int32Array(size);
+  // The arena in id order (an id's bytes end where the next id's start): the entry of each id,
+  // the last one listed when two name the same id.
+  const entryOf = new Int32Array(size).fill(-1);
+  for (let e = 0; e < entries.length; e += 3) entryOf[entries[e + 2]!] = e;
+  const bytesOf = (e: number): number => escaped.get(e / 3)?.length ?? entries[e + 1]! - entries[e]!;
   let total = 0;
-  for (let e = 0; e < entries.length; e += 3) total += escaped.get(e / 3)?.length ?? entries[e + 1]! - entries[e]!;
+  for (let id = 0; id < size; id++) if (entryOf[id] !== -1) total += bytesOf(entryOf[id]!);
   const arena = new Uint8Array(total);
+  const offsets = new Int32Array(size + 1);
+  const missing = new Set<number>();
   let at = 0;
-  let chars = 0;
-  for (let e = 0; e < entries.length; e += 3) {
-    const id = entries[e + 2]!;
+  for (let id = 0; id < size; id++) {
+    offsets[id] = at;
+    const e = entryOf[id]!;
+    if (e === -1) {
+      missing.add(id);
+      continue;
+    }
     const own = escaped.get(e / 3);
     const from = own ? own : b;
     const s = own ? 0 : entries[e]!;
     const t = own ? own.length : entries[e + 1]!;
-    starts[id] = at;
-    charStarts[id] = chars;
-    let units = 0;
-    for (let k = s; k < t; k++) {
-      const byte = from[k]!;
-      arena[at++] = byte;
-      if ((byte & 0xc0) !== 0x80) units += byte >= 0xf0 ? 2 : 1;
-    }
-    lengths[id] = t - s;
-    charLengths[id] = units;
-    chars += units;
+    for (let k = s; k < t; k++) arena[at++] = from[k]!;
   }
-  // One decode for all token strings; each token is a slice of it.
-  const all = textDecoder.decode(arena);
-  const tokens: string[] = new Array(size);
-  for (let id = 0; id < size; id++) tokens[id] = lengths[id]! < 0 ? '' : all.slice(charStarts[id], charStarts[id]! + charLengths[id]!);
-  return { vocabulary: new Vocabulary(arena, starts, lengths, tokens), end: i + 1 };
+  offsets[size] = at;
+  releaseBuffer(entryOf);
+  return { vocabulary: new Vocabulary(arena, offsets, missing), end: i + 1 };
 }
 
 function scanMerges(b: Uint8Array, start: number, vocabulary: Vocabulary): { mergeIds: Int32Array; end: number } {

@@ -29,7 +29,10 @@ export interface DecodeOptions {
 /** The assembled pipeline; built by the loaders (`fromFile`, `fromDirectory`, `fromGguf`). */
 export interface TokenizerParts {
   model: BpeModel;
-  idToToken: string[];
+  /** Ids 0 .. vocabSize - 1 have a token string ('' for an id without one). */
+  vocabSize: number;
+  /** Token string of an id below vocabSize. */
+  idToToken: (id: number) => string;
   addedTokens: AddedToken[];
   normalizer: Normalizer | null;
   preTokenizer: PreTokenizerPipeline;
@@ -54,8 +57,8 @@ export class Tokenizer {
   private readonly rawMatcher: AddedTokenMatcher;
   private readonly normalizedMatcher: AddedTokenMatcher;
   private readonly specialIds: Set<number>;
-  /** Per id: the byte of a `<0xXX>` token when the decoder joins byte tokens, else -1. */
-  private readonly fallbackBytes: Int16Array;
+  /** Ids of the `<0xXX>` tokens, when the decoder joins byte tokens (a few hundred ids, not a table per id). */
+  private readonly byteFallbackIds = new Set<number>();
   readonly bosTokenId: number | undefined;
   readonly eosTokenIds: readonly number[];
   readonly vocabSize: number;
@@ -89,11 +92,22 @@ export class Tokenizer {
       normalizer === null ? [] : parts.addedTokens.filter((t) => t.normalized).map((t) => ({ ...t, content: normalizer(t.content) })),
     );
     this.specialIds = new Set(parts.addedTokens.filter((t) => t.special).map((t) => t.id));
-    this.vocabSize = parts.idToToken.length;
-    this.fallbackBytes = new Int16Array(this.vocabSize).fill(-1);
+    this.vocabSize = parts.vocabSize;
     if (parts.decoder.byteFallback) {
-      const tokens = parts.model.vocabulary.tokens;
-      for (let id = 0; id < tokens.length; id++) if (tokens[id]!.startsWith('<0x')) this.fallbackBytes[id] = parseByteToken(tokens[id]!);
+      const vocabulary = parts.model.vocabulary;
+      const arena = vocabulary.arena;
+      // '<0x' in UTF-8, read in the arena: only byte tokens become strings.
+      for (let id = 0; id < vocabulary.size; id++) {
+        const at = vocabulary.start(id);
+        if (
+          vocabulary.byteLength(id) >= 3 &&
+          arena[at] === 0x3c &&
+          arena[at + 1] === 0x30 &&
+          arena[at + 2] === 0x78 &&
+          parseByteToken(vocabulary.token(id)) !== -1
+        )
+          this.byteFallbackIds.add(id);
+      }
     }
     this.bosTokenId = parts.bosToken !== undefined ? this.tokenToId(parts.bosToken) : undefined;
     const eos = parts.eosTokens.map((t) => this.tokenToId(t)).filter((id): id is number => id !== undefined);
@@ -155,7 +169,7 @@ export class Tokenizer {
     const tokens: string[] = [];
     for (let i = from; i < to; i++) {
       const id = ids[i]!;
-      const token = this.parts.idToToken[id];
+      const token = this.idToToken(id);
       if (token === undefined) throw new TokenizerError(`Token id ${String(id)} is outside the vocabulary (0..${this.vocabSize - 1}).`);
       if (skipSpecialTokens && this.specialIds.has(id)) continue;
       tokens.push(token);
@@ -164,7 +178,7 @@ export class Tokenizer {
   }
 
   idToToken(id: number): string | undefined {
-    return this.parts.idToToken[id];
+    return Number.isInteger(id) && id >= 0 && id < this.vocabSize ? this.parts.idToToken(id) : undefined;
   }
 
   tokenToId(token: string): number | undefined {
@@ -179,13 +193,13 @@ export class Tokenizer {
 
   /** True for a `<0xXX>` token that the decoder joins with its neighbours into UTF-8. */
   isByteFallbackToken(id: number): boolean {
-    return (this.fallbackBytes[id] ?? -1) !== -1;
+    return this.byteFallbackIds.has(id);
   }
 
   /** UTF-8 bytes of a byte-level token, or null for decoders that are not ByteLevel. */
   byteLevelBytes(id: number): number[] | null {
     if (!this.parts.decoder.byteLevel) return null;
-    const token = this.parts.idToToken[id] ?? '';
+    const token = this.idToToken(id) ?? '';
     return byteLevelTokenBytes(token) ?? Array.from(new TextEncoder().encode(token));
   }
 

@@ -1,5 +1,5 @@
 import { TokenizerError } from './errors.js';
-import { encodeUtf8At, utf8Encoder } from './utf8.js';
+import { encodeUtf8At, utf8Decoder, utf8Encoder } from './utf8.js';
 
 const prime = 0x01000193;
 
@@ -17,39 +17,51 @@ export function primePower(length: number): number {
 }
 
 /**
- * Token strings stored as UTF-8 bytes in one arena with an open-addressing hash index. Lookups by
- * byte span need no JavaScript string, so a 262k-token vocabulary and its merges load in a blink.
+ * Token strings stored as UTF-8 bytes in one arena, in id order, with an open-addressing hash index.
+ * Lookups by byte span need no JavaScript string, so a 262k-token vocabulary and its merges load
+ * in a blink. Strings are decoded from the arena when asked for: one JavaScript string per token of
+ * a 262k vocabulary, kept for the tokenizer's life, was ~13 MB of heap beside the arena's 2.3 MB.
+ * Per id the index keeps only where its bytes start (a length and a hash per id were 2 MB more).
  */
 export class Vocabulary {
   readonly arena: Uint8Array;
-  /** Byte start and length of each id's token in the arena; length -1 for ids without a token. */
-  readonly starts: Int32Array;
-  readonly lengths: Int32Array;
-  private readonly hashes: Int32Array;
+  /** Token id's bytes are arena[offsets[id], offsets[id + 1]). */
+  private readonly offsets: Int32Array;
+  /** Ids without a token (holes in a file's numbering), if any. */
+  private readonly missing: ReadonlySet<number> | undefined;
   private readonly slots: Int32Array;
   private readonly mask: number;
-  /** Token string of each id ('' where the vocabulary has none). */
-  readonly tokens: string[];
+  /** Token strings that UTF-8 cannot hold as they are (unpaired surrogates), by id. */
+  private readonly unencodable: ReadonlyMap<number, string> | undefined;
   private scratch = new Uint8Array(256);
   /** Hash of the bytes `findBytes` looked up last, for a following `findConcatenation`. */
   lastHash = 0;
+  /** Ids whose bytes an earlier id already has (lookups by bytes never return them). */
+  readonly shadowedIds: number[] = [];
 
-  constructor(arena: Uint8Array, starts: Int32Array, lengths: Int32Array, tokens: string[]) {
+  /**
+   * `offsets` has one entry per id plus one (the arena's end); ids in `missing` have no token
+   * (and no bytes); `unencodable` keeps the strings whose bytes are not them.
+   */
+  constructor(arena: Uint8Array, offsets: Int32Array, missing?: ReadonlySet<number>, unencodable?: ReadonlyMap<number, string>) {
     this.arena = arena;
-    this.starts = starts;
-    this.lengths = lengths;
-    this.tokens = tokens;
-    const size = starts.length;
+    this.offsets = offsets;
+    this.missing = missing !== undefined && missing.size > 0 ? missing : undefined;
+    this.unencodable = unencodable !== undefined && unencodable.size > 0 ? unencodable : undefined;
+    const size = offsets.length - 1;
     let capacity = 16;
     while (capacity < size * 2) capacity *= 2;
     this.mask = capacity - 1;
     this.slots = new Int32Array(capacity).fill(-1);
-    this.hashes = new Int32Array(size);
     for (let id = 0; id < size; id++) {
-      if (lengths[id]! < 0) continue;
-      const h = hashBytes(arena, starts[id]!, starts[id]! + lengths[id]!);
-      this.hashes[id] = h;
-      if (this.findInArena(h, starts[id]!, lengths[id]!) !== -1) continue; // duplicate token: first id wins
+      if (this.missing?.has(id)) continue;
+      const start = offsets[id]!;
+      const length = offsets[id + 1]! - start;
+      const h = hashBytes(arena, start, start + length);
+      if (this.findInArena(h, start, length) !== -1) {
+        this.shadowedIds.push(id); // duplicate token: first id wins
+        continue;
+      }
       let slot = h & this.mask;
       while (this.slots[slot] !== -1) slot = (slot + 1) & this.mask;
       this.slots[slot] = id;
@@ -61,12 +73,18 @@ export class Vocabulary {
     // One growing arena written in place: a separate Uint8Array per token would be 262k buffers
     // of garbage for a large vocabulary.
     let arena = new Uint8Array(Math.max(1024, tokens.length * 8));
-    const starts = new Int32Array(tokens.length);
-    const lengths = new Int32Array(tokens.length).fill(-1);
+    const offsets = new Int32Array(tokens.length + 1);
+    let missing: Set<number> | undefined;
+    let unencodable: Map<number, string> | undefined;
     let at = 0;
     for (let id = 0; id < tokens.length; id++) {
+      offsets[id] = at;
       const token = tokens[id];
-      if (token === undefined) continue;
+      if (token === undefined) {
+        (missing ??= new Set()).add(id);
+        continue;
+      }
+      if (!token.isWellFormed()) (unencodable ??= new Map()).set(id, token);
       const need = at + token.length * 3;
       if (need > arena.length) {
         const grown = new Uint8Array(Math.max(need, arena.length * 2));
@@ -74,27 +92,44 @@ export class Vocabulary {
         releaseBuffer(arena);
         arena = grown;
       }
-      const end = encodeUtf8At(token, arena, at);
-      starts[id] = at;
-      lengths[id] = end - at;
-      at = end;
+      at = encodeUtf8At(token, arena, at);
     }
+    offsets[tokens.length] = at;
     const used = arena.slice(0, at);
     releaseBuffer(arena);
-    return new Vocabulary(
-      used,
-      starts,
-      lengths,
-      tokens.map((t) => t ?? ''),
-    );
+    return new Vocabulary(used, offsets, missing, unencodable);
   }
 
   get size(): number {
-    return this.starts.length;
+    return this.offsets.length - 1;
+  }
+
+  /** Whether some token string is not the UTF-8 its bytes spell (it holds unpaired surrogates). */
+  get hasUnencodable(): boolean {
+    return this.unencodable !== undefined;
   }
 
   has(id: number): boolean {
-    return id >= 0 && id < this.starts.length && this.lengths[id]! >= 0;
+    return id >= 0 && id < this.offsets.length - 1 && Number.isInteger(id) && !this.missing?.has(id);
+  }
+
+  /** Where the bytes of a token start in the arena (an id with a token). */
+  start(id: number): number {
+    return this.offsets[id]!;
+  }
+
+  /** Byte length of an id's token, -1 for an id without one. */
+  byteLength(id: number): number {
+    if (!this.has(id)) return -1;
+    return this.offsets[id + 1]! - this.offsets[id]!;
+  }
+
+  /** Token string of an id ('' where the vocabulary has none). */
+  token(id: number): string {
+    if (!this.has(id)) return '';
+    const own = this.unencodable?.get(id);
+    if (own !== undefined) return own;
+    return utf8Decoder.decode(this.arena.subarray(this.offsets[id]!, this.offsets[id + 1]!));
   }
 
   /** Id of the token whose bytes are `source[start, end)`, or -1. */
@@ -102,14 +137,15 @@ export class Vocabulary {
     const h = hashBytes(source, start, end);
     this.lastHash = h;
     const length = end - start;
-    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
-      const id = this.slots[slot]!;
+    const { arena, offsets, slots, mask } = this;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const id = slots[slot]!;
       if (id === -1) return -1;
-      if (this.hashes[id] !== h || this.lengths[id] !== length) continue;
-      const at = this.starts[id]!;
+      const at = offsets[id]!;
+      if (offsets[id + 1]! - at !== length) continue;
       let same = true;
       for (let k = 0; k < length; k++) {
-        if (this.arena[at + k] !== source[start + k]) {
+        if (arena[at + k] !== source[start + k]) {
           same = false;
           break;
         }
@@ -121,22 +157,47 @@ export class Vocabulary {
   /** Id of the token that is the concatenation of two byte spans of `source`, or -1. */
   findConcatenation(source: Uint8Array, aStart: number, aEnd: number, aHash: number, bStart: number, bEnd: number, bHash: number): number {
     const h = (Math.imul(aHash, primePower(bEnd - bStart)) + bHash) | 0;
+    return this.probeConcatenation(h, source, aStart, aEnd, bStart, bEnd);
+  }
+
+  /**
+   * Id of the token whose bytes are token a's followed by token b's, or -1 (also when a or b is
+   * no id with a non-empty token). The merge loop's hot path: one function, typed-array reads only.
+   */
+  findPair(a: number, b: number): number {
+    const { arena, offsets } = this;
+    const size = offsets.length - 1;
+    if (!(a >= 0 && a < size && b >= 0 && b < size)) return -1;
+    if (this.missing !== undefined && (this.missing.has(a) || this.missing.has(b))) return -1;
+    const aStart = offsets[a]!;
+    const aEnd = offsets[a + 1]!;
+    const bStart = offsets[b]!;
+    const bEnd = offsets[b + 1]!;
+    if (aEnd === aStart || bEnd === bStart) return -1;
+    let h = 0;
+    for (let i = aStart; i < aEnd; i++) h = (Math.imul(h, prime) + arena[i]!) | 0;
+    for (let i = bStart; i < bEnd; i++) h = (Math.imul(h, prime) + arena[i]!) | 0;
+    return this.probeConcatenation(h, arena, aStart, aEnd, bStart, bEnd);
+  }
+
+  private probeConcatenation(h: number, source: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
     const aLength = aEnd - aStart;
     const length = aLength + bEnd - bStart;
-    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
-      const id = this.slots[slot]!;
+    const { arena, offsets, slots, mask } = this;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const id = slots[slot]!;
       if (id === -1) return -1;
-      if (this.hashes[id] !== h || this.lengths[id] !== length) continue;
-      const at = this.starts[id]!;
+      const at = offsets[id]!;
+      if (offsets[id + 1]! - at !== length) continue;
       let same = true;
       for (let k = 0; k < aLength; k++)
-        if (this.arena[at + k] !== source[aStart + k]) {
+        if (arena[at + k] !== source[aStart + k]) {
           same = false;
           break;
         }
       if (same)
         for (let k = aLength; k < length; k++)
-          if (this.arena[at + k] !== source[bStart + k - aLength]) {
+          if (arena[at + k] !== source[bStart + k - aLength]) {
             same = false;
             break;
           }
@@ -145,14 +206,15 @@ export class Vocabulary {
   }
 
   private findInArena(h: number, start: number, length: number): number {
-    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
-      const id = this.slots[slot]!;
+    const { arena, offsets, slots, mask } = this;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const id = slots[slot]!;
       if (id === -1) return -1;
-      if (this.hashes[id] !== h || this.lengths[id] !== length) continue;
-      const at = this.starts[id]!;
+      const at = offsets[id]!;
+      if (offsets[id + 1]! - at !== length) continue;
       let same = true;
       for (let k = 0; k < length; k++)
-        if (this.arena[at + k] !== this.arena[start + k]) {
+        if (arena[at + k] !== arena[start + k]) {
           same = false;
           break;
         }

@@ -151,7 +151,8 @@ async function buildFromGguf(path: string, options: LoadModelOptions): Promise<B
     const factors = await ropeFrequencyFactors(file);
     if (factors) rawConfig.rope_scaling = { rope_type: 'frequency_factors', factors };
     const config = architecture.parseConfig(rawConfig, path, []) as ModelConfig & { numAttentionHeads?: number; numKeyValueHeads?: number };
-    const metadata = file.metadata;
+    // Dropped once the tokenizer is built: its 262k token strings and scores need not live on.
+    let metadata: GgufFile['metadata'] | undefined = file.metadata;
     const { gguf } = architecture;
     const permutedHeads =
       gguf.permutedQueryKey && config.numAttentionHeads && config.numKeyValueHeads
@@ -166,9 +167,12 @@ async function buildFromGguf(path: string, options: LoadModelOptions): Promise<B
         model,
         format: 'gguf',
         loadTokenizer: async () => {
+          const source = metadata;
+          metadata = undefined;
+          if (source === undefined) throw new Error('loadTokenizer: the GGUF metadata was already read');
           try {
-            const chatTemplate = metadata['tokenizer.chat_template'] ?? architecture.defaultChatTemplate;
-            return Tokenizer.fromGguf({ ...metadata, 'tokenizer.chat_template': chatTemplate } as never);
+            const chatTemplate = source['tokenizer.chat_template'] ?? architecture.defaultChatTemplate;
+            return Tokenizer.fromGguf({ ...source, 'tokenizer.chat_template': chatTemplate } as never);
           } catch (cause) {
             throw new ModelLoadError({
               file: path,
@@ -219,8 +223,11 @@ export async function loadModel(pathOrGguf: string, options: LoadModelOptions = 
   const built = await build(pathOrGguf, options);
   try {
     const tokenizer = await built.loadTokenizer();
-    // Building a large vocabulary's tables freed as much host memory as they keep; give it back
-    // (clearCache ends in malloc_trim on glibc).
+    // Parsing the file's metadata and building the tokenizer grew V8's young generation to tens
+    // of MB, which V8 keeps committed, empty, while the model runs; shrink it back once now.
+    mx.memory.reduceJsHeap();
+    // The tokenizer build and that collection freed host memory (the metadata's typed arrays
+    // among it) into malloc's free lists; give it back (clearCache ends in malloc_trim on glibc).
     mx.memory.clearCache();
     return new Loaded(built.model, tokenizer, pathOrGguf, built.format);
   } catch (error) {
