@@ -11,7 +11,7 @@
 //   NODE_LLAMA_CPP=<folder whose node_modules holds node-llama-cpp> node bench/cpu-vs-llama-cpp.mjs [model.gguf]
 //
 // Options (env): BENCH_PROMPT (512), BENCH_GENERATION (64), BENCH_THREADS (hardware threads),
-// BENCH_SIDES (ours-quantized,ours-float32,llama-cpp,mlx-lm; ours-int8 is ours-quantized with int8
+// BENCH_ROUNDS (1: rounds alternating the sides, medians reported), BENCH_SIDES (ours-quantized,ours-float32,llama-cpp,mlx-lm; ours-int8 is ours-quantized with int8
 // activations in the matrix-vector products, mx.fast.setCpuKernelInt8Activations).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -117,14 +117,28 @@ if (modeArg === '--side') {
 } else {
   const path = resolve(modeArg ?? join(here, '../../../.cache/models/gemma-3-270m-q4_k_m.gguf'));
   const sides = (process.env.BENCH_SIDES ?? 'ours-quantized,ours-float32,llama-cpp,mlx-lm').split(',');
+  // Rounds alternate the sides (A B C, A B C, ...) so that a slow spell of the machine falls on
+  // all of them; each metric is the median over the rounds, and every round's value is kept.
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+  const samples = Object.fromEntries(sides.map((side) => [side, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const side of sides) {
+      const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--side', side, path], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 24,
+      });
+      samples[side].push(JSON.parse(out));
+    }
+  }
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
   const results = {};
   for (const side of sides) {
-    const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--side', side, path], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 1 << 24,
-    });
-    results[side] = Object.fromEntries(Object.entries(JSON.parse(out)).map(([k, v]) => [k, Number(v.toFixed(2))]));
+    results[side] = Object.fromEntries(Object.keys(samples[side][0]).map((k) => [k, Number(median(samples[side].map((r) => r[k])).toFixed(2))]));
   }
   const fileMb = statSync(path).size / 1e6;
   const ratios = {};
@@ -152,8 +166,14 @@ if (modeArg === '--side') {
         prompt: promptTokens,
         generation: generationTokens,
         threads,
+        rounds,
         results,
         ratios,
+        ...(rounds > 1 && {
+          rounds_decode_tps: Object.fromEntries(sides.map((side) => [side, samples[side].map((r) => Number(r.decode_tps.toFixed(2)))])),
+          rounds_ttft_ms: Object.fromEntries(sides.map((side) => [side, samples[side].map((r) => Number(r.ttft_ms.toFixed(1)))])),
+          rounds_rss_mb: Object.fromEntries(sides.map((side) => [side, samples[side].map((r) => Number(r.rss_mb.toFixed(1)))])),
+        }),
       },
       null,
       2,
