@@ -8,3 +8,4 @@ export type { LogitsProcessor } from '@mlx-ts/sample';
 export { WorkerBackend, type WorkerBackendOptions } from './worker/worker-backend.js';
 // Hugging Face ids resolve the same way for an application that resolves before it loads (e.g. to show download progress).
 export { resolveModelReference, isHubReference, type ResolveModelOptions, type ResolvedModel, type HubDownloadProgress } from '@mlx-ts/models';
+export { exitAfterGroupFailure, exitOnGroupFailure, groupFailureLine } from './group-exit.js';

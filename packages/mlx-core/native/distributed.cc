@@ -6,10 +6,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <regex>
+
+#include <poll.h>
+#include <unistd.h>
+#include <cerrno>
 #include <thread>
 
 #include "mlx/distributed/distributed.h"
 #include "mlx/distributed/ops.h"
+#include "mlx/scheduler.h"
 #include "common.h"
 
 namespace mlxts {
@@ -127,9 +133,82 @@ Napi::Value RecvLike(const Napi::CallbackInfo& info) {
   return Result(info.Env(), dist::recv_like(ArrayArg(info, 0), IntArg(info, 1), GroupArg(info, 2), StreamArg(info, 3)));
 }
 
+// distributedExitOnStreamError(collectiveLine, otherLine, code, pollMs). A ring collective whose
+// peer died fails the transfers in flight and MLX keeps that error on the CPU stream the
+// collectives run on, but the collectives evaluated after it wait forever on the dead sockets:
+// that stream's thread never runs again, nor does any evaluation behind it, so nothing waiting on
+// them ever hears of the failure. This thread watches the calling thread's CPU stream for the
+// error and ends the process with one line ("{error}" in the line is replaced by the message):
+// collectiveLine when a collective failed, otherLine for any other failed operation.
+// Writes all of `text` to stderr, which Node may have made non-blocking (a pipe to a parent that
+// reads it later): a write that would block waits for room instead of losing the line.
+void WriteStderr(const std::string& text) {
+  std::fflush(stderr);
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(2, text.data() + done, text.size() - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      pollfd fd{2, POLLOUT, 0};
+      ::poll(&fd, 1, 100);
+    } else {
+      return;
+    }
+  }
+}
+
+[[noreturn]] void ExitWith(int code, const std::string& line) {
+  std::fflush(stdout);
+  if (!line.empty()) WriteStderr(line + "\n");
+  std::_Exit(code);
+}
+
+void WatchStream(mx::Stream stream, std::string collective_line, std::string other_line, int code, int poll_ms) {
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+    std::string message;
+    try {
+      mx::scheduler::check_error(stream);
+      continue;
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    const bool communication = std::regex_search(message, std::regex("^\\[(ring|mpi|nccl|jaccl|distributed)\\]"));
+    std::string line = communication ? collective_line : other_line;
+    const auto at = line.find("{error}");
+    if (at != std::string::npos) line.replace(at, 7, message);
+    ExitWith(code, line);
+  }
+}
+
+Napi::Value ExitOnStreamError(const Napi::CallbackInfo& info) {
+  const std::string collective_line = StringArg(info, 0);
+  const std::string other_line = StringArg(info, 1);
+  const int code = IntArg(info, 2);
+  const int poll_ms = IntArg(info, 3);
+  if (poll_ms < 1) throw ArgumentError("pollMs must be at least 1");
+  std::thread(WatchStream, mx::default_stream(mx::Device::cpu), collective_line, other_line, code, poll_ms).detach();
+  return info.Env().Undefined();
+}
+
+// distributedExitNow(code, line): ends the process without waiting for anything, `line` written first. After a collective
+// failed, a stream thread (and the pool thread waiting on it) can stay blocked forever, and a
+// normal exit, which stops worker threads and waits for their pending work, would wait with them.
+Napi::Value ExitNow(const Napi::CallbackInfo& info) {
+  ExitWith(IntArg(info, 0), IsMissing(info, 1) ? std::string() : StringArg(info, 1));
+}
+
 }  // namespace
 
 void InitDistributed(Napi::Env env, Napi::Object exports) {
+  // MLX takes a stream's stored error on the thread it counts as its main one (the first to use
+  // the scheduler) whenever that thread schedules work, and then waits for the stream, which
+  // after a lost peer never comes back (see ExitOnStreamError). In a rank of a group, MLX's main
+  // thread is one that schedules nothing, so the error stays where the watch sees it and no JS
+  // thread blocks. Errors still reach evaluations through their events.
+  const char* rank = std::getenv("MLX_RANK");
+  if (rank && *rank) std::thread([] { (void)mx::scheduler::scheduler(); }).join();
   Export<IsAvailable>(env, exports, "distributedIsAvailable");
   Export<Init>(env, exports, "distributedInit");
   Export<Split>(env, exports, "distributedSplit");
@@ -137,6 +216,8 @@ void InitDistributed(Napi::Env env, Napi::Object exports) {
   Export<Send>(env, exports, "distributedSend");
   Export<Recv>(env, exports, "distributedRecv");
   Export<RecvLike>(env, exports, "distributedRecvLike");
+  Export<ExitOnStreamError>(env, exports, "distributedExitOnStreamError");
+  Export<ExitNow>(env, exports, "distributedExitNow");
 }
 
 }  // namespace mlxts

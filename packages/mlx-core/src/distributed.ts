@@ -120,3 +120,39 @@ export function recv(shape: readonly number[], dtype: Dtype, src: number, option
 export function recvLike(like: Array, src: number, options?: CollectiveOptions): Array {
   return wrap(native().distributedRecvLike(handleOf(like, 'recvLike'), src, groupId(options)));
 }
+
+export interface ExitOnStreamErrorOptions {
+  /** The line printed when a collective failed; "{error}" in it is replaced by MLX's message. */
+  collective: string;
+  /** The line printed when another operation on the stream failed; "{error}" as above. */
+  other: string;
+  /** The exit code. Default 1. */
+  code?: number;
+  /** How often the stream is checked. Default 20 ms. */
+  pollMs?: number;
+}
+
+/**
+ * Ends the process, with one line on stderr, as soon as an operation on this thread's CPU stream
+ * (the one collectives run on) fails. For a process whose work is a distributed group's: a ring
+ * collective whose peer died fails the transfers in flight, but the collectives evaluated after
+ * it wait forever on the dead connection, so no evaluation behind them ever settles or fails and
+ * the process would hang. Call it on the thread that runs the collectives; it cannot be undone.
+ */
+export function exitOnStreamError(options: ExitOnStreamErrorOptions): void {
+  const { collective, other, code = 1, pollMs = 20 } = options;
+  if (!Number.isInteger(code) || code < 0 || code > 255) throw new TypeError(`distributed.exitOnStreamError: code must be an integer in [0, 255], got ${code}`);
+  if (!Number.isInteger(pollMs) || pollMs < 1) throw new TypeError(`distributed.exitOnStreamError: pollMs must be a positive integer, got ${pollMs}`);
+  native().distributedExitOnStreamError(String(collective), String(other), code, pollMs);
+}
+
+/**
+ * Ends the process at once with `code`, after writing `line` (and a newline) to stderr, waiting
+ * for room when stderr is a full non-blocking pipe. After a collective failed, a
+ * stream thread can stay blocked forever on the dead connection, and process.exit (which stops
+ * worker threads and waits for their pending work) would wait with it.
+ */
+export function exitNow(code: number, line?: string): never {
+  if (!Number.isInteger(code) || code < 0 || code > 255) throw new TypeError(`distributed.exitNow: code must be an integer in [0, 255], got ${code}`);
+  return native().distributedExitNow(code, line === undefined ? undefined : String(line));
+}

@@ -211,6 +211,8 @@ export interface NativeAddon {
   distributedSend(x: Handle, dst: number, group?: number, stream?: StreamTriple): Handle;
   distributedRecv(shape: IntList, dtype: number, src: number, group?: number, stream?: StreamTriple): Handle;
   distributedRecvLike(like: Handle, src: number, group?: number, stream?: StreamTriple): Handle;
+  distributedExitOnStreamError(collectiveLine: string, otherLine: string, code: number, pollMs: number): void;
+  distributedExitNow(code: number, line?: string): never;
 
   // transforms
   compile(fn: (inputs: Uint32Array) => Handle | Uint32Array, shapeless: boolean): number;

@@ -123,4 +123,28 @@ describe('mx.distributed over a ring of two processes', () => {
     expect(r1.status).toBe(3);
     expect(lastJson(r0)).toEqual({ threw: true, distributed: true, message: expect.stringMatching(/^\[ring\] connection to a peer was lost/) });
   });
+
+  it('exitOnStreamError ends a rank whose peer died inside an evaluation of several collectives, which would never settle', async () => {
+    // The first all-sum fails; the second waits forever on the dead connection, and so would the evaluation.
+    const [r0, r1] = await runRing(`
+      import * as mx from MX;
+      const g = mx.distributed.init({ backend: 'ring', strict: true });
+      if (g.rank === 1) process.exit(3);
+      mx.distributed.exitOnStreamError({ collective: 'lost the group: {error}', other: 'failed: {error}', code: 7 });
+      await new Promise((r) => setTimeout(r, 300));
+      let x = mx.ones([1024]);
+      for (let i = 0; i < 4; i++) x = mx.distributed.allSum(mx.multiply(x, mx.array(0.5)));
+      await mx.asyncEval(x);
+      console.log('settled');
+    `);
+    expect(r1.status).toBe(3);
+    expect(r0.status).toBe(7);
+    expect(r0.stdout).not.toContain('settled');
+    expect(r0.stderr).toMatch(/^lost the group: \[ring\] connection to a peer was lost/m);
+  });
+
+  it('exitOnStreamError checks its options', () => {
+    expect(() => mx.distributed.exitOnStreamError({ collective: 'a', other: 'b', code: 300 })).toThrow(TypeError);
+    expect(() => mx.distributed.exitOnStreamError({ collective: 'a', other: 'b', pollMs: 0 })).toThrow(TypeError);
+  });
 });

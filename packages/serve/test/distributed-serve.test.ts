@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, type Running, runCli, tinyModel } from './cli-helpers.js';
+import { freePort, type Running, runCli, tinyContextLength, tinyModel } from './cli-helpers.js';
 import { testModelPath } from './helpers.js';
 
 const started: Running[] = [];
@@ -119,13 +119,40 @@ describe('stopping the group', () => {
   }, 180_000);
 });
 
+/**
+ * A long request that is still generating: killing a rank now catches the others inside a forward
+ * pass, between its collectives (a rank whose peer died there must not wait forever in the next
+ * one). Resolves once some of its tokens have streamed; `ended` settles when the request does.
+ */
+async function busy(client: OpenAI): Promise<{ ended: Promise<unknown> }> {
+  const stream = await client.chat.completions.create({
+    model: 'm',
+    messages: [{ role: 'user', content: prompts[0] }],
+    max_tokens: tinyContextLength() - 32,
+    temperature: 0,
+    stream: true,
+  });
+  const chunks = stream[Symbol.asyncIterator]();
+  for (let seen = 0; seen < 4; seen++) await chunks.next();
+  const ended = (async () => {
+    for (;;) if ((await chunks.next()).done) return;
+  })().catch((error: unknown) => error);
+  return { ended };
+}
+
 describe('a rank that dies ends the group', () => {
-  it.each([1, 0])(
-    'kill -9 of rank %i under launch: the other rank exits with an error naming the failed group, the launcher non-zero',
-    async (victim) => {
+  it.each([
+    [1, 'idle'],
+    [0, 'idle'],
+    [1, 'generating'],
+    [0, 'generating'],
+  ] as const)(
+    'kill -9 of rank %i under launch (%s): the other rank exits with an error naming the failed group, the launcher non-zero',
+    async (victim, state) => {
       const group = await launched(tinyModel());
       expect(await greedy(group.client, prompts[0])).not.toBe('');
       const pids = [await pidOf(group.run, 0), await pidOf(group.run, 1)];
+      const request = state === 'generating' ? await busy(group.client) : undefined;
       process.kill(pids[victim], 'SIGKILL');
       const { code } = await group.run.exited;
       expect(code).not.toBe(0);
@@ -137,25 +164,34 @@ describe('a rank that dies ends the group', () => {
       // above is the error the user sees; the one-rank-per-launcher case below checks rank 0's own.
       if (survivor === 1)
         expect(group.run.stderr()).toMatch(new RegExp(`mlx-ts: rank ${survivor}: the distributed group failed \\(.+\\): .*died or lost its connection`));
+      // The request in flight ends (cut off or failed), never hangs.
+      if (request) await request.ended;
     },
     180_000,
   );
 
-  it('one rank per launcher (as on two machines): killing rank 1 ends rank 0 on its own, with exit code 1', async () => {
-    const hosts = join(mkdtempSync(join(tmpdir(), 'mlx-ts-dist-hosts-')), 'hosts.json');
-    writeFileSync(hosts, JSON.stringify([[`127.0.0.1:${await freePort()}`], [`127.0.0.1:${await freePort()}`]]));
-    const path = tinyModel();
-    const follower = runCli(['launch', '--hosts', hosts, '--rank', '1', '--', 'serve', '--model', path]);
-    started.push(follower);
-    const leader = await serve(['launch', '--hosts', hosts, '--rank', '0', '--'], path);
-    expect(await greedy(leader.client, prompts[1])).not.toBe('');
-    process.kill(await pidOf(follower, 1), 'SIGKILL');
-    expect((await follower.exited).code).not.toBe(0);
-    // No launcher stops rank 0 here: it notices the lost rank itself (its idle ping) and exits.
-    const { code } = await leader.run.exited;
-    expect(code).toBe(1);
-    expect(leader.run.stderr()).toMatch(/mlx-ts: rank 0: the distributed group failed \(.+\): another rank died or lost its connection\. Exiting\./);
-  }, 180_000);
+  it.each(['idle', 'generating'] as const)(
+    'one rank per launcher (as on two machines), %s: killing rank 1 ends rank 0 on its own, with exit code 1',
+    async (state) => {
+      const hosts = join(mkdtempSync(join(tmpdir(), 'mlx-ts-dist-hosts-')), 'hosts.json');
+      writeFileSync(hosts, JSON.stringify([[`127.0.0.1:${await freePort()}`], [`127.0.0.1:${await freePort()}`]]));
+      const path = tinyModel();
+      const follower = runCli(['launch', '--hosts', hosts, '--rank', '1', '--', 'serve', '--model', path]);
+      started.push(follower);
+      const leader = await serve(['launch', '--hosts', hosts, '--rank', '0', '--'], path);
+      expect(await greedy(leader.client, prompts[1])).not.toBe('');
+      const request = state === 'generating' ? await busy(leader.client) : undefined;
+      process.kill(await pidOf(follower, 1), 'SIGKILL');
+      expect((await follower.exited).code).not.toBe(0);
+      // No launcher stops rank 0 here: it notices the lost rank itself (its idle ping, or the
+      // failed collective of the pass it is running) and exits.
+      const { code } = await leader.run.exited;
+      expect(code).toBe(1);
+      expect(leader.run.stderr()).toMatch(/mlx-ts: rank 0: the distributed group failed \(.+\): another rank died or lost its connection\. Exiting\./);
+      if (request) await request.ended;
+    },
+    180_000,
+  );
 
   it.each([0, 1])(
     'rank %i whose peer never starts exits 75 after the connect timeout, naming its rank and hostfile',

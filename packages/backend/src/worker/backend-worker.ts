@@ -3,6 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import * as mx from '@mlx-ts/core';
 import { BackendClosedError } from '../errors.js';
+import { exitOnGroupFailure } from '../group-exit.js';
 import { MlxBackend } from '../mlx-backend.js';
 import { serializeError as serialize } from './error-transfer.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -79,7 +80,9 @@ port.on('message', async (message: ToWorker) => {
       try {
         const { distributed, ...options } = message.options;
         // The group's collectives run on this thread's stream, beside the model's own.
-        const group = distributed ? mx.distributed.init({ ...distributed, strict: true }) : undefined;
+        const { exitOnFailure, ...init } = distributed ?? {};
+        const group = distributed ? mx.distributed.init({ ...init, strict: true }) : undefined;
+        if (group && group.size > 1 && exitOnFailure) exitOnGroupFailure(group.rank);
         backend = await MlxBackend.load(message.path, {
           ...options,
           group,

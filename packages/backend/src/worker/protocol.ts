@@ -6,7 +6,8 @@ import type { SerializedError } from './error-transfer.js';
 
 /** MlxBackend's options that can cross threads; a distributed group is started on the worker (MLX's groups are per process, its streams per thread). */
 export type WorkerLoadOptions = Omit<MlxBackendOptions, 'onProgress' | 'signal' | 'sampler' | 'logitsProcessors' | 'group' | 'onGroupFailure'> & {
-  distributed?: Omit<InitOptions, 'strict'>;
+  /** exitOnFailure: a failed collective ends the process at once (see exitOnGroupFailure). */
+  distributed?: Omit<InitOptions, 'strict'> & { exitOnFailure?: boolean };
 };
 
 export type ToWorker =

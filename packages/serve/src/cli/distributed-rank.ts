@@ -6,7 +6,7 @@
 // model and runs the forward passes rank 0 announces, until rank 0 stops. A rank that dies or
 // loses its connection ends the group: the others see the failed collective and exit non-zero.
 import { readFileSync } from 'node:fs';
-import { MlxBackend } from '@mlx-ts/backend';
+import { exitAfterGroupFailure, exitOnGroupFailure, groupFailureLine, MlxBackend } from '@mlx-ts/backend';
 import { resolveModelPath } from './load-backend.js';
 
 /** A ring hostfile's rank count (undefined when there is none or it is not one). */
@@ -36,12 +36,6 @@ function isDistributed(error: Error): boolean {
   return (error as { code?: string }).code === 'distributed_error' || /^\[(ring|mpi|nccl|jaccl|distributed)\]/.test(error.message);
 }
 
-/** The one line every rank prints when the group fails. */
-export function groupFailureLine(rank: number, error: Error): string {
-  const peer = rank === 0 ? 'another rank' : 'rank 0 or another rank';
-  return `mlx-ts: rank ${rank}: the distributed group failed (${error.message}): ${peer} died or lost its connection. Exiting.`;
-}
-
 export interface FollowerFlags {
   model?: string;
   parallelism?: 'tensor' | 'pipeline';
@@ -55,13 +49,16 @@ export async function runFollower(rank: number, flags: FollowerFlags): Promise<n
   // requests and then stops the group, which ends this rank. Leaving first would fail them.
   let signals = 0;
   const onSignal = (signal: string) => {
-    if (++signals > 1) process.exit(1);
+    // Again: now, even when a collective that lost its peer holds a thread (process.exit would wait for it).
+    if (++signals > 1) exitAfterGroupFailure(`mlx-ts: rank ${rank}: ${signal} again: exiting now`);
     process.stderr.write(`mlx-ts: rank ${rank}: ${signal}: waiting for rank 0 to stop the group (again to exit now)\n`);
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   try {
     const path = await resolveModelPath(flags.model);
+    // The collectives run on this thread: a failed one ends the process even where no evaluation reports it.
+    exitOnGroupFailure(rank);
     process.stderr.write(`mlx-ts: rank ${rank} (pid ${process.pid}): loading ${path}; running the forward passes of rank 0, which serves HTTP\n`);
     await MlxBackend.follow(path, {
       parallelism: flags.parallelism,
@@ -72,8 +69,7 @@ export async function runFollower(rank: number, flags: FollowerFlags): Promise<n
     });
   } catch (error) {
     const failure = error as Error;
-    process.stderr.write(`${isDistributed(failure) ? groupFailureLine(rank, failure) : `mlx-ts: rank ${rank}: ${failure.message}`}\n`);
-    process.exit(1);
+    exitAfterGroupFailure(isDistributed(failure) ? groupFailureLine(rank, failure.message) : `mlx-ts: rank ${rank}: ${failure.message}`);
   }
   process.stderr.write(`mlx-ts: rank ${rank}: rank 0 stopped the group; exiting\n`);
   process.exit(0);

@@ -1,12 +1,12 @@
 // mlx-ts serve: bind the port first (a taken port fails at once, before gigabytes load), then
 // load the model while /health answers 503, then serve.
-import type { Backend, BackendCrashedError, GenerateOptions } from '@mlx-ts/backend';
+import { type Backend, type BackendCrashedError, exitAfterGroupFailure, type GenerateOptions, groupFailureLine } from '@mlx-ts/backend';
 import { Command, Option } from 'commander';
 import { createServer, defaultMaxTokens } from '../../server/create-server.js';
 import { formatRequestLogLine, type RequestLogEntry } from '../../server/request-log.js';
 import { defaultLimits } from '../../server/schemas.js';
 import { referenceBlasWarning, usesReferenceBlas } from '../blas-check.js';
-import { distributedRank, groupFailureLine, runFollower } from '../distributed-rank.js';
+import { distributedRank, runFollower } from '../distributed-rank.js';
 import { loadWorkerBackend, modelIdFor, resolveModelPath } from '../load-backend.js';
 import { generationConfigDefaults } from '../model-defaults.js';
 import { decimal, integer, oneOf } from '../parse-number.js';
@@ -174,13 +174,10 @@ export function serveCommand(): Command {
               onCrash: (error: Error) => process.stderr.write(`mlx-ts: ${error.message} /health answers 503 until then.\n`),
             }
           : {
-              distributed: {},
+              distributed: { exitOnFailure: true },
               parallelism: flags.parallelism,
               // A rank that died or lost its connection: the group cannot go on, so neither can this server.
-              onCrash: (error: Error) => {
-                process.stderr.write(`${groupFailureLine(0, error)}\n`);
-                process.exit(1);
-              },
+              onCrash: (error: Error) => exitAfterGroupFailure(groupFailureLine(0, error.message)),
             }),
       });
       backend.resolve(loaded);
