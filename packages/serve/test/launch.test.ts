@@ -40,7 +40,8 @@ describe('mlx-ts launch', () => {
   it('a failing rank stops the others and the group exits with its code', () => {
     const rank = script(`
       const g = mx.distributed.init({ backend: 'ring', strict: true });
-      if (g.rank === 1) process.exit(3);
+      // Rank 1 fails a moment after the group formed (at once, rank 0's own connect could fail first).
+      if (g.rank === 1) setTimeout(() => process.exit(3), 500);
       setInterval(() => {}, 1000); // rank 0 would wait forever on its own`);
     const r = launch(['-n', '2', '--', process.execPath, rank]);
     expect(r.signal).toBeNull();
