@@ -1,17 +1,17 @@
 // mx.distributed: MLX's own communication layer (ring over TCP, MPI, NCCL, JACCL). Groups cross
 // into JS as small integer ids into a table; id 0 is "the group init() returned last" so ops
 // without a group use MLX's global group, as in Python.
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <regex>
+#include <thread>
 
 #include <poll.h>
 #include <unistd.h>
-#include <cerrno>
-#include <thread>
 
 #include "mlx/distributed/distributed.h"
 #include "mlx/distributed/ops.h"
@@ -133,13 +133,6 @@ Napi::Value RecvLike(const Napi::CallbackInfo& info) {
   return Result(info.Env(), dist::recv_like(ArrayArg(info, 0), IntArg(info, 1), GroupArg(info, 2), StreamArg(info, 3)));
 }
 
-// distributedExitOnStreamError(collectiveLine, otherLine, code, pollMs). A ring collective whose
-// peer died fails the transfers in flight and MLX keeps that error on the CPU stream the
-// collectives run on, but the collectives evaluated after it wait forever on the dead sockets:
-// that stream's thread never runs again, nor does any evaluation behind it, so nothing waiting on
-// them ever hears of the failure. This thread watches the calling thread's CPU stream for the
-// error and ends the process with one line ("{error}" in the line is replaced by the message):
-// collectiveLine when a collective failed, otherLine for any other failed operation.
 // Writes all of `text` to stderr, which Node may have made non-blocking (a pipe to a parent that
 // reads it later): a write that would block waits for room instead of losing the line.
 void WriteStderr(const std::string& text) {
@@ -164,6 +157,13 @@ void WriteStderr(const std::string& text) {
   std::_Exit(code);
 }
 
+// distributedExitOnStreamError(collectiveLine, otherLine, code, pollMs). A ring collective whose
+// peer died fails the transfers in flight and MLX keeps that error on the CPU stream the
+// collectives run on, but the collectives evaluated after it wait forever on the dead sockets:
+// that stream's thread never runs again, nor does any evaluation behind it, so nothing waiting on
+// them ever hears of the failure. This thread watches the calling thread's CPU stream for the
+// error and ends the process with one line ("{error}" in the line is replaced by the message):
+// collectiveLine when a collective failed, otherLine for any other failed operation.
 void WatchStream(mx::Stream stream, std::string collective_line, std::string other_line, int code, int poll_ms) {
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
@@ -192,9 +192,10 @@ Napi::Value ExitOnStreamError(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// distributedExitNow(code, line): ends the process without waiting for anything, `line` written first. After a collective
-// failed, a stream thread (and the pool thread waiting on it) can stay blocked forever, and a
-// normal exit, which stops worker threads and waits for their pending work, would wait with them.
+// distributedExitNow(code, line): ends the process without waiting for anything, `line` written
+// first. After a collective failed, a stream thread (and the pool thread waiting on it) can stay
+// blocked forever, and a normal exit, which stops worker threads and waits for their pending
+// work, would wait with them.
 Napi::Value ExitNow(const Napi::CallbackInfo& info) {
   ExitWith(IntArg(info, 0), IsMissing(info, 1) ? std::string() : StringArg(info, 1));
 }
