@@ -1,11 +1,31 @@
-// Checks the GPU's fused kernels against the MLX ops they replace, before a bench relies on them:
-// mx.fast.residualRmsNorm (one CUDA kernel) against rms_norm + add + rms_norm at model widths, in
-// bfloat16 and float32. Prints one JSON line; exits 1 when a kernel fails or disagrees.
+// Checks one of the GPU's fused kernels against MLX ops doing the same work, before a bench relies
+// on it. `node gpu-smoke.mjs norm`: mx.fast.residualRmsNorm (one CUDA kernel) against rms_norm +
+// add + rms_norm at model widths. `node gpu-smoke.mjs attention`: single-query attention at head
+// dim 256 (the addon's CUDA kernel) against a float32 softmax of matrix products, at Gemma 3's
+// head layouts and cache lengths that split the keys or not. Both in bfloat16 and float32. Prints
+// one JSON line; exits 1 when the kernel fails or disagrees.
 import * as mx from '@mlx-ts/core';
 
+const which = process.argv[2] ?? 'norm';
 const checks = [];
 let ok = true;
-for (const dtype of ['bfloat16', 'float32']) {
+const diff = (a, b) => mx.max(mx.abs(mx.subtract(mx.astype(a, 'float32'), mx.astype(b, 'float32')))).item();
+const size = (a) => mx.max(mx.abs(mx.astype(a, 'float32'))).item();
+const make = (shape, seed, dtype) => mx.astype(mx.random.normal({ shape, key: mx.random.key(seed) }), dtype);
+
+function check(params, run, relative) {
+  try {
+    const result = mx.tidy(run);
+    const pass = Object.entries(result.diffs).every(([name, d]) => d <= relative * result.scales[name]);
+    ok &&= pass;
+    checks.push({ ...params, ...result, pass });
+  } catch (error) {
+    ok = false;
+    checks.push({ ...params, error: String(error?.message ?? error) });
+  }
+}
+
+function normChecks(dtype) {
   for (const [rows, width] of [
     [1, 640],
     [4, 1152],
@@ -13,33 +33,63 @@ for (const dtype of ['bfloat16', 'float32']) {
     [3, 1000],
   ]) {
     for (const withPost of [true, false]) {
-      try {
-        const result = mx.tidy(() => {
-          const make = (shape, seed) => mx.astype(mx.random.normal({ shape, key: mx.random.key(seed) }), dtype);
-          const x = make([rows, 1, width], 1);
-          const y = make([rows, 1, width], 2);
-          const post = withPost ? make([width], 3) : undefined;
-          const next = make([width], 4);
+      // bf16 keeps 8 significant bits: a sum of squares in another order may move the post-norm
+      // by a unit in the last place, which the add and the next norm (weights of a few units)
+      // carry on. Two units at the largest value, relative to each output's own size.
+      const relative = dtype === 'float32' ? 1e-4 : 2 * 2 ** -7;
+      check(
+        { dtype, rows, width, withPost },
+        () => {
+          const x = make([rows, 1, width], 1, dtype);
+          const y = make([rows, 1, width], 2, dtype);
+          const post = withPost ? make([width], 3, dtype) : undefined;
+          const next = make([width], 4, dtype);
           const fused = mx.fast.residualRmsNorm(x, y, post, next, 1e-6);
           const h = mx.add(x, post ? mx.fast.rmsNorm(y, post, 1e-6) : y);
           const normed = mx.fast.rmsNorm(h, next, 1e-6);
-          const diff = (a, b) => mx.max(mx.abs(mx.subtract(mx.astype(a, 'float32'), mx.astype(b, 'float32')))).item();
-          const size = (a) => mx.max(mx.abs(mx.astype(a, 'float32'))).item();
-          return { h: diff(fused.h, h), normed: diff(fused.normed, normed), hScale: size(h), normedScale: size(normed) };
-        });
-        // bf16 keeps 8 significant bits: a sum of squares in another order may move the post-norm
-        // by a unit in the last place, which the add and the next norm (weights of a few units)
-        // carry on. Two units at the largest value, relative to each output's own size.
-        const relative = dtype === 'float32' ? 1e-4 : 2 * 2 ** -7;
-        const pass = result.h <= relative * result.hScale && result.normed <= relative * result.normedScale;
-        ok &&= pass;
-        checks.push({ dtype, rows, width, withPost, ...result, pass });
-      } catch (error) {
-        ok = false;
-        checks.push({ dtype, rows, width, withPost, error: String(error?.message ?? error) });
-      }
+          return { diffs: { h: diff(fused.h, h), normed: diff(fused.normed, normed) }, scales: { h: size(h), normed: size(normed) } };
+        },
+        relative,
+      );
     }
   }
 }
-console.log(JSON.stringify({ smoke: 'residualRmsNorm', device: mx.defaultDevice().type, ok, checks }));
+
+function attentionChecks(dtype) {
+  // [B, Hq, Hkv, keys]: 1B (4 on 1) short and long, 4B (8 on 4) in a batch of 16.
+  for (const [b, hq, hkv, keys] of [
+    [1, 4, 1, 1],
+    [1, 4, 1, 640],
+    [1, 8, 4, 4000],
+    [16, 8, 4, 300],
+  ]) {
+    for (const masked of [false, true]) {
+      // One rounding of the output to the dtype; TF32 products in the float32 reference.
+      const relative = dtype === 'float32' ? 2e-3 : 2 * 2 ** -7;
+      check(
+        { dtype, b, hq, hkv, keys, masked },
+        () => {
+          const d = 256;
+          const scale = 1 / 16;
+          const q = make([b, hq, 1, d], 5, dtype);
+          const k = make([b, hkv, keys, d], 6, dtype);
+          const v = make([b, hkv, keys, d], 7, dtype);
+          const mask = masked ? mx.greater(mx.random.uniform({ shape: [b, 1, 1, keys], key: mx.random.key(8) }), 0.3) : undefined;
+          const fused = mx.fast.scaledDotProductAttention(q, k, v, { scale, mask: mask ?? null });
+          const f = (a) => mx.astype(a, 'float32');
+          const rep = hq / hkv;
+          const grouped = mx.reshape(f(q), [b, hkv, rep, d]);
+          let scores = mx.multiply(mx.matmul(grouped, mx.swapaxes(f(k), 2, 3)), scale);
+          if (mask) scores = mx.where(mask, scores, -Infinity);
+          const want = mx.reshape(mx.matmul(mx.softmax(scores, -1), f(v)), [b, hq, 1, d]);
+          return { diffs: { out: diff(fused, want) }, scales: { out: size(want) } };
+        },
+        relative,
+      );
+    }
+  }
+}
+
+for (const dtype of ['bfloat16', 'float32']) (which === 'attention' ? attentionChecks : normChecks)(dtype);
+console.log(JSON.stringify({ smoke: which === 'attention' ? 'scaledDotProductAttention' : 'residualRmsNorm', device: mx.defaultDevice().type, ok, checks }));
 process.exit(ok ? 0 : 1);

@@ -9,6 +9,7 @@
 #include "cpu_rms_norm.h"
 #include "cpu_rope.h"
 #include "cpu_token_bitmask.h"
+#include "gpu_attention_decode.h"
 #include "gpu_residual_norm.h"
 
 namespace mlxts {
@@ -80,7 +81,8 @@ Napi::Value CpuRopeOp(const Napi::CallbackInfo& info) {
 // sdpa(q, k, v, scale, maskMode: '' | 'causal' | 'array', mask | undefined, sinks | undefined, stream?, cpuKernel = true)
 // Float32 attention without a mask array (none or causal) goes to the addon's kernels on a CPU
 // stream unless cpuKernel is false: the decode kernel for one query position (causal then sees
-// every key), the prefill kernel for more.
+// every key), the prefill kernel for more. On CUDA, one query position at a head dim MLX has no
+// fused kernel for goes to the addon's (gpu_attention_decode.cc).
 Napi::Value Sdpa(const Napi::CallbackInfo& info) {
   std::optional<mx::array> mask = OptionalArrayArg(info, 5);
   const std::string mode = StringArg(info, 4);
@@ -94,6 +96,17 @@ Napi::Value Sdpa(const Napi::CallbackInfo& info) {
     }
     if (CpuAttentionPrefillUnsupported(q, k, v, stream).empty()) {
       return Result(info.Env(), CpuAttentionPrefill(q, k, v, static_cast<float>(NumberArg(info, 3)), mode == "causal", stream));
+    }
+  }
+  // One query position on CUDA at a head dim MLX does not fuse: the addon's kernel (causal then
+  // sees every key, as without a mask).
+  if (IsMissing(info, 6) && (mode.empty() || mode == "causal" || mode == "array")) {
+    const mx::Stream stream = mx::to_stream(StreamArg(info, 7));
+    const mx::array& q = ArrayArg(info, 0);
+    const mx::array& k = ArrayArg(info, 1);
+    const mx::array& v = ArrayArg(info, 2);
+    if (GpuAttentionDecodeUnsupported(q, k, v, mask, stream).empty()) {
+      return Result(info.Env(), GpuAttentionDecode(q, k, v, static_cast<float>(NumberArg(info, 3)), mask, stream));
     }
   }
   return Result(info.Env(), mx::fast::scaled_dot_product_attention(

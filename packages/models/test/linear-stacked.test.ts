@@ -90,6 +90,41 @@ describe('Linear.stacked', () => {
     stacked!.dispose();
   });
 
+  it('stacks three dense weights (q, k and v) in order', () => {
+    const outC = 16;
+    const wc = random(4, outC * inputs);
+    const load = (w: Float32Array, outputs: number) => Linear.dense(mx.array(w, 'float32', [outputs, inputs]));
+    const stacked = Linear.stacked(load(wa, outA), load(wb, outB), load(wc, outC));
+    expect(stacked).toBeDefined();
+    mx.tidy(() => {
+      const y = stacked!.apply(mx.array(x, 'float32', [rows, inputs]));
+      const [first, rest] = mx.split(y, [outA], -1);
+      const [second, third] = mx.split(rest, [outB], -1);
+      expectStacked(mx.concatenate([first, second], -1), product(x, wa, rows, inputs, outA), product(x, wb, rows, inputs, outB), rows, outA, outB);
+      expectStacked(mx.concatenate([second, third], -1), product(x, wb, rows, inputs, outB), product(x, wc, rows, inputs, outC), rows, outB, outC);
+    });
+    stacked!.dispose();
+  });
+
+  it('leaves parts of another kind apart, each still usable', () => {
+    const a = Linear.dense(mx.array(wa, 'float32', [outA, inputs]));
+    const b = Linear.dense(mx.array(wb, 'float32', [outB, inputs]));
+    const c = Linear.dense(mx.astype(mx.array(wa, 'float32', [outA, inputs]), 'float16'));
+    expect(Linear.stacked(a, b, c)).toBeUndefined();
+    mx.tidy(() => {
+      const input = mx.array(x, 'float32', [rows, inputs]);
+      expectStacked(
+        mx.concatenate([a.apply(input), b.apply(input)], -1),
+        product(x, wa, rows, inputs, outA),
+        product(x, wb, rows, inputs, outB),
+        rows,
+        outA,
+        outB,
+      );
+    });
+    for (const l of [a, b, c]) l.dispose();
+  });
+
   it('leaves a dense and a quantized weight apart', () => {
     const dense = Linear.dense(mx.array(wa, 'float32', [outA, inputs]));
     const [weight, scales, biases] = mx.quantize(mx.array(wb, 'float32', [outB, inputs]), { groupSize: 32, bits: 4 });

@@ -90,40 +90,42 @@ export class Linear implements Disposable {
   }
 
   /**
-   * One linear whose outputs are `first`'s then `second`'s, when both are the same kind (dense in
-   * the same layout and dtype, or quantized alike) without bias or sharding; undefined otherwise.
-   * The two are disposed once the stacked weight is computed (computed now, so that the two
-   * copies are never all alive at once across a model's layers).
+   * One linear whose outputs are each part's in turn, when all are the same kind (dense in the
+   * same layout and dtype, or quantized alike) without bias or sharding; undefined otherwise (the
+   * parts are then left as they were). The parts are disposed once the stacked weight is computed
+   * (computed now, so that the two copies are never all alive at once across a model's layers).
    */
-  static stacked(first: Linear, second: Linear): Linear | undefined {
-    const plain = (l: Linear) => !l.bias && !l.sumOver && !l.gatherOver;
-    if (!plain(first) || !plain(second)) return undefined;
-    const a = first.dense;
-    const b = second.dense;
-    if (a && b) {
-      if (first.outIn !== second.outIn || a.dtype !== b.dtype) return undefined;
+  static stacked(...parts: Linear[]): Linear | undefined {
+    const [first] = parts;
+    if (parts.length < 2 || parts.some((l) => l.bias || l.sumOver || l.gatherOver)) return undefined;
+    const dense = parts.map((l) => l.dense);
+    if (dense.every((a) => a !== undefined)) {
+      if (parts.some((l, i) => l.outIn !== first.outIn || dense[i]!.dtype !== dense[0]!.dtype)) return undefined;
       // [out, in] stacks along axis 0, [in, out] along axis 1.
-      const stacked = mx.keep(mx.concatenate([a, b], first.outIn ? 0 : 1));
+      const stacked = mx.keep(mx.concatenate(dense as mx.Array[], first.outIn ? 0 : 1));
       mx.eval(stacked);
-      first.dispose();
-      second.dispose();
+      for (const l of parts) l.dispose();
       return new Linear(stacked, undefined, undefined, first.outIn);
     }
     const qa = first.quantized;
-    const qb = second.quantized;
-    if (!qa || !qb || qa.bits !== qb.bits || qa.groupSize !== qb.groupSize || qa.scales.dtype !== qb.scales.dtype) return undefined;
-    if (!qa.biases || !qb.biases) return undefined;
-    const join = (x: mx.Array, y: mx.Array) => mx.keep(mx.concatenate([x, y], 0));
+    if (!qa) return undefined;
+    const quantized = parts
+      .map((l) => l.quantized)
+      .filter(
+        (q): q is QuantizedWeight & { biases: mx.Array } =>
+          q?.biases !== undefined && q.bits === qa.bits && q.groupSize === qa.groupSize && q.scales.dtype === qa.scales.dtype,
+      );
+    if (quantized.length !== parts.length) return undefined;
+    const join = (pick: (q: QuantizedWeight & { biases: mx.Array }) => mx.Array) => mx.keep(mx.concatenate(quantized.map(pick), 0));
     const q: QuantizedWeight = {
-      weight: join(qa.weight, qb.weight),
-      scales: join(qa.scales, qb.scales),
-      biases: join(qa.biases, qb.biases),
+      weight: join((w) => w.weight),
+      scales: join((w) => w.scales),
+      biases: join((w) => w.biases),
       groupSize: qa.groupSize,
       bits: qa.bits,
     };
     mx.eval(q.weight, q.scales, q.biases!);
-    first.dispose();
-    second.dispose();
+    for (const l of parts) l.dispose();
     return new Linear(undefined, q, undefined);
   }
 

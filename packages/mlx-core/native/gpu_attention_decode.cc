@@ -1,0 +1,286 @@
+// Attention of one query position (a decode step) on CUDA for head sizes MLX has no fused kernel
+// for. MLX's CUDA backend fuses single-query attention only at head dims 64, 96 and 128; at any
+// other (Gemma's 256) it falls back to a scale, two matmuls and a softmax per layer, plus copies
+// when grouped-query heads broadcast the keys. A decode step on the GPU is bound by launch cost,
+// so this does the same work in one kernel, or two when the keys are split over blocks.
+//
+// Work split (flash-decoding): one block per (batch row, key/value head, split of the keys); the
+// block's warps take keys in turn, each key's dot products with every query head of its group
+// (the group shares the key, so it is read once), an online softmax per head in float32, and the
+// value rows accumulated in registers. The block's warps then combine through shared memory. With
+// one split the block writes the output; with several it writes its running max, sum and
+// unnormalized output, and a second kernel combines the splits. Splits are chosen so that some
+// 256 blocks run at once: one block reading every key of a long cache serially would leave the
+// GPU idle on load latency (a 1B Gemma has a single key/value head).
+//
+// Arithmetic: q·k and the softmax in float32 (MLX's fallback rounds the scores to the dtype
+// before its softmax), the output rounded to the dtype once.
+#include "gpu_attention_decode.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <stdexcept>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "mlx/backend/cuda/cuda.h"
+#include "mlx/fast.h"
+
+namespace mlxts {
+
+namespace mx = mlx::core;
+
+namespace {
+
+constexpr int kWarps = 8;
+// Enough blocks to fill a large GPU (an H100/H200 has 132 SMs); a split gets at least kMinKeys keys.
+constexpr int kTargetBlocks = 256;
+constexpr int kMinKeys = 32;
+constexpr int kMaxSplits = 64;
+
+// Everything up to the per-head store. The store (final output or a split's partials) follows as
+// STORE; the mask read is KEEP. Names the body uses come from MLX's wrapper (inputs, their
+// _shape/_strides, outputs) and from the template arguments T, D, REP, WARPS, SCALE_BITS.
+constexpr const char* kBody = R"(
+  constexpr int PER = D / 32;
+  const float scale = __int_as_float(SCALE_BITS);
+  const int lane = threadIdx.x & 31;
+  const int warp = threadIdx.x >> 5;
+  const int groups = k_shape[1];
+  const int keys = k_shape[2];
+  const int heads = groups * REP;
+  const int split = blockIdx.y;
+  const int splits = gridDim.y;
+  const int b = blockIdx.x / groups;
+  const int g = blockIdx.x % groups;
+  const int chunk = (keys + splits - 1) / splits;
+  const int first = split * chunk;
+  const int last = min(keys, first + chunk);
+
+  float qv[REP][PER];
+#pragma unroll
+  for (int r = 0; r < REP; r++) {
+    const T* qr = q + (int64_t)b * q_strides[0] + (int64_t)(g * REP + r) * q_strides[1];
+#pragma unroll
+    for (int i = 0; i < PER; i++) qv[r][i] = static_cast<float>(qr[(int64_t)(i * 32 + lane) * q_strides[3]]) * scale;
+  }
+  const T* kb = k + (int64_t)b * k_strides[0] + (int64_t)g * k_strides[1];
+  const T* vb = v + (int64_t)b * v_strides[0] + (int64_t)g * v_strides[1];
+  float m[REP];
+  float l[REP];
+  float acc[REP][PER];
+#pragma unroll
+  for (int r = 0; r < REP; r++) {
+    m[r] = -INFINITY;
+    l[r] = 0.0f;
+#pragma unroll
+    for (int i = 0; i < PER; i++) acc[r][i] = 0.0f;
+  }
+  for (int j = first + warp; j < last; j += WARPS) {
+    bool keep[REP];
+    bool any = false;
+#pragma unroll
+    for (int r = 0; r < REP; r++) {
+      KEEP
+      any = any || keep[r];
+    }
+    if (!any) continue;
+    const T* kr = kb + (int64_t)j * k_strides[2];
+    const T* vr = vb + (int64_t)j * v_strides[2];
+    float kx[PER];
+    float vx[PER];
+#pragma unroll
+    for (int i = 0; i < PER; i++) {
+      kx[i] = static_cast<float>(kr[(int64_t)(i * 32 + lane) * k_strides[3]]);
+      vx[i] = static_cast<float>(vr[(int64_t)(i * 32 + lane) * v_strides[3]]);
+    }
+#pragma unroll
+    for (int r = 0; r < REP; r++) {
+      float s = 0.0f;
+#pragma unroll
+      for (int i = 0; i < PER; i++) s += qv[r][i] * kx[i];
+#pragma unroll
+      for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffff, s, o);
+      if (keep[r]) {
+        const float mn = fmaxf(m[r], s);
+        const float alpha = expf(m[r] - mn);
+        const float p = expf(s - mn);
+        l[r] = l[r] * alpha + p;
+#pragma unroll
+        for (int i = 0; i < PER; i++) acc[r][i] = acc[r][i] * alpha + p * vx[i];
+        m[r] = mn;
+      }
+    }
+  }
+
+  // The warps' states combine per head: max over warps, each warp's sum and values rescaled to it.
+  __shared__ float warp_max[WARPS][REP];
+  __shared__ float warp_sum[WARPS][REP];
+  __shared__ float warp_acc[WARPS][D];
+  if (lane == 0) {
+#pragma unroll
+    for (int r = 0; r < REP; r++) {
+      warp_max[warp][r] = m[r];
+      warp_sum[warp][r] = l[r];
+    }
+  }
+  __syncthreads();
+#pragma unroll
+  for (int r = 0; r < REP; r++) {
+    float top = -INFINITY;
+    for (int w = 0; w < WARPS; w++) top = fmaxf(top, warp_max[w][r]);
+    const float own = m[r] == -INFINITY ? 0.0f : expf(m[r] - top);
+#pragma unroll
+    for (int i = 0; i < PER; i++) warp_acc[warp][i * 32 + lane] = acc[r][i] * own;
+    __syncthreads();
+    float total_sum = 0.0f;
+    for (int w = 0; w < WARPS; w++) {
+      if (warp_max[w][r] != -INFINITY) total_sum += warp_sum[w][r] * expf(warp_max[w][r] - top);
+    }
+    const int64_t row = (int64_t)b * heads + g * REP + r;
+    for (int e = threadIdx.x; e < D; e += WARPS * 32) {
+      float total = 0.0f;
+      for (int w = 0; w < WARPS; w++) total += warp_acc[w][e];
+      STORE
+    }
+    __syncthreads();
+  }
+)";
+
+constexpr const char* kKeepAll = "keep[r] = true;";
+// mask [B or 1, Hq or 1, 1, L] booleans: true attends.
+constexpr const char* kKeepMasked =
+    "keep[r] = mask[(mask_shape[0] > 1 ? (int64_t)b * mask_strides[0] : 0) + (mask_shape[1] > 1 ? (int64_t)(g * REP + r) * mask_strides[1] : 0) + "
+    "(int64_t)j * mask_strides[3]];";
+// One split: the normalized output [B, Hq, 1, D]. A row every key of which is masked out is NaN, as softmax over nothing.
+constexpr const char* kStoreOutput = "out[row * D + e] = static_cast<T>(total / total_sum);";
+// Several: partials [B·Hq, splits, D] (values scaled to this split's max) and stats [B·Hq, splits, 2] (max, sum).
+constexpr const char* kStorePartial = R"(
+      partials[(row * splits + split) * D + e] = total;
+      if (e == 0) {
+        stats[(row * splits + split) * 2] = top;
+        stats[(row * splits + split) * 2 + 1] = total_sum;
+      }
+)";
+
+// partials and stats as above → out [B, Hq, 1, D]: each split rescaled to the overall max.
+constexpr const char* kCombine = R"(
+  const int64_t row = blockIdx.x;
+  const int splits = stats_shape[1];
+  const float* st = stats + row * splits * 2;
+  float top = -INFINITY;
+  for (int s = 0; s < splits; s++) top = fmaxf(top, st[2 * s]);
+  float total_sum = 0.0f;
+  for (int s = 0; s < splits; s++) {
+    if (st[2 * s] != -INFINITY) total_sum += st[2 * s + 1] * expf(st[2 * s] - top);
+  }
+  for (int e = threadIdx.x; e < D; e += blockDim.x) {
+    float total = 0.0f;
+    for (int s = 0; s < splits; s++) {
+      if (st[2 * s] != -INFINITY) total += partials[(row * splits + s) * D + e] * expf(st[2 * s] - top);
+    }
+    out[row * D + e] = static_cast<T>(total / total_sum);
+  }
+)";
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  text.replace(at, from.size(), to);
+  return text;
+}
+
+// Kernels by (masked, split); made once, compiled by MLX per dtype and shape constants.
+const mx::fast::CustomKernelFunction& PassKernel(bool masked, bool split) {
+  static std::map<std::pair<bool, bool>, mx::fast::CustomKernelFunction> kernels;
+  const auto key = std::make_pair(masked, split);
+  auto found = kernels.find(key);
+  if (found != kernels.end()) return found->second;
+  std::vector<std::string> inputs{"q", "k", "v"};
+  if (masked) inputs.push_back("mask");
+  const std::vector<std::string> outputs = split ? std::vector<std::string>{"partials", "stats"} : std::vector<std::string>{"out"};
+  const std::string source = Replace(Replace(kBody, "KEEP", masked ? kKeepMasked : kKeepAll), "STORE", split ? kStorePartial : kStoreOutput);
+  const std::string name = std::string("mlxts_attention_decode") + (masked ? "_masked" : "") + (split ? "_split" : "");
+  auto kernel = mx::fast::cuda_kernel(name, inputs, outputs, source, "", /*ensure_row_contiguous=*/false);
+  return kernels.emplace(key, std::move(kernel)).first->second;
+}
+
+const mx::fast::CustomKernelFunction& CombineKernel() {
+  static const mx::fast::CustomKernelFunction kernel = mx::fast::cuda_kernel("mlxts_attention_decode_combine", {"partials", "stats"}, {"out"}, kCombine);
+  return kernel;
+}
+
+bool Enabled() {
+  static const bool enabled = [] {
+    const char* env = std::getenv("MLX_TS_FUSED_ATTENTION");
+    return env == nullptr || std::strcmp(env, "0") != 0;
+  }();
+  return enabled;
+}
+
+std::string ShapeText(const mx::array& a) {
+  std::string text = "[";
+  for (int i = 0; i < a.ndim(); i++) text += (i ? ", " : "") + std::to_string(a.shape(i));
+  return text + "]";
+}
+
+}  // namespace
+
+std::string GpuAttentionDecodeUnsupported(const mx::array& q, const mx::array& k, const mx::array& v, const std::optional<mx::array>& mask,
+                                          const mx::Stream& stream) {
+  if (!Enabled()) return "MLX_TS_FUSED_ATTENTION=0";
+  if (stream.device.type != mx::Device::gpu || !mx::cu::is_available()) return "not a CUDA stream";
+  if (q.ndim() != 4 || k.ndim() != 4 || v.ndim() != 4) return "q, k and v must be 4-D";
+  const mx::Dtype dtype = q.dtype();
+  if (dtype != mx::bfloat16 && dtype != mx::float16 && dtype != mx::float32) return "q must be bfloat16, float16 or float32";
+  if (k.dtype() != dtype || v.dtype() != dtype) return "q, k and v must share a dtype";
+  if (q.shape(2) != 1) return "one query position only, got " + ShapeText(q);
+  const int d = q.shape(3);
+  if (k.shape(3) != d || v.shape(3) != d) return "q, k and v must share the head dim";
+  if (d % 32 != 0 || d > 256) return "the head dim must be a multiple of 32 up to 256";
+  if (d == 64 || d == 96 || d == 128) return "MLX's own kernel takes head dims 64, 96 and 128";
+  if (k.shape(0) != q.shape(0) || v.shape(0) != q.shape(0)) return "q, k and v must share the batch";
+  if (v.shape(1) != k.shape(1) || v.shape(2) != k.shape(2)) return "k and v must have the same heads and length";
+  if (k.shape(2) < 1) return "no keys";
+  const int groups = k.shape(1);
+  if (groups < 1 || q.shape(1) % groups != 0 || q.shape(1) / groups > 8) return "the query heads must be 1 to 8 times the key/value heads";
+  if (mask) {
+    if (mask->dtype() != mx::bool_ || mask->ndim() != 4) return "the mask must be 4-D booleans";
+    const bool rows = mask->shape(0) == 1 || mask->shape(0) == q.shape(0);
+    const bool heads = mask->shape(1) == 1 || mask->shape(1) == q.shape(1);
+    if (!rows || !heads || mask->shape(2) != 1 || mask->shape(3) != k.shape(2)) return "the mask must be [B or 1, Hq or 1, 1, keys]";
+  }
+  return "";
+}
+
+mx::array GpuAttentionDecode(const mx::array& q, const mx::array& k, const mx::array& v, float scale, const std::optional<mx::array>& mask,
+                             const mx::Stream& stream) {
+  const std::string why = GpuAttentionDecodeUnsupported(q, k, v, mask, stream);
+  if (!why.empty()) throw std::invalid_argument("[gpuAttentionDecode] " + why);
+  const int batch = q.shape(0);
+  const int heads = q.shape(1);
+  const int groups = k.shape(1);
+  const int keys = k.shape(2);
+  const int d = q.shape(3);
+  const int blocks = batch * groups;
+  const int splits = std::clamp(std::min((kTargetBlocks + blocks - 1) / blocks, (keys + kMinKeys - 1) / kMinKeys), 1, kMaxSplits);
+  int scaleBits;
+  std::memcpy(&scaleBits, &scale, sizeof(scale));
+  std::vector<mx::array> inputs{q, k, v};
+  if (mask) inputs.push_back(*mask);
+  const std::vector<std::pair<std::string, mx::fast::TemplateArg>> constants{
+      {"T", q.dtype()}, {"D", d}, {"REP", heads / groups}, {"WARPS", kWarps}, {"SCALE_BITS", scaleBits}};
+  const std::tuple<int, int, int> grid{blocks * kWarps * 32, splits, 1};
+  const std::tuple<int, int, int> block{kWarps * 32, 1, 1};
+  const mx::Shape out{batch, heads, 1, d};
+  if (splits == 1) return PassKernel(mask.has_value(), false)(inputs, {out}, {q.dtype()}, grid, block, constants, std::nullopt, false, stream)[0];
+  const int rows = batch * heads;
+  auto parts = PassKernel(mask.has_value(), true)(inputs, {{rows, splits, d}, {rows, splits, 2}}, {mx::float32, mx::float32}, grid, block, constants,
+                                                  std::nullopt, false, stream);
+  return CombineKernel()(parts, {out}, {q.dtype()}, {rows * 256, 1, 1}, {256, 1, 1}, {{"T", q.dtype()}, {"D", d}}, std::nullopt, false, stream)[0];
+}
+
+}  // namespace mlxts
