@@ -2,8 +2,9 @@
 // on it. `node gpu-smoke.mjs norm`: mx.fast.residualRmsNorm (one CUDA kernel) against rms_norm +
 // add + rms_norm at model widths. `node gpu-smoke.mjs attention`: single-query attention at head
 // dim 256 (the addon's CUDA kernel) against a float32 softmax of matrix products, at Gemma 3's
-// head layouts and cache lengths that split the keys or not. Both in bfloat16 and float32. Prints
-// one JSON line; exits 1 when the kernel fails or disagrees.
+// head layouts and cache lengths that split the keys or not. `node gpu-smoke.mjs rope`:
+// mx.fast.rmsNormRope (one CUDA kernel) against rms_norm, a transpose and rope. Each in bfloat16
+// and float32. Prints one JSON line; exits 1 when the kernel fails or disagrees.
 import * as mx from '@mlx-ts/core';
 
 const which = process.argv[2] ?? 'norm';
@@ -90,6 +91,41 @@ function attentionChecks(dtype) {
   }
 }
 
-for (const dtype of ['bfloat16', 'float32']) (which === 'attention' ? attentionChecks : normChecks)(dtype);
-console.log(JSON.stringify({ smoke: which === 'attention' ? 'scaledDotProductAttention' : 'residualRmsNorm', device: mx.defaultDevice().type, ok, checks }));
+function ropeChecks(dtype) {
+  // [B, L, H, base, scale, offset]: a 1B decode step (4 heads, base 10^6), a 4B global layer's
+  // (linear scaling 1/8) in a batch with one offset per row, a prefill of 16 positions.
+  for (const [b, l, h, base, scale, offsets] of [
+    [1, 1, 4, 1e6, 1, [700]],
+    [8, 1, 8, 1e6, 0.125, [0, 3, 90, 511, 1000, 2047, 4095, 8191]],
+    [1, 16, 1, 10000, 1, [40]],
+  ]) {
+    // MLX's rope and rms_norm rounding at the same places: a unit in the last place where the sum
+    // of squares in another order moves a normed value.
+    const relative = dtype === 'float32' ? 1e-4 : 2 * 2 ** -7;
+    check(
+      { dtype, b, l, h, base, scale, offsets: offsets.length },
+      () => {
+        const d = 256;
+        // The rows as a view into wider projection rows, as the stacked q, k, v product leaves them.
+        const wide = make([b, l, h * d + 2 * d], 9, dtype);
+        const x = mx.reshape(mx.slice(wide, [0, 0, 0], [b, l, h * d]), [b, l, h, d]);
+        const weight = mx.add(make([d], 10, dtype), 1);
+        const offset = offsets.length > 1 ? mx.array(Int32Array.from(offsets), 'int32', [b]) : offsets[0];
+        const fused = mx.fast.rmsNormRope(x, weight, 1e-6, d, { base, scale, offset });
+        const want = mx.fast.rope(mx.transpose(mx.fast.rmsNorm(x, weight, 1e-6), [0, 2, 1, 3]), d, { base, scale, offset });
+        return { diffs: { out: diff(fused, want) }, scales: { out: size(want) } };
+      },
+      relative,
+    );
+  }
+}
+
+const kinds = {
+  norm: ['residualRmsNorm', normChecks],
+  attention: ['scaledDotProductAttention', attentionChecks],
+  rope: ['rmsNormRope', ropeChecks],
+};
+const [name, run] = kinds[which] ?? kinds.norm;
+for (const dtype of ['bfloat16', 'float32']) run(dtype);
+console.log(JSON.stringify({ smoke: name, device: mx.defaultDevice().type, ok, checks }));
 process.exit(ok ? 0 : 1);

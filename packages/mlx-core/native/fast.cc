@@ -10,6 +10,7 @@
 #include "cpu_rope.h"
 #include "cpu_token_bitmask.h"
 #include "gpu_attention_decode.h"
+#include "gpu_norm_rope.h"
 #include "gpu_residual_norm.h"
 
 namespace mlxts {
@@ -167,6 +168,17 @@ Napi::Value ResidualRmsNormOp(const Napi::CallbackInfo& info) {
   return Results(info.Env(), {h, normed});
 }
 
+// rmsNormRope(x, weight, eps, dims, traditional, base | undefined, scale, offset: number | handle,
+//             offsetIsArray, freqs | undefined, stream?): rope of the transposed rms_norm of x
+// [B, L, H, D] (one kernel on CUDA, MLX ops elsewhere).
+Napi::Value RmsNormRopeOp(const Napi::CallbackInfo& info) {
+  RopeArgs args{IntArg(info, 3), BoolArg(info, 4), std::nullopt, static_cast<float>(NumberArg(info, 6)), OptionalArrayArg(info, 9)};
+  if (!IsMissing(info, 5)) args.base = static_cast<float>(NumberArg(info, 5));
+  const RopeOffset offset = BoolArg(info, 8) ? RopeOffset(ArrayArg(info, 7)) : RopeOffset(IntArg(info, 7));
+  return Result(info.Env(), RmsNormRope(ArrayArg(info, 0), ArrayArg(info, 1), static_cast<float>(NumberArg(info, 2)), args, offset,
+                                        mx::to_stream(StreamArg(info, 10))));
+}
+
 }  // namespace
 
 void InitFast(Napi::Env env, Napi::Object exports) {
@@ -179,6 +191,7 @@ void InitFast(Napi::Env env, Napi::Object exports) {
   Export<LogitsTopK>(env, exports, "logitsTopK");
   Export<ApplyTokenBitmask>(env, exports, "applyTokenBitmask");
   Export<ResidualRmsNormOp>(env, exports, "residualRmsNorm");
+  Export<RmsNormRopeOp>(env, exports, "rmsNormRope");
 }
 
 }  // namespace mlxts

@@ -96,6 +96,18 @@ export function cpuRope(x: Array, dims: number, options: Omit<RopeOptions, 'cpuK
   return wrap(native().cpuRope(handleOf(x, 'cpuRope'), dims, ...ropeArgs('cpuRope', options)));
 }
 
+/**
+ * A head's RMSNorm and its rotary embedding: rope(transpose(rmsNorm(x, weight, eps), [0, 2, 1,
+ * 3]), dims, options) for x [B, L, H, D] (a projection's rows split into heads) and weight [D],
+ * giving [B, H, L, D]. One kernel on CUDA (a layer's query and key norms and RoPE cost two
+ * launches instead of four), with MLX's rounding; MLX's ops elsewhere. MLX_TS_FUSED_ROPE=0
+ * keeps MLX's ops everywhere.
+ */
+export function rmsNormRope(x: Array, weight: Array, eps: number, dims: number, options: Omit<RopeOptions, 'cpuKernel'> = {}): Array {
+  if (x.ndim !== 4) throw new TypeError(`rmsNormRope: x must be [B, L, H, D], got shape [${x.shape.join(', ')}]`);
+  return wrap(native().rmsNormRope(handleOf(x, 'rmsNormRope'), handleOf(weight, 'rmsNormRope weight'), eps, dims, ...ropeArgs('rmsNormRope', options)));
+}
+
 export type AttentionMask = 'causal' | Array | null | undefined;
 
 export interface AttentionOptions {

@@ -85,6 +85,19 @@ export interface NativeAddon {
   rmsNorm(x: Handle, weight: Handle | undefined, eps: number, stream?: StreamTriple, cpuKernel?: boolean): Handle;
   cpuRmsNorm(x: Handle, weight: Handle | undefined, eps: number, stream?: StreamTriple): Handle;
   residualRmsNorm(x: Handle, y: Handle, postWeight: Handle | undefined, nextWeight: Handle, eps: number, stream?: StreamTriple): Uint32Array;
+  rmsNormRope(
+    x: Handle,
+    weight: Handle,
+    eps: number,
+    dims: number,
+    traditional: boolean,
+    base: number | undefined,
+    scale: number,
+    offset: number,
+    offsetIsArray: boolean,
+    freqs: Handle | undefined,
+    stream?: StreamTriple,
+  ): Handle;
   layerNorm(x: Handle, weight: Handle | undefined, bias: Handle | undefined, eps: number, stream?: StreamTriple): Handle;
   rope(
     x: Handle,

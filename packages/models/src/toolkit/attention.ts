@@ -44,6 +44,11 @@ export class Attention {
   private readonly o: Linear;
   private readonly qNorm?: RmsNorm;
   private readonly kNorm?: RmsNorm;
+  /**
+   * On the GPU, queries and keys are normed and rotated by one kernel each (Rope.normApply)
+   * instead of a norm and a RoPE kernel: heads() leaves them un-normed and attend() does both.
+   */
+  private readonly normWithRope: boolean;
 
   constructor(
     weights: Weights,
@@ -84,6 +89,7 @@ export class Attention {
       this.qNorm = RmsNorm.load(weights, `${prefix}.q_norm.weight`, d, eps, { offsetOne });
       this.kNorm = RmsNorm.load(weights, `${prefix}.k_norm.weight`, d, eps, { offsetOne });
     }
+    this.normWithRope = this.qNorm !== undefined && settings.rope.normApply !== undefined && mx.defaultDevice().type === 'gpu';
   }
 
   private project(x: mx.Array): [mx.Array, mx.Array, mx.Array] {
@@ -102,7 +108,8 @@ export class Attention {
 
   /**
    * The projections, as heads [B, n, L, d] (queries and keys normed when the architecture norms
-   * them), before RoPE. Pure: it reads no position, so a compiled decode step can trace it once.
+   * them, unless attend() norms them with RoPE), before RoPE. Pure: it reads no position, so a
+   * compiled decode step can trace it once.
    */
   heads(x: mx.Array): [mx.Array, mx.Array, mx.Array] {
     const d = this.settings.headDim;
@@ -114,7 +121,8 @@ export class Attention {
     // GPU the norm runs first, on contiguous rows: its kernel would copy a transposed view first,
     // and RoPE reads the transposed view as it is (two kernels fewer per layer per step).
     const normFirst = mx.defaultDevice().type === 'gpu';
-    const split = (y: mx.Array, n: number, norm: RmsNorm | undefined) => {
+    const split = (y: mx.Array, n: number, given: RmsNorm | undefined) => {
+      const norm = this.normWithRope ? undefined : given;
       const rows = mx.reshape(y, [b, l, n, d]);
       if (normFirst) return mx.transpose(norm ? norm.apply(rows) : rows, [0, 2, 1, 3]);
       const heads = mx.transpose(rows, [0, 2, 1, 3]);
@@ -128,8 +136,15 @@ export class Attention {
     const { scale, rope } = this.settings;
     const l = q.shape[2];
     const position = { offset: cache?.rowOffsets ?? cache?.offset ?? 0, end: (cache?.offset ?? 0) + l };
-    q = rope.apply(q, position);
-    k = rope.apply(k, position);
+    if (this.normWithRope) {
+      // Back to rows [B, L, n, d] (a view of the projection): one kernel norms and rotates each.
+      const rows = (heads: mx.Array) => mx.transpose(heads, [0, 2, 1, 3]);
+      q = rope.normApply!(rows(q), this.qNorm!.scale, this.qNorm!.eps, position);
+      k = rope.normApply!(rows(k), this.kNorm!.scale, this.kNorm!.eps, position);
+    } else {
+      q = rope.apply(q, position);
+      k = rope.apply(k, position);
+    }
     if (cache) ({ keys: k, values: v } = cache.updateAndFetch(k, v));
     return this.settings.softcap
       ? this.softcapped(q, k, v, mask)

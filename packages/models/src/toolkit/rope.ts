@@ -29,6 +29,11 @@ export interface Rope {
   readonly type: string;
   /** x [B, H, L, D] → the same with the first `dims` features rotated. */
   apply(x: mx.Array, position: RopePosition): mx.Array;
+  /**
+   * Rows x [B, L, H, D] → their RMSNorm (weight, eps) as heads [B, H, L, D], rotated: one kernel
+   * on CUDA (mx.fast.rmsNormRope). Only where the rotation is mx.fast.rope's with fixed settings.
+   */
+  normApply?(x: mx.Array, weight: mx.Array, eps: number, position: RopePosition): mx.Array;
 }
 
 /** Inverse of MLX's convention: mx.fast.rope takes periods base^(2i/d), not inverse frequencies. */
@@ -43,6 +48,8 @@ function withFreqs(type: string, dims: number, freqs: ArrayLike<number>, traditi
   return {
     type,
     apply: (x, { offset }) => mx.fast.rope(scaleRotated(x, dims, attentionFactor), dims, { traditional, freqs: table, offset }),
+    normApply:
+      attentionFactor === 1 ? (x, weight, eps, { offset }) => mx.fast.rmsNormRope(x, weight, eps, dims, { traditional, freqs: table, offset }) : undefined,
   };
 }
 
@@ -176,7 +183,11 @@ export function makeRope(settings: RopeSettings, file: string): Rope {
     if (type === 'default' || type === 'linear') {
       const scale = type === 'linear' ? 1 / numberOf(scaling!, 'factor') : 1;
       const { dims, base, traditional = false } = settings;
-      return { type, apply: (x, { offset }) => mx.fast.rope(x, dims, { traditional, base, scale, offset }) };
+      return {
+        type,
+        apply: (x, { offset }) => mx.fast.rope(x, dims, { traditional, base, scale, offset }),
+        normApply: (x, weight, eps, { offset }) => mx.fast.rmsNormRope(x, weight, eps, dims, { traditional, base, scale, offset }),
+      };
     }
     if (type === 'llama3') return llama3(settings, scaling!);
     if (type === 'yarn') return yarn(settings, scaling!);
