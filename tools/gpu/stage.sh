@@ -66,9 +66,9 @@ if [ "$mode" = test ]; then
   du -sh "$stage/a" "$stage/b" "$stage/c" >&2
   exit 0
 fi
-tokenizer=$(find "$root/node_modules/.pnpm" -path '*tokenizer-gemma3*/models/tokenizer.json' | head -n 1)
+tokenizer=$(find "$root/node_modules/.pnpm" -path '*tokenizer-gemma3*/models/tokenizer.json' -print -quit)
 xz -6 -c "$tokenizer" > "$stage/b/tokenizer.json.xz" && cp "$(dirname "$tokenizer")/tokenizer_config.json" "$stage/b/"
-esbuild=$(find "$root/node_modules/.pnpm" -path '*esbuild/bin/esbuild' | head -n 1)
+esbuild=$(find "$root/node_modules/.pnpm" -path '*esbuild/bin/esbuild' -print -quit)
 "$esbuild" "$root/packages/backend/bench/gpu.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
   --outfile="$stage/b/gpu.bundle.mjs" --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 "$esbuild" "$root/packages/backend/bench/gpu-smoke.mjs" --bundle --platform=node --format=esm --target=node22 --log-level=warning \
