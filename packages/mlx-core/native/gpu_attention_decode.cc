@@ -227,10 +227,16 @@ std::string ShapeText(const mx::array& a) {
   return text + "]";
 }
 
-}  // namespace
+// A mask of fewer dims broadcasts as its trailing ones do: [L] or [1, L] → [1, 1, 1, L].
+std::optional<mx::array> FourDims(const std::optional<mx::array>& mask, const mx::Stream& stream) {
+  if (!mask || mask->ndim() >= 4) return mask;
+  mx::Shape shape(4 - mask->ndim(), 1);
+  shape.insert(shape.end(), mask->shape().begin(), mask->shape().end());
+  return mx::reshape(*mask, shape, stream);
+}
 
-std::string GpuAttentionDecodeUnsupported(const mx::array& q, const mx::array& k, const mx::array& v, const std::optional<mx::array>& mask,
-                                          const mx::Stream& stream) {
+// As GpuAttentionDecodeUnsupported, for a mask of 4 dims.
+std::string Unsupported(const mx::array& q, const mx::array& k, const mx::array& v, const std::optional<mx::array>& mask, const mx::Stream& stream) {
   if (!Enabled()) return "MLX_TS_FUSED_ATTENTION=0";
   if (stream.device.type != mx::Device::gpu || !mx::cu::is_available()) return "not a CUDA stream";
   if (q.ndim() != 4 || k.ndim() != 4 || v.ndim() != 4) return "q, k and v must be 4-D";
@@ -256,9 +262,18 @@ std::string GpuAttentionDecodeUnsupported(const mx::array& q, const mx::array& k
   return "";
 }
 
-mx::array GpuAttentionDecode(const mx::array& q, const mx::array& k, const mx::array& v, float scale, const std::optional<mx::array>& mask,
+}  // namespace
+
+std::string GpuAttentionDecodeUnsupported(const mx::array& q, const mx::array& k, const mx::array& v, const std::optional<mx::array>& maskGiven,
+                                          const mx::Stream& stream) {
+  if (maskGiven && (maskGiven->ndim() < 1 || maskGiven->ndim() > 4)) return "the mask must have 1 to 4 dims";
+  return Unsupported(q, k, v, FourDims(maskGiven, stream), stream);
+}
+
+mx::array GpuAttentionDecode(const mx::array& q, const mx::array& k, const mx::array& v, float scale, const std::optional<mx::array>& maskGiven,
                              const mx::Stream& stream) {
-  const std::string why = GpuAttentionDecodeUnsupported(q, k, v, mask, stream);
+  const std::optional<mx::array> mask = FourDims(maskGiven, stream);
+  const std::string why = Unsupported(q, k, v, mask, stream);
   if (!why.empty()) throw std::invalid_argument("[gpuAttentionDecode] " + why);
   const int batch = q.shape(0);
   const int heads = q.shape(1);

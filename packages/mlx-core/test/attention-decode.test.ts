@@ -134,6 +134,7 @@ describe('scaledDotProductAttention of one query position', () => {
           const perHead = (_bi: number, h: number, j: number) => j === l - 1 || j % 3 !== h % 3;
           const masks: Array<[string, (bi: number, h: number, j: number) => boolean, number[]]> = [
             ['window', window, [1, 1, 1, l]],
+            ['window of one dim', window, [l]],
             ['per row', perRow, [b, 1, 1, l]],
             ['per head', perHead, [b, hq, 1, l]],
           ];
@@ -148,7 +149,8 @@ describe('scaledDotProductAttention of one query position', () => {
             }
             for (const [name, keep, shape] of masks) {
               const bits: boolean[] = [];
-              for (let bi = 0; bi < shape[0]; bi++) for (let h = 0; h < shape[1]; h++) for (let j = 0; j < l; j++) bits.push(keep(bi, h, j));
+              for (let bi = 0; bi < (shape.length === 4 ? shape[0] : 1); bi++)
+                for (let h = 0; h < (shape.length === 4 ? shape[1] : 1); h++) for (let j = 0; j < l; j++) bits.push(keep(bi, h, j));
               const mask = mx.array(bits, 'bool', shape);
               const out = mx.fast.scaledDotProductAttention(q, k, v, { scale, mask });
               const got = mx.astype(out, 'float32').toTypedArray() as Float32Array;
