@@ -78,6 +78,7 @@ if [ -f "$b/smoke.bundle.mjs" ]; then
   /tmp/node "$b/smoke.bundle.mjs" norm 2>"$logs/smoke-norm.err" | tee -a "${OUT:-/tmp}/gpu.jsonl" || { echo "[gpu] the fused norm failed its check: benches run without it" >&2; export MLX_TS_FUSED_NORM=0; }
   /tmp/node "$b/smoke.bundle.mjs" attention 2>"$logs/smoke-attention.err" | tee -a "${OUT:-/tmp}/gpu.jsonl" || { echo "[gpu] the fused attention failed its check: benches run without it" >&2; export MLX_TS_FUSED_ATTENTION=0; }
   /tmp/node "$b/smoke.bundle.mjs" rope 2>"$logs/smoke-rope.err" | tee -a "${OUT:-/tmp}/gpu.jsonl" || { echo "[gpu] the fused norm and RoPE failed its check: benches run without it" >&2; export MLX_TS_FUSED_ROPE=0; }
+  /tmp/node "$b/smoke.bundle.mjs" matvec 2>"$logs/smoke-matvec.err" | tee -a "${OUT:-/tmp}/gpu.jsonl" || { echo "[gpu] the matrix-vector kernel failed its check: benches run without it" >&2; export MLX_TS_MATVEC=0; }
 fi
 python3 "$root/tools/gpu/random_gemma.py" $models /tmp/tok ${SHAPES:-270m 1b 4b} || exit 1
 for m in ${QUANTIZE:-1b 4b}; do
@@ -113,7 +114,7 @@ for run in ${RUNS:-270m-random-bf16 1b-random-bf16 1b-random-4bit 4b-random-bf16
     # STREAMS=1: ours again with the engine on the default stream instead of a stream of its own.
     d=null; [ -n "${STREAMS:-}" ] && d=$(MLX_TS_GPU_STREAM=default timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1)
     # NOCOMPILE=1: ours again without the compiled decode step and the fused kernels; a staged gpu-before.bundle.mjs: the bench as of BEFORE_REF.
-    n=null; [ -n "${NOCOMPILE:-}" ] && n=$(MLX_TS_COMPILE_DECODE=0 MLX_TS_FUSED_NORM=0 MLX_TS_FUSED_ATTENTION=0 MLX_TS_FUSED_ROPE=0 timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1)
+    n=null; [ -n "${NOCOMPILE:-}" ] && n=$(MLX_TS_COMPILE_DECODE=0 MLX_TS_FUSED_NORM=0 MLX_TS_FUSED_ATTENTION=0 MLX_TS_FUSED_ROPE=0 MLX_TS_MATVEC=0 timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1)
     p=null; [ -f "$b/gpu-before.bundle.mjs" ] && p=$(timeout 300 /tmp/node "$b/gpu-before.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/before-$m-$mode.err" | tail -1)
     # VARIANTS="name:VAR=value,VAR2=value ...": ours again under each environment (MLX settings such as
     # MLX_MAX_OPS_PER_BUFFER); VARIANT_SIDES=both also runs mlx-lm under it.

@@ -3,8 +3,9 @@
 // add + rms_norm at model widths. `node gpu-smoke.mjs attention`: single-query attention at head
 // dim 256 (the addon's CUDA kernel) against a float32 softmax of matrix products, at Gemma 3's
 // head layouts and cache lengths that split the keys or not. `node gpu-smoke.mjs rope`:
-// mx.fast.rmsNormRope (one CUDA kernel) against rms_norm, a transpose and rope. Each in bfloat16
-// and float32. Prints one JSON line; exits 1 when the kernel fails or disagrees.
+// mx.fast.rmsNormRope (one CUDA kernel) against rms_norm, a transpose and rope. `node
+// gpu-smoke.mjs matvec`: mx.fast.matVec (the addon's kernel) against a float32 matmul. Each in
+// bfloat16 and float32. Prints one JSON line; exits 1 when the kernel fails or disagrees.
 import * as mx from '@mlx-ts/core';
 
 const which = process.argv[2] ?? 'norm';
@@ -120,7 +121,33 @@ function ropeChecks(dtype) {
   }
 }
 
+function matVecChecks(dtype) {
+  // [N, K]: a 4B layer's down and output projections, its q/k/v and gate/up, a 1B's down.
+  for (const [n, k] of [
+    [2560, 10240],
+    [2560, 2048],
+    [4096, 2560],
+    [20480, 2560],
+    [1152, 6912],
+  ]) {
+    // Products of unit normals over K terms: the float32 sums in another order, one rounding.
+    const relative = dtype === 'float32' ? 2e-3 : 2 * 2 ** -7;
+    check(
+      { dtype, n, k },
+      () => {
+        const x = make([1, 1, k], 11, dtype);
+        const w = make([n, k], 12, dtype);
+        const fused = mx.fast.matVec(x, w);
+        const want = mx.matmul(mx.astype(x, 'float32'), mx.transpose(mx.astype(w, 'float32')));
+        return { diffs: { out: diff(fused, want) }, scales: { out: size(want) } };
+      },
+      relative,
+    );
+  }
+}
+
 const kinds = {
+  matvec: ['matVec', matVecChecks],
   norm: ['residualRmsNorm', normChecks],
   attention: ['scaledDotProductAttention', attentionChecks],
   rope: ['rmsNormRope', ropeChecks],

@@ -10,6 +10,7 @@
 #include "cpu_rope.h"
 #include "cpu_token_bitmask.h"
 #include "gpu_attention_decode.h"
+#include "gpu_matvec.h"
 #include "gpu_norm_rope.h"
 #include "gpu_residual_norm.h"
 
@@ -179,6 +180,11 @@ Napi::Value RmsNormRopeOp(const Napi::CallbackInfo& info) {
                                         mx::to_stream(StreamArg(info, 10))));
 }
 
+// matVec(x, w, stream?): x [..., K] of one row @ wᵀ for w [N, K] (the addon's kernel on CUDA, matmul elsewhere).
+Napi::Value MatVecOp(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), MatVec(ArrayArg(info, 0), ArrayArg(info, 1), mx::to_stream(StreamArg(info, 2))));
+}
+
 }  // namespace
 
 void InitFast(Napi::Env env, Napi::Object exports) {
@@ -192,6 +198,7 @@ void InitFast(Napi::Env env, Napi::Object exports) {
   Export<ApplyTokenBitmask>(env, exports, "applyTokenBitmask");
   Export<ResidualRmsNormOp>(env, exports, "residualRmsNorm");
   Export<RmsNormRopeOp>(env, exports, "rmsNormRope");
+  Export<MatVecOp>(env, exports, "matVec");
 }
 
 }  // namespace mlxts

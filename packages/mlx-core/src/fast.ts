@@ -108,6 +108,15 @@ export function rmsNormRope(x: Array, weight: Array, eps: number, dims: number, 
   return wrap(native().rmsNormRope(handleOf(x, 'rmsNormRope'), handleOf(weight, 'rmsNormRope weight'), eps, dims, ...ropeArgs('rmsNormRope', options)));
 }
 
+/**
+ * x @ wᵀ for x [..., K] holding one row (every leading dim 1) and w [N, K]: a decode step's
+ * projection. On CUDA the addon's kernel, which keeps more loads in flight than MLX's gemv on
+ * matrices of few rows (MLX_TS_MATVEC=0 keeps MLX's); a matmul elsewhere.
+ */
+export function matVec(x: Array, w: Array): Array {
+  return wrap(native().matVec(handleOf(x, 'matVec x'), handleOf(w, 'matVec w')));
+}
+
 export type AttentionMask = 'causal' | Array | null | undefined;
 
 export interface AttentionOptions {

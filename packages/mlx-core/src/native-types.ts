@@ -85,6 +85,7 @@ export interface NativeAddon {
   rmsNorm(x: Handle, weight: Handle | undefined, eps: number, stream?: StreamTriple, cpuKernel?: boolean): Handle;
   cpuRmsNorm(x: Handle, weight: Handle | undefined, eps: number, stream?: StreamTriple): Handle;
   residualRmsNorm(x: Handle, y: Handle, postWeight: Handle | undefined, nextWeight: Handle, eps: number, stream?: StreamTriple): Uint32Array;
+  matVec(x: Handle, w: Handle, stream?: StreamTriple): Handle;
   rmsNormRope(
     x: Handle,
     weight: Handle,

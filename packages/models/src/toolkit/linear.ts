@@ -5,6 +5,14 @@ import { gatherLastAxis } from './vocab-shard.js';
 import { storesInOut } from './weight-layout.js';
 
 /**
+ * A one-row product on the GPU goes to mx.fast.matVec (the addon's kernel keeps more loads in
+ * flight than MLX's gemv on the short matrices of a decoder layer); elsewhere MLX's matmul.
+ */
+function onGpu(): boolean {
+  return mx.defaultDevice().type === 'gpu';
+}
+
+/**
  * How a linear layer is split over the ranks of `weights.group` (tensor parallelism, as MLX's
  * nn.layers.distributed): 'all-to-sharded' keeps a slice of the outputs (the input is whole, the
  * output is this rank's part); 'sharded-to-all' keeps the matching slice of the inputs and sums
@@ -158,7 +166,8 @@ export class Linear implements Disposable {
 
   apply(x: mx.Array): mx.Array {
     let y: mx.Array;
-    if (this.dense) y = this.outIn ? mx.tidy(() => mx.matmul(x, mx.transpose(this.dense!))) : mx.matmul(x, this.dense);
+    if (this.dense && this.outIn && onGpu() && x.size === x.shape[x.ndim - 1]) y = mx.fast.matVec(x, this.dense);
+    else if (this.dense) y = this.outIn ? mx.tidy(() => mx.matmul(x, mx.transpose(this.dense!))) : mx.matmul(x, this.dense);
     else {
       y = quantizedProduct(x, this.quantized!);
     }
