@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs on the offline CUDA machine (python3 with torch and the nvidia-* CUDA 13 packages, nvcc,
-# CMake, ninja), from the repository root, in two steps that must follow each other while the
-# machine is warm (the files of the first live in $HOME):
-#   bash tools/gpu/run.sh receive [PART]   keeps .gpu/PART (default a, the first half staged by
-#                                   stage.sh) in $HOME; `stage.sh test` makes three parts: receive a,
-#                                   receive b, then test with .gpu/c
-#   bash tools/gpu/run.sh bench     adds .gpu/b, installs MLX CUDA and mlx-lm, builds the addon
+# CMake, ninja), from the repository root, in three steps that must follow each other while the
+# machine is warm (the files of the first two live in $HOME), each with one part staged by
+# stage.sh:
+#   bash tools/gpu/run.sh receive a     keeps .gpu/a (the first part of libmlx, zstd) in $HOME
+#   bash tools/gpu/run.sh receive b     keeps .gpu/b (the rest of libmlx, Node) in $HOME
+#   bash tools/gpu/run.sh bench     adds .gpu/c, installs MLX CUDA and mlx-lm, builds the addon
 #                                   with CMake against the CUDA wheel, makes random-weight Gemma 3
 #                                   checkpoints at real shapes, runs ours and mlx-lm on the same
 #                                   prompt ids, one JSON line per model and mode (also $OUT/gpu.jsonl)
@@ -15,6 +15,7 @@
 #                                   greedy parity of an exact-weight Gemma 3 270M against the CPU's
 #                                   float32 fixture (tools/gpu/greedy-parity.mjs); $OUT gets each
 #                                   suite's vitest JSON, parity.jsonl and logs.tar.xz
+# A test run may follow a bench on the same warm machine with only its own .gpu/c.
 # GPU_STAGE: the staged folder (default .gpu; a run from a copy of this script passes it).
 # Settings: NOCOMPILE=1 (ours also without the compiled decode step), SHAPES (270m 1b 4b), QUANTIZE (1b 4b), RUNS (model[@mode+mode]), PROMPT (512), GEN (128), TRIALS (3), BATCH (16,32),
 #   STREAMS=1 (ours also with the engine on the default stream), VARIANTS="name:VAR=v,VAR=v ..." (ours again under each environment; VARIANT_SIDES=both: mlx-lm too), PROBE=1 (one matrix-vector product from both sides, plain and under ncu, before the models)
