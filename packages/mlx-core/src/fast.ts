@@ -99,9 +99,9 @@ export function cpuRope(x: Array, dims: number, options: Omit<RopeOptions, 'cpuK
 /**
  * A head's RMSNorm and its rotary embedding: rope(transpose(rmsNorm(x, weight, eps), [0, 2, 1,
  * 3]), dims, options) for x [B, L, H, D] (a projection's rows split into heads) and weight [D],
- * giving [B, H, L, D]. One kernel on CUDA (a layer's query and key norms and RoPE cost two
- * launches instead of four), with MLX's rounding; MLX's ops elsewhere. MLX_TS_FUSED_ROPE=0
- * keeps MLX's ops everywhere.
+ * giving [B, H, L, D]. One kernel on CUDA, with MLX's rounding (MLX_TS_FUSED_ROPE=0 keeps
+ * MLX's ops there); MLX's ops elsewhere. Models with per-head q/k norms use it on the GPU only
+ * with MLX_TS_FUSED_ROPE=1: one such kernel has measured slower than MLX's norm and rope kernels.
  */
 export function rmsNormRope(x: Array, weight: Array, eps: number, dims: number, options: Omit<RopeOptions, 'cpuKernel'> = {}): Array {
   if (x.ndim !== 4) throw new TypeError(`rmsNormRope: x must be [B, L, H, D], got shape [${x.shape.join(', ')}]`);
@@ -111,7 +111,8 @@ export function rmsNormRope(x: Array, weight: Array, eps: number, dims: number, 
 /**
  * x @ wᵀ for x [..., K] holding one row (every leading dim 1) and w [N, K]: a decode step's
  * projection. On CUDA the addon's kernel, which keeps more loads in flight than MLX's gemv on
- * matrices of few rows (MLX_TS_MATVEC=0 keeps MLX's); a matmul elsewhere.
+ * matrices of few rows (MLX_TS_MATVEC=0 keeps MLX's); a matmul elsewhere. Models use it only with
+ * MLX_TS_MATVEC=1: a decode step measured slower with it than with MLX's gemv.
  */
 export function matVec(x: Array, w: Array): Array {
   return wrap(native().matVec(handleOf(x, 'matVec x'), handleOf(w, 'matVec w')));
