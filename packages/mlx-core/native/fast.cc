@@ -107,8 +107,8 @@ Napi::Value Sdpa(const Napi::CallbackInfo& info) {
     const mx::array& q = ArrayArg(info, 0);
     const mx::array& k = ArrayArg(info, 1);
     const mx::array& v = ArrayArg(info, 2);
-    if (GpuAttentionDecodeUnsupported(q, k, v, mask, stream).empty()) {
-      return Result(info.Env(), GpuAttentionDecode(q, k, v, static_cast<float>(NumberArg(info, 3)), mask, stream));
+    if (std::optional<mx::array> out = GpuAttentionDecode(q, k, v, static_cast<float>(NumberArg(info, 3)), mask, stream)) {
+      return Result(info.Env(), *out);
     }
   }
   return Result(info.Env(), mx::fast::scaled_dot_product_attention(

@@ -18,15 +18,13 @@
 #include "gpu_attention_decode.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <map>
 #include <string>
-#include <stdexcept>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "gpu_kernel_args.h"
 #include "mlx/backend/cuda/cuda.h"
 #include "mlx/fast.h"
 
@@ -214,10 +212,7 @@ const mx::fast::CustomKernelFunction& CombineKernel() {
 }
 
 bool Enabled() {
-  static const bool enabled = [] {
-    const char* env = std::getenv("MLX_TS_FUSED_ATTENTION");
-    return env == nullptr || std::strcmp(env, "0") != 0;
-  }();
+  static const bool enabled = !TurnedOff("MLX_TS_FUSED_ATTENTION");
   return enabled;
 }
 
@@ -235,7 +230,7 @@ std::optional<mx::array> FourDims(const std::optional<mx::array>& mask, const mx
   return mx::reshape(*mask, shape, stream);
 }
 
-// As GpuAttentionDecodeUnsupported, for a mask of 4 dims.
+// Why the kernel cannot take these arguments (a mask of 4 dims), or "" when it can.
 std::string Unsupported(const mx::array& q, const mx::array& k, const mx::array& v, const std::optional<mx::array>& mask, const mx::Stream& stream) {
   if (!Enabled()) return "MLX_TS_FUSED_ATTENTION=0";
   if (stream.device.type != mx::Device::gpu || !mx::cu::is_available()) return "not a CUDA stream";
@@ -264,17 +259,11 @@ std::string Unsupported(const mx::array& q, const mx::array& k, const mx::array&
 
 }  // namespace
 
-std::string GpuAttentionDecodeUnsupported(const mx::array& q, const mx::array& k, const mx::array& v, const std::optional<mx::array>& maskGiven,
-                                          const mx::Stream& stream) {
-  if (maskGiven && (maskGiven->ndim() < 1 || maskGiven->ndim() > 4)) return "the mask must have 1 to 4 dims";
-  return Unsupported(q, k, v, FourDims(maskGiven, stream), stream);
-}
-
-mx::array GpuAttentionDecode(const mx::array& q, const mx::array& k, const mx::array& v, float scale, const std::optional<mx::array>& maskGiven,
+std::optional<mx::array> GpuAttentionDecode(const mx::array& q, const mx::array& k, const mx::array& v, float scale, const std::optional<mx::array>& maskGiven,
                              const mx::Stream& stream) {
+  if (maskGiven && (maskGiven->ndim() < 1 || maskGiven->ndim() > 4)) return std::nullopt;
   const std::optional<mx::array> mask = FourDims(maskGiven, stream);
-  const std::string why = Unsupported(q, k, v, mask, stream);
-  if (!why.empty()) throw std::invalid_argument("[gpuAttentionDecode] " + why);
+  if (!Unsupported(q, k, v, mask, stream).empty()) return std::nullopt;
   const int batch = q.shape(0);
   const int heads = q.shape(1);
   const int groups = k.shape(1);
@@ -282,12 +271,10 @@ mx::array GpuAttentionDecode(const mx::array& q, const mx::array& k, const mx::a
   const int d = q.shape(3);
   const int blocks = batch * groups;
   const int splits = std::clamp(std::min((kTargetBlocks + blocks - 1) / blocks, (keys + kMinKeys - 1) / kMinKeys), 1, kMaxSplits);
-  int scaleBits;
-  std::memcpy(&scaleBits, &scale, sizeof(scale));
   std::vector<mx::array> inputs{q, k, v};
   if (mask) inputs.push_back(*mask);
   const std::vector<std::pair<std::string, mx::fast::TemplateArg>> constants{
-      {"T", q.dtype()}, {"D", d}, {"REP", heads / groups}, {"WARPS", kWarps}, {"SCALE_BITS", scaleBits}};
+      {"T", q.dtype()}, {"D", d}, {"REP", heads / groups}, {"WARPS", kWarps}, {"SCALE_BITS", FloatBits(scale)}};
   const std::tuple<int, int, int> grid{blocks * kWarps * 32, splits, 1};
   const std::tuple<int, int, int> block{kWarps * 32, 1, 1};
   const mx::Shape out{batch, heads, 1, d};

@@ -3,22 +3,18 @@
 #pragma once
 
 #include <optional>
-#include <string>
 
 #include "mlx/mlx.h"
 
 namespace mlxts {
 
-// Why the kernel cannot take these arguments, or "" when it can: q [B, Hq, 1, D], k and v
+// softmax(q·kᵀ·scale, masked)·v per head, grouped-query: lazy, row-major [B, Hq, 1, D] in q's
+// dtype; nullopt when the kernel cannot take the arguments. It takes q [B, Hq, 1, D], k and v
 // [B, Hkv, L, D] of one dtype (bfloat16, float16 or float32; any strides), D a multiple of 32 up
 // to 256 other than 64, 96 and 128 (MLX's own single-query kernel takes those), Hq = r·Hkv with
 // r <= 8, an optional boolean mask [B or 1, Hq or 1, 1, L] (or fewer leading dims), a CUDA stream.
 // MLX_TS_FUSED_ATTENTION=0 turns the kernel off.
-std::string GpuAttentionDecodeUnsupported(const mlx::core::array& q, const mlx::core::array& k, const mlx::core::array& v,
-                                          const std::optional<mlx::core::array>& mask, const mlx::core::Stream& stream);
-
-// softmax(q·kᵀ·scale, masked)·v per head, grouped-query; lazy, row-major [B, Hq, 1, D] in q's dtype.
-mlx::core::array GpuAttentionDecode(const mlx::core::array& q, const mlx::core::array& k, const mlx::core::array& v, float scale,
-                                    const std::optional<mlx::core::array>& mask, const mlx::core::Stream& stream);
+std::optional<mlx::core::array> GpuAttentionDecode(const mlx::core::array& q, const mlx::core::array& k, const mlx::core::array& v, float scale,
+                                                   const std::optional<mlx::core::array>& mask, const mlx::core::Stream& stream);
 
 }  // namespace mlxts

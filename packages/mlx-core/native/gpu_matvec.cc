@@ -9,12 +9,11 @@
 // Arithmetic: float32 products and sums (in another order than MLX's), one rounding to the dtype.
 #include "gpu_matvec.h"
 
-#include <cstdlib>
-#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "gpu_kernel_args.h"
 #include "mlx/backend/cuda/cuda.h"
 #include "mlx/fast.h"
 
@@ -79,10 +78,7 @@ const mx::fast::CustomKernelFunction& Kernel() {
 }
 
 bool Enabled() {
-  static const bool enabled = [] {
-    const char* env = std::getenv("MLX_TS_MATVEC");
-    return env == nullptr || std::strcmp(env, "0") != 0;
-  }();
+  static const bool enabled = !TurnedOff("MLX_TS_MATVEC");
   return enabled;
 }
 

@@ -10,13 +10,12 @@
 #include "gpu_norm_rope.h"
 
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 #include <map>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "gpu_kernel_args.h"
 #include "mlx/backend/cuda/cuda.h"
 #include "mlx/fast.h"
 
@@ -101,10 +100,7 @@ const mx::fast::CustomKernelFunction& Kernel(bool withFreqs) {
 }
 
 bool Enabled() {
-  static const bool enabled = [] {
-    const char* env = std::getenv("MLX_TS_FUSED_ROPE");
-    return env == nullptr || std::strcmp(env, "0") != 0;
-  }();
+  static const bool enabled = !TurnedOff("MLX_TS_FUSED_ROPE");
   return enabled;
 }
 
@@ -125,12 +121,6 @@ bool Fusable(const mx::array& x, const mx::array& weight, const RopeArgs& args, 
   if (d % 32 != 0 || d > 512 || args.dims <= 0 || args.dims % 2 != 0 || args.dims > d) return false;
   if (args.freqs) return args.freqs->dtype() == mx::float32 && args.freqs->ndim() == 1 && args.freqs->shape(0) == args.dims / 2;
   return args.base.has_value();
-}
-
-int Bits(float value) {
-  int bits;
-  std::memcpy(&bits, &value, sizeof(value));
-  return bits;
 }
 
 }  // namespace
@@ -160,9 +150,9 @@ mx::array RmsNormRope(const mx::array& x, const mx::array& weight, float eps, co
                             {"ROWS", kRows},
                             {"TRADITIONAL", args.traditional},
                             {"HAS_FREQS", withFreqs},
-                            {"EPS_BITS", Bits(eps)},
-                            {"SCALE_BITS", Bits(args.scale)},
-                            {"BASE_BITS", Bits(base)}},
+                            {"EPS_BITS", FloatBits(eps)},
+                            {"SCALE_BITS", FloatBits(args.scale)},
+                            {"BASE_BITS", FloatBits(base)}},
                            std::nullopt, false, stream)[0];
 }
 

@@ -9,11 +9,11 @@
 // the order of the float32 sum of squares differs (a block reduction of another shape).
 #include "gpu_residual_norm.h"
 
-#include <cstring>
 #include <map>
 #include <string>
 #include <tuple>
 
+#include "gpu_kernel_args.h"
 #include "mlx/backend/cuda/cuda.h"
 #include "mlx/fast.h"
 
@@ -108,11 +108,9 @@ std::pair<mx::array, mx::array> ResidualRmsNorm(const mx::array& x, const mx::ar
   }
   const int width = x.shape(-1);
   const int rows = static_cast<int>(x.size() / width);
-  int epsBits;
-  std::memcpy(&epsBits, &eps, sizeof(eps));
   const std::vector<mx::array> inputs{x, y, postWeight.value_or(nextWeight), nextWeight};
   auto outputs = Kernel(postWeight.has_value())(inputs, {x.shape(), x.shape()}, {x.dtype(), x.dtype()}, {rows * kBlock, 1, 1}, {kBlock, 1, 1},
-                                                {{"T", x.dtype()}, {"H", width}, {"BLOCK", kBlock}, {"EPS_BITS", epsBits}, {"HAS_POST", postWeight.has_value()}},
+                                                {{"T", x.dtype()}, {"H", width}, {"BLOCK", kBlock}, {"EPS_BITS", FloatBits(eps)}, {"HAS_POST", postWeight.has_value()}},
                                                 std::nullopt, false, stream);
   return {outputs[0], outputs[1]};
 }

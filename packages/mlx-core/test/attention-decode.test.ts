@@ -6,62 +6,11 @@
 // from [B, L, H, D], and the half-precision dtypes.
 import { describe, expect, it } from 'vitest';
 import * as mx from '../src/index.js';
+import { type AttentionShape as Case, attentionReference as reference } from './helpers/attention-reference.js';
+import { seededValues } from './helpers/seeded.js';
 import { float32Tolerance } from './helpers/tolerance.js';
 
 const device = mx.defaultDevice();
-
-function noise(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
-
-interface Case {
-  b: number;
-  hq: number;
-  hkv: number;
-  l: number;
-  d: number;
-}
-
-/**
- * softmax(q·kᵀ·scale, masked)·v in float64 from row-major q [B, Hq, 1, D], k and v [B, Hkv, L, D];
- * keep(b, h, j) says whether query head h of row b attends to key j.
- */
-function reference(
-  q: ArrayLike<number>,
-  k: ArrayLike<number>,
-  v: ArrayLike<number>,
-  { b, hq, hkv, l, d }: Case,
-  scale: number,
-  keep: (bi: number, h: number, j: number) => boolean,
-): Float64Array {
-  const out = new Float64Array(b * hq * d);
-  const group = hq / hkv;
-  for (let bi = 0; bi < b; bi++) {
-    for (let h = 0; h < hq; h++) {
-      const kv = Math.floor(h / group);
-      const scores = new Float64Array(l).fill(-Infinity);
-      for (let j = 0; j < l; j++) {
-        if (!keep(bi, h, j)) continue;
-        let s = 0;
-        for (let i = 0; i < d; i++) s += q[(bi * hq + h) * d + i] * k[((bi * hkv + kv) * l + j) * d + i];
-        scores[j] = s * scale;
-      }
-      const m = Math.max(...scores);
-      let total = 0;
-      for (let j = 0; j < l; j++) total += scores[j] = Math.exp(scores[j] - m);
-      for (let j = 0; j < l; j++) {
-        for (let i = 0; i < d; i++) out[(bi * hq + h) * d + i] += (scores[j] / total) * v[((bi * hkv + kv) * l + j) * d + i];
-      }
-    }
-  }
-  return out;
-}
 
 /** The largest |difference| of `got` from `want`. */
 function worst(got: ArrayLike<number>, want: ArrayLike<number>): number {
@@ -118,9 +67,9 @@ describe('scaledDotProductAttention of one query position', () => {
       it(`${dtype}: B ${b}, ${hq} heads on ${hkv}, ${l} keys, D ${d}: every mask form equals a float64 softmax`, () => {
         mx.tidy(() => {
           const scale = 1 / Math.sqrt(d);
-          const qData = rounded(noise(b * hq * d, 11 + l), dtype);
-          const kData = rounded(noise(b * hkv * l * d, 12 + d), dtype);
-          const vData = rounded(noise(b * hkv * l * d, 13 + hq), dtype);
+          const qData = rounded(seededValues(b * hq * d, 11 + l, 1), dtype);
+          const kData = rounded(seededValues(b * hkv * l * d, 12 + d, 1), dtype);
+          const vData = rounded(seededValues(b * hkv * l * d, 13 + hq, 1), dtype);
           const q = mx.astype(mx.array(qData, undefined, [b, hq, 1, d]), dtype);
           const views = [
             [cacheView(kData, c, hkv, dtype), cacheView(vData, c, hkv, dtype)],

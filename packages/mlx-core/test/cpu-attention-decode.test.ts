@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as mx from '../src/index.js';
 import { supportedIsas } from './cpu-isas.js';
+import { attentionReference } from './helpers/attention-reference.js';
 
 mx.setDefaultDevice(mx.cpu);
 const info = mx.fast.cpuKernelInfo();
@@ -19,30 +20,6 @@ function noise(count: number, seed: number): Float32Array {
   for (let i = 0; i < count; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     out[i] = ((s / 2 ** 32) * 2 - 1) * 2;
-  }
-  return out;
-}
-
-/** softmax(q·kᵀ·scale)·v in float64 from row-major q [B, Hq, 1, D], k and v [B, Hkv, L, D]. */
-function reference(q: Float32Array, k: Float32Array, v: Float32Array, b: number, hq: number, hkv: number, l: number, d: number, scale: number): Float64Array {
-  const out = new Float64Array(b * hq * d);
-  const group = hq / hkv;
-  for (let bi = 0; bi < b; bi++) {
-    for (let h = 0; h < hq; h++) {
-      const kv = Math.floor(h / group);
-      const scores = new Float64Array(l);
-      for (let j = 0; j < l; j++) {
-        let s = 0;
-        for (let i = 0; i < d; i++) s += q[(bi * hq + h) * d + i] * k[((bi * hkv + kv) * l + j) * d + i];
-        scores[j] = s * scale;
-      }
-      const m = Math.max(...scores);
-      let total = 0;
-      for (let j = 0; j < l; j++) total += scores[j] = Math.exp(scores[j] - m);
-      for (let j = 0; j < l; j++) {
-        for (let i = 0; i < d; i++) out[(bi * hq + h) * d + i] += (scores[j] / total) * v[((bi * hkv + kv) * l + j) * d + i];
-      }
-    }
   }
   return out;
 }
@@ -82,7 +59,7 @@ describe('scaledDotProductAttention of one position on the CPU kernel', () => {
             const ours = mx.fast.scaledDotProductAttention(q, k, v, { scale }).toTypedArray() as Float32Array;
             const causal = mx.fast.scaledDotProductAttention(q, k, v, { scale, mask: 'causal' }).toTypedArray() as Float32Array;
             const mlx = mx.fast.scaledDotProductAttention(q, k, v, { scale, cpuKernel: false }).toTypedArray() as Float32Array;
-            const ref = reference(qData, kData, vData, b, hq, hkv, l, d, scale);
+            const ref = attentionReference(qData, kData, vData, { b, hq, hkv, l, d }, scale);
             for (let i = 0; i < ref.length; i++) {
               expect(Math.abs(ours[i] - ref[i])).toBeLessThan(1e-5 * (1 + Math.abs(ref[i])));
               expect(Math.abs(ours[i] - mlx[i])).toBeLessThan(1e-5 * (1 + Math.abs(mlx[i])));

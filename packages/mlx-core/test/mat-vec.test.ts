@@ -4,15 +4,8 @@
 // this checks the definition every device shares.)
 import { describe, expect, it } from 'vitest';
 import * as mx from '../src/index.js';
+import { seededValues } from './helpers/seeded.js';
 import { float32Tolerance } from './helpers/tolerance.js';
-
-function values(seed: number, n: number): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32 - 0.5;
-  });
-}
 
 const rounded = (data: Float32Array, dtype: mx.Dtype) => mx.tidy(() => mx.astype(mx.astype(mx.array(data), dtype), 'float32').toTypedArray() as Float32Array);
 
@@ -27,8 +20,8 @@ describe('fast.matVec', () => {
   ]) {
     for (const dtype of ['float32', 'bfloat16', 'float16'] as const) {
       it(`${dtype} [1, 1, ${k}] @ [${n}, ${k}]ᵀ equals a float64 product`, () => {
-        const x = rounded(values(n, k + 3), dtype);
-        const w = rounded(values(k, n * k), dtype);
+        const x = rounded(seededValues(k + 3, n, 0.5), dtype);
+        const w = rounded(seededValues(n * k, k, 0.5), dtype);
         mx.tidy(() => {
           // The row as a view one element into a longer one, as a split of a wider output is.
           const row = mx.reshape(mx.slice(mx.astype(mx.array(x), dtype), [1], [k + 1]), [1, 1, k]);

@@ -4,14 +4,7 @@
 // offsets as a number or one per row, inputs as views into wider projection rows, three dtypes.
 import { describe, expect, it } from 'vitest';
 import * as mx from '../src/index.js';
-
-function values(seed: number, n: number, spread = 4): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return (state / 2 ** 32 - 0.5) * spread;
-  });
-}
+import { seededValues } from './helpers/seeded.js';
 
 interface Case {
   b: number;
@@ -67,7 +60,7 @@ const cases: Array<[string, Case]> = [
   ['a prefill of 5 positions, adjacent pairs', { b: 2, l: 5, h: 3, d: 64, dims: 64, traditional: true, base: 10000, scale: 1, offsets: [11] }],
   [
     'explicit periods and partial rotation',
-    { b: 1, l: 2, h: 2, d: 96, dims: 32, traditional: false, periods: values(9, 16, 100).map((v) => Math.abs(v) + 1), scale: 1, offsets: [3] },
+    { b: 1, l: 2, h: 2, d: 96, dims: 32, traditional: false, periods: seededValues(16, 9, 50).map((v) => Math.abs(v) + 1), scale: 1, offsets: [3] },
   ],
 ];
 
@@ -89,10 +82,10 @@ describe('fast.rmsNormRope', () => {
           const eps = 1e-6;
           // The heads are a view into wider projection rows (the queries of a stacked q, k, v output).
           const extra = 2 * d;
-          const wide = values(1 + d, b * l * (h * d + extra));
+          const wide = seededValues(b * l * (h * d + extra), 1 + d, 2);
           const x = new Float32Array(b * l * h * d);
           for (let r = 0; r < b * l; r++) x.set(wide.subarray(r * (h * d + extra), r * (h * d + extra) + h * d), r * h * d);
-          const weight = values(2 + h, d, 2).map((v) => v + 1);
+          const weight = seededValues(d, 2 + h, 1).map((v) => v + 1);
           mx.tidy(() => {
             const rounded = (data: Float32Array, shape: number[]) => mx.astype(mx.array(data, 'float32', shape), dtype);
             const rows = mx.slice(rounded(wide, [b, l, h * d + extra]), [0, 0, 0], [b, l, h * d]);

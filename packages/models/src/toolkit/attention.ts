@@ -46,6 +46,8 @@ export class Attention {
   private readonly kNorm?: RmsNorm;
   /** Whether queries and keys can be normed and rotated by one kernel each (Rope.normApply, on the GPU). */
   private readonly normRopeAvailable: boolean;
+  /** MLX_TS_FUSED_ROPE as it was at load ('1', '0' or unset). */
+  private readonly normRopeSetting = process.env.MLX_TS_FUSED_ROPE;
 
   constructor(
     weights: Weights,
@@ -99,8 +101,7 @@ export class Attention {
    */
   private normsWithRope(rows: number): boolean {
     if (!this.normRopeAvailable) return false;
-    const setting = process.env.MLX_TS_FUSED_ROPE;
-    return setting === '1' || (setting !== '0' && rows > 1);
+    return this.normRopeSetting === '1' || (this.normRopeSetting !== '0' && rows > 1);
   }
 
   private project(x: mx.Array): [mx.Array, mx.Array, mx.Array] {
