@@ -15,9 +15,12 @@ export function exitAfterGroupFailure(line: string, code = 1): never {
 }
 
 /**
- * From now on a failed collective on this thread's stream ends the process with exit code 1 and
- * groupFailureLine, even where no evaluation would ever report it (see mx.distributed.exitOnStreamError).
+ * From now on a failed collective on this thread's stream, or a peer's connection that closes,
+ * ends the process with exit code 1 and groupFailureLine, even where no evaluation would ever
+ * report it (see mx.distributed.exitOnStreamError and exitOnLostPeer). A deliberate stop calls
+ * mx.distributed.expectPeersToLeave() first.
  */
 export function exitOnGroupFailure(rank: number): void {
   mx.distributed.exitOnStreamError({ collective: groupFailureLine(rank, '{error}'), other: `mlx-ts: rank ${rank}: {error}. Exiting.` });
+  mx.distributed.exitOnLostPeer({ line: groupFailureLine(rank, '{error}') });
 }

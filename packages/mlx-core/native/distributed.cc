@@ -17,8 +17,34 @@
 #include "mlx/distributed/ops.h"
 #include "mlx/scheduler.h"
 #include "common.h"
+#include "peer_connections.h"
 
 namespace mlxts {
+
+// Writes all of `text` to stderr, which Node may have made non-blocking (a pipe to a parent that
+// reads it later): a write that would block waits for room instead of losing the line.
+static void WriteStderr(const std::string& text) {
+  std::fflush(stderr);
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(2, text.data() + done, text.size() - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      pollfd fd{2, POLLOUT, 0};
+      ::poll(&fd, 1, 100);
+    } else {
+      return;
+    }
+  }
+}
+
+[[noreturn]] void ExitWith(int code, const std::string& line) {
+  std::fflush(stdout);
+  if (!line.empty()) WriteStderr(line + "\n");
+  std::_Exit(code);
+}
+
 namespace {
 
 namespace dist = mx::distributed;
@@ -89,8 +115,10 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   const double timeout_ms = IsMissing(info, 2) ? 0 : NumberArg(info, 2);
   std::optional<dist::Group> g;
   {
+    const std::vector<OpenSocket> before = OpenSockets();
     Watchdog watchdog(timeout_ms, backend);
     g = dist::init(strict, backend);
+    if (g->size() > 1) RecordPeerConnections(before);
   }
   return GroupInfo(info.Env(), *g);
 }
@@ -133,30 +161,6 @@ Napi::Value RecvLike(const Napi::CallbackInfo& info) {
   return Result(info.Env(), dist::recv_like(ArrayArg(info, 0), IntArg(info, 1), GroupArg(info, 2), StreamArg(info, 3)));
 }
 
-// Writes all of `text` to stderr, which Node may have made non-blocking (a pipe to a parent that
-// reads it later): a write that would block waits for room instead of losing the line.
-void WriteStderr(const std::string& text) {
-  std::fflush(stderr);
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(2, text.data() + done, text.size() - done);
-    if (n > 0) {
-      done += static_cast<size_t>(n);
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      pollfd fd{2, POLLOUT, 0};
-      ::poll(&fd, 1, 100);
-    } else {
-      return;
-    }
-  }
-}
-
-[[noreturn]] void ExitWith(int code, const std::string& line) {
-  std::fflush(stdout);
-  if (!line.empty()) WriteStderr(line + "\n");
-  std::_Exit(code);
-}
-
 // distributedExitOnStreamError(collectiveLine, otherLine, code, pollMs). A ring collective whose
 // peer died fails the transfers in flight and MLX keeps that error on the CPU stream the
 // collectives run on, but the collectives evaluated after it wait forever on the dead sockets:
@@ -192,6 +196,18 @@ Napi::Value ExitOnStreamError(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// distributedExitOnLostPeer(line, code): see peer_connections.h.
+Napi::Value ExitOnLostPeerExport(const Napi::CallbackInfo& info) {
+  ExitOnLostPeer(StringArg(info, 0), IntArg(info, 1));
+  return info.Env().Undefined();
+}
+
+// distributedExpectPeersToLeave()
+Napi::Value ExpectPeersToLeaveExport(const Napi::CallbackInfo& info) {
+  ExpectPeersToLeave();
+  return info.Env().Undefined();
+}
+
 // distributedExitNow(code, line): ends the process without waiting for anything, `line` written
 // first. After a collective failed, a stream thread (and the pool thread waiting on it) can stay
 // blocked forever, and a normal exit, which stops worker threads and waits for their pending
@@ -219,6 +235,8 @@ void InitDistributed(Napi::Env env, Napi::Object exports) {
   Export<RecvLike>(env, exports, "distributedRecvLike");
   Export<ExitOnStreamError>(env, exports, "distributedExitOnStreamError");
   Export<ExitNow>(env, exports, "distributedExitNow");
+  Export<ExitOnLostPeerExport>(env, exports, "distributedExitOnLostPeer");
+  Export<ExpectPeersToLeaveExport>(env, exports, "distributedExpectPeersToLeave");
 }
 
 }  // namespace mlxts

@@ -146,6 +146,34 @@ export function exitOnStreamError(options: ExitOnStreamErrorOptions): void {
   native().distributedExitOnStreamError(String(collective), String(other), code, pollMs);
 }
 
+export interface ExitOnLostPeerOptions {
+  /** The line printed; "{error}" in it is replaced by which connection closed or failed, and how. */
+  line: string;
+  /** The exit code. Default 1. */
+  code?: number;
+}
+
+/**
+ * Ends the process, with one line on stderr, as soon as a TCP connection of the ring group that
+ * init() started is closed by its peer or fails: a peer that died is seen at once, wherever this
+ * process is (idle, or inside a collective that MLX would leave waiting forever on the dead
+ * connection). Only the ring backend's connections (those to and from MLX_HOSTFILE's ports) are
+ * watched. Call expectPeersToLeave() before a deliberate stop.
+ */
+export function exitOnLostPeer(options: ExitOnLostPeerOptions): void {
+  const { line, code = 1 } = options;
+  if (!Number.isInteger(code) || code < 0 || code > 255) throw new TypeError(`distributed.exitOnLostPeer: code must be an integer in [0, 255], got ${code}`);
+  native().distributedExitOnLostPeer(String(line), code);
+}
+
+/**
+ * The group is ending on purpose: from now on peers closing their connections is how the stop
+ * looks, not a failure, and exitOnLostPeer's watch ends. It cannot be undone.
+ */
+export function expectPeersToLeave(): void {
+  native().distributedExpectPeersToLeave();
+}
+
 /**
  * Ends the process at once with `code`, after writing `line` (and a newline) to stderr, waiting
  * for room when stderr is a full non-blocking pipe. After a collective failed, a

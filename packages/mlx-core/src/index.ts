@@ -39,4 +39,4 @@ export * as io from './io.js';
 export * as memory from './memory.js';
 export * as distributed from './distributed.js';
 export type { AttentionMask, AttentionOptions, RopeOptions } from './fast.js';
-export type { Group, DistributedBackend, InitOptions, CollectiveOptions, ExitOnStreamErrorOptions } from './distributed.js';
+export type { Group, DistributedBackend, InitOptions, CollectiveOptions, ExitOnStreamErrorOptions, ExitOnLostPeerOptions } from './distributed.js';

@@ -227,6 +227,8 @@ export interface NativeAddon {
   distributedRecvLike(like: Handle, src: number, group?: number, stream?: StreamTriple): Handle;
   distributedExitOnStreamError(collectiveLine: string, otherLine: string, code: number, pollMs: number): void;
   distributedExitNow(code: number, line?: string): never;
+  distributedExitOnLostPeer(line: string, code: number): void;
+  distributedExpectPeersToLeave(): void;
 
   // transforms
   compile(fn: (inputs: Uint32Array) => Handle | Uint32Array, shapeless: boolean): number;

@@ -143,6 +143,62 @@ describe('mx.distributed over a ring of two processes', () => {
     expect(r0.stderr).toMatch(/^lost the group: \[ring\] connection to a peer was lost/m);
   });
 
+  it('exitOnLostPeer ends an idle rank as soon as its peer dies, naming the connection (no collective would ever notice)', async () => {
+    const [r0, r1] = await runRing(`
+      import * as mx from MX;
+      const g = mx.distributed.init({ backend: 'ring', strict: true });
+      if (g.rank === 1) setTimeout(() => process.exit(3), 300);
+      else {
+        mx.distributed.exitOnLostPeer({ line: 'lost the group: {error}', code: 7 });
+        await new Promise((r) => setTimeout(r, 20_000));
+        console.log('still here');
+      }
+    `);
+    expect(r1.status).toBe(3);
+    expect(r0.status).toBe(7);
+    expect(r0.stdout).not.toContain('still here');
+    expect(r0.stderr).toMatch(/^lost the group: \[ring\] the connection to the peer at 127\.0\.0\.1:\d+ was closed by the peer$/m);
+  });
+
+  it('exitOnLostPeer ends a rank whose peer died while it waits inside a collective', async () => {
+    const [r0, r1] = await runRing(`
+      import * as mx from MX;
+      const g = mx.distributed.init({ backend: 'ring', strict: true });
+      if (g.rank === 1) setTimeout(() => process.exit(3), 300);
+      else {
+        mx.distributed.exitOnLostPeer({ line: 'lost the group: {error}', code: 7 });
+        // Rank 1 never takes part: this all-sum waits until the connection closes.
+        await mx.asyncEval(mx.distributed.allSum(mx.ones([4096])));
+        console.log('settled');
+      }
+    `);
+    expect(r1.status).toBe(3);
+    expect(r0.status).toBe(7);
+    expect(r0.stdout).not.toContain('settled');
+    expect(r0.stderr).toMatch(/^lost the group: \[ring\] the connection to the peer at 127\.0\.0\.1:\d+ (was closed by the peer|failed)/m);
+  });
+
+  it('after expectPeersToLeave a peer that leaves ends nothing', async () => {
+    const [r0, r1] = await runRing(`
+      import * as mx from MX;
+      const g = mx.distributed.init({ backend: 'ring', strict: true });
+      mx.distributed.exitOnLostPeer({ line: 'lost the group: {error}', code: 7 });
+      mx.distributed.expectPeersToLeave();
+      // Both ranks have disarmed before either leaves: rank 1 exits only after this all-sum.
+      mx.distributed.allSum(mx.ones([2])).toList();
+      if (g.rank === 1) process.exit(0);
+      await new Promise((r) => setTimeout(r, 1000));
+      console.log('stayed');
+    `);
+    expect(r1.status).toBe(0);
+    expect(r0.status, r0.stderr).toBe(0);
+    expect(r0.stdout).toContain('stayed');
+  });
+
+  it('exitOnLostPeer checks its options', () => {
+    expect(() => mx.distributed.exitOnLostPeer({ line: 'a', code: 256 })).toThrow(TypeError);
+  });
+
   it('exitOnStreamError checks its options', () => {
     expect(() => mx.distributed.exitOnStreamError({ collective: 'a', other: 'b', code: 300 })).toThrow(TypeError);
     expect(() => mx.distributed.exitOnStreamError({ collective: 'a', other: 'b', pollMs: 0 })).toThrow(TypeError);

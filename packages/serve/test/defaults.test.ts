@@ -24,27 +24,54 @@ afterAll(async () => {
 });
 
 const messages = [{ role: 'user' as const, content: 'Write a word.' }];
-// EOS banned so each choice runs to max_tokens and the texts are comparable.
+// EOS banned so each choice runs to max_tokens and the answers are comparable.
 const noEos = { '1': -100, '106': -100 };
+
+type Choice = OpenAI.Chat.Completions.ChatCompletion.Choice;
+
+/**
+ * A choice's tokens, each as its bytes (logprobs), so that two answers compare by token and not by
+ * text: the tiny model's random tokens often decode to the same replacement characters.
+ */
+function tokensOf(choice: Choice): number[][] {
+  const tokens = choice.logprobs?.content?.map((t) => t.bytes ?? []) ?? [];
+  expect(tokens).toHaveLength(12);
+  return tokens;
+}
 
 describe('omitted sampling parameters', () => {
   it('without generation_config.json: temperature 1, so n: 2 gives two different answers', async () => {
     const { client, id } = await serve([]);
-    const response = await client.chat.completions.create({ model: id, messages, n: 2, max_tokens: 12, logit_bias: noEos });
+    const response = await client.chat.completions.create({ model: id, messages, n: 2, max_tokens: 12, logit_bias: noEos, logprobs: true });
     expect(response.choices).toHaveLength(2);
-    expect(response.choices[0].message.content).not.toBe(response.choices[1].message.content);
+    expect(tokensOf(response.choices[0])).not.toEqual(tokensOf(response.choices[1]));
   });
 
   it("generation_config.json's temperature applies (0: greedy, both choices equal the explicit temperature 0 answer); --temp overrides it", async () => {
     const greedy = await serve([], { temperature: 0 });
-    const implicit = await greedy.client.chat.completions.create({ model: greedy.id, messages, n: 2, max_tokens: 12, logit_bias: noEos });
-    const explicit = await greedy.client.chat.completions.create({ model: greedy.id, messages, max_tokens: 12, temperature: 0, logit_bias: noEos });
+    const implicit = await greedy.client.chat.completions.create({ model: greedy.id, messages, n: 2, max_tokens: 12, logit_bias: noEos, logprobs: true });
+    const explicit = await greedy.client.chat.completions.create({
+      model: greedy.id,
+      messages,
+      max_tokens: 12,
+      temperature: 0,
+      logit_bias: noEos,
+      logprobs: true,
+    });
+    expect(tokensOf(implicit.choices[0])).toEqual(tokensOf(explicit.choices[0]));
+    expect(tokensOf(implicit.choices[1])).toEqual(tokensOf(explicit.choices[0]));
     expect(implicit.choices[0].message.content).toBe(explicit.choices[0].message.content);
-    expect(implicit.choices[1].message.content).toBe(explicit.choices[0].message.content);
 
     const overridden = await serve(['--temp', '1'], { temperature: 0 });
-    const sampled = await overridden.client.chat.completions.create({ model: overridden.id, messages, n: 2, max_tokens: 12, logit_bias: noEos });
-    expect(sampled.choices[0].message.content).not.toBe(sampled.choices[1].message.content);
+    const sampled = await overridden.client.chat.completions.create({
+      model: overridden.id,
+      messages,
+      n: 2,
+      max_tokens: 12,
+      logit_bias: noEos,
+      logprobs: true,
+    });
+    expect(tokensOf(sampled.choices[0])).not.toEqual(tokensOf(sampled.choices[1]));
   });
 });
 

@@ -13,10 +13,14 @@ import { testModelPath } from './helpers.js';
 const started: Running[] = [];
 
 afterEach(async () => {
-  // SIGTERM: a launcher passes it on to its ranks (SIGKILL would leave them running).
+  // SIGTERM: a launcher passes it on to its ranks (SIGKILL would leave them running). A rank
+  // that still runs after that holds the launcher's output open, so it is killed by its pid.
   for (const run of started.splice(0)) {
     if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGTERM');
-    const timer = setTimeout(() => run.child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => {
+      run.child.kill('SIGKILL');
+      for (const [, pid] of run.output().matchAll(/rank \d+ \(pid (\d+)\)/g)) if (alive(Number(pid))) process.kill(Number(pid), 'SIGKILL');
+    }, 30_000);
     await run.exited;
     clearTimeout(timer);
   }

@@ -120,6 +120,8 @@ export class StepLeader {
    * shows that it is gone.
    */
   async stop(): Promise<void> {
+    // The other ranks close their connections once they have answered: that is the stop, not a failure.
+    if (!this.failure) mx.distributed.expectPeersToLeave();
     await this.run(StepOp.stop);
     if (this.failure) return;
     const answers = mx.distributed.allSum(mx.array([0], 'int32'), { group: this.group });

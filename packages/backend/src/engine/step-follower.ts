@@ -69,6 +69,8 @@ export async function followSteps(model: LanguageModel, group: mx.distributed.Gr
       const [, op, a, b, c, d, length] = header;
       const payload = length > 0 ? await receive(length, group) : new Int32Array(0);
       if (op === StepOp.stop) {
+        // Rank 0 and the other ranks leave once every answer is in: that is the stop, not a failure.
+        mx.distributed.expectPeersToLeave();
         await receive(1, group, 1);
         return;
       }
