@@ -1,7 +1,7 @@
 // Drives the mlx-ts CLI as a user does: a real child process (`node bin/mlx-ts.mjs …`), optionally
 // in a pseudo-terminal through util-linux `script`, against the tiny random Gemma 3.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,9 +11,16 @@ export const repoRoot = resolve(import.meta.dirname, '../../..');
 export const cli = join(repoRoot, 'packages/serve/bin/mlx-ts.mjs');
 
 /** The tiny random Gemma 3 with the small test tokenizer, as a model folder (optionally with a generation_config.json). */
+const made: string[] = [];
+// The folders tinyModel made go when the test process does (a process a test started may still read one until then).
+process.on('exit', () => {
+  for (const folder of made) rmSync(folder, { recursive: true, force: true });
+});
+
 export function tinyModel(generationConfig?: Record<string, unknown>): string {
   const source = testModelPath('tiny-gemma3');
   const folder = mkdtempSync(join(tmpdir(), 'mlx-ts-serve-tiny-'));
+  made.push(folder);
   symlinkSync(join(source, 'model.safetensors'), join(folder, 'model.safetensors'));
   copyFileSync(join(source, 'config.json'), join(folder, 'config.json'));
   const tokenizer = join(repoRoot, 'packages/backend/test/fixtures/tiny-tokenizer');

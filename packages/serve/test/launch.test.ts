@@ -1,9 +1,9 @@
 // mlx-ts launch starts real ranks of an MLX ring group on this machine with MLX's environment,
 // and ends the whole group, with the failing rank's code, when one rank fails.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, repoRoot } from './cli-helpers.js';
 
@@ -24,7 +24,8 @@ describe('mlx-ts launch', () => {
   it('-n 2 starts two ranks that form one ring group', () => {
     const rank = script(`
       const g = mx.distributed.init({ backend: 'ring', strict: true });
-      console.log(JSON.stringify({ rank: g.rank, size: g.size, sum: mx.distributed.allSum(mx.array([g.rank + 1, 10])).toList() }));`);
+      const hostfile = process.env.MLX_HOSTFILE;
+      console.log(JSON.stringify({ rank: g.rank, size: g.size, sum: mx.distributed.allSum(mx.array([g.rank + 1, 10])).toList(), hostfile }));`);
     const r = launch(['-n', '2', '--', process.execPath, rank]);
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout
@@ -32,9 +33,12 @@ describe('mlx-ts launch', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines.sort((a, b) => a.rank - b.rank)).toEqual([
-      { rank: 0, size: 2, sum: [3, 20] },
-      { rank: 1, size: 2, sum: [3, 20] },
+      { rank: 0, size: 2, sum: [3, 20], hostfile: lines[0].hostfile },
+      { rank: 1, size: 2, sum: [3, 20], hostfile: lines[0].hostfile },
     ]);
+    // The hostfile launch made for the ranks is gone with them.
+    expect(lines[0].hostfile).toMatch(/hosts\.json$/);
+    expect(existsSync(dirname(lines[0].hostfile))).toBe(false);
   });
 
   it('a failing rank stops the others and the group exits with its code', () => {

@@ -5,10 +5,10 @@
 // download). The few that are not cheap are listed with the test that covers them instead; a new
 // README command fails here until it is run or listed.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModel } from '../src/cli/default-model.js';
 import { freePort, repoRoot, tinyModel } from './cli-helpers.js';
 import { testModelPath } from './helpers.js';
@@ -43,9 +43,10 @@ const curlExample = /^curl http:\/\/127\.0\.0\.1:8080\/v1\/chat\/completions/;
 
 let env: Record<string, string>;
 let tiny: string;
+let home: string;
 
 beforeAll(() => {
-  const home = mkdtempSync(join(tmpdir(), 'mlx-ts-home-'));
+  home = mkdtempSync(join(tmpdir(), 'mlx-ts-home-'));
   // A model cache holding the default model already (the test data's copy), so nothing downloads.
   const cache = join(home, 'mlx-ts-cache');
   mkdirSync(join(cache, 'models'), { recursive: true });
@@ -54,6 +55,9 @@ beforeAll(() => {
   delete env.INIT_CWD;
   tiny = relative(repoRoot, tinyModel());
 });
+
+// What the commands installed or cached under HOME (tens of MB) goes with the test.
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 interface Result {
   code: number | null;

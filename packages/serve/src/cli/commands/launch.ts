@@ -1,7 +1,7 @@
 // mlx-ts launch: runs a command as the ranks of an MLX distributed group (ring backend), e.g.
 // `mlx-ts launch -n 2 -- node app.mjs` on one machine, or one rank per machine with a hostfile.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { launchRanks, localHostfile } from '../launch-ranks.js';
 import { integer } from '../parse-number.js';
@@ -49,6 +49,7 @@ export function launchCommand(): Command {
       if ((flags.processes === undefined) === (flags.hosts === undefined)) throw new Error('give either -n <processes> (one machine) or --hosts <file>');
       let hostfile: string;
       let ranks: number[];
+      let made: string | undefined;
       if (flags.hosts) {
         hostfile = resolve(flags.hosts);
         const size = hostCount(hostfile);
@@ -56,9 +57,15 @@ export function launchCommand(): Command {
         ranks = flags.rank !== undefined ? [flags.rank] : [...Array(size).keys()];
       } else {
         hostfile = await localHostfile(flags.processes!);
+        made = dirname(hostfile);
         ranks = [...Array(flags.processes!).keys()];
       }
       const [command, ...args] = ownCommand(commandLine);
-      process.exitCode = await launchRanks({ command, args, hostfile, ranks, verbose: flags.verbose });
+      try {
+        process.exitCode = await launchRanks({ command, args, hostfile, ranks, verbose: flags.verbose });
+      } finally {
+        // The ranks have ended: the hostfile made for them is not needed again.
+        if (made) rmSync(made, { recursive: true, force: true });
+      }
     });
 }
