@@ -2,7 +2,7 @@
 // side, checked against a float64 matrix product in JS, for dense weights in both layouts and
 // for affine-quantized weights (whose reference is the dequantized weight's product).
 import * as mx from '@mlx-ts/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { float32Tolerance } from './helpers/tolerance.js';
 import { Linear } from '../src/toolkit/linear.js';
 
@@ -123,6 +123,30 @@ describe('Linear.stacked', () => {
       );
     });
     for (const l of [a, b, c]) l.dispose();
+  });
+
+  it('with MLX_TS_STACKED_PROJECTIONS=0 leaves every part apart, each still usable', () => {
+    vi.stubEnv('MLX_TS_STACKED_PROJECTIONS', '0');
+    try {
+      const a = Linear.dense(mx.array(wa, 'float32', [outA, inputs]));
+      const b = Linear.dense(mx.array(wb, 'float32', [outB, inputs]));
+      expect(Linear.stacked(a, b)).toBeUndefined();
+      mx.tidy(() => {
+        const input = mx.array(x, 'float32', [rows, inputs]);
+        expectStacked(
+          mx.concatenate([a.apply(input), b.apply(input)], -1),
+          product(x, wa, rows, inputs, outA),
+          product(x, wb, rows, inputs, outB),
+          rows,
+          outA,
+          outB,
+        );
+      });
+      a.dispose();
+      b.dispose();
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('leaves a dense and a quantized weight apart', () => {

@@ -104,7 +104,10 @@ export class Linear implements Disposable {
    */
   static stacked(...parts: Linear[]): Linear | undefined {
     const [first] = parts;
-    if (parts.length < 2 || parts.some((l) => l.bias || l.sumOver || l.gatherOver)) return undefined;
+    // MLX_TS_STACKED_PROJECTIONS=0 keeps the parts apart: a switch to measure what stacking buys
+    // per model and quantization (read here, at load, where models call this).
+    const stackingOff = process.env.MLX_TS_STACKED_PROJECTIONS === '0';
+    if (stackingOff || parts.length < 2 || parts.some((l) => l.bias || l.sumOver || l.gatherOver)) return undefined;
     const dense = parts.map((l) => l.dense);
     if (dense.every((a) => a !== undefined)) {
       if (parts.some((l, i) => l.outIn !== first.outIn || dense[i]!.dtype !== dense[0]!.dtype)) return undefined;
