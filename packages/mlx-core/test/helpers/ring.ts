@@ -1,10 +1,10 @@
 // Starts N real Node processes as one MLX ring group on 127.0.0.1, the way mlx.launch does:
 // a JSON hostfile with one free port per rank, MLX_RANK and MLX_HOSTFILE in each environment.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { distEntry } from './child.js';
 
 export interface RankResult {
@@ -63,7 +63,11 @@ export async function runRing(
   const hostfile = await ringHostfile(size);
   const code = source.replaceAll('MX', JSON.stringify(distEntry));
   const ranks = options.ranks ?? [...Array(size).keys()];
-  return Promise.all(ranks.map((r) => runRank(r, code, { MLX_HOSTFILE: hostfile, ...options.env }, options.timeoutMs ?? 90_000)));
+  try {
+    return await Promise.all(ranks.map((r) => runRank(r, code, { MLX_HOSTFILE: hostfile, ...options.env }, options.timeoutMs ?? 90_000)));
+  } finally {
+    rmSync(dirname(hostfile), { recursive: true, force: true });
+  }
 }
 
 /** The last stdout line of a rank, parsed as JSON. */

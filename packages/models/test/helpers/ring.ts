@@ -1,10 +1,10 @@
 // Starts real Node processes as one MLX ring group on 127.0.0.1, the way mlx.launch does: a JSON
 // hostfile with one free port per rank, MLX_RANK and MLX_HOSTFILE in each environment.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface RankResult {
   rank: number;
@@ -46,7 +46,11 @@ export async function runRing(script: string, args: string[], size = 2): Promise
   for (let r = 0; r < size; r++) hosts.push([`127.0.0.1:${await freePort()}`]);
   const hostfile = join(mkdtempSync(join(tmpdir(), 'mlx-ts-ring-')), 'hosts.json');
   writeFileSync(hostfile, JSON.stringify(hosts));
-  return Promise.all(hosts.map((_, r) => runNode(script, args, { MLX_HOSTFILE: hostfile, MLX_RANK: String(r) }, 60_000, r)));
+  try {
+    return await Promise.all(hosts.map((_, r) => runNode(script, args, { MLX_HOSTFILE: hostfile, MLX_RANK: String(r) }, 60_000, r)));
+  } finally {
+    rmSync(dirname(hostfile), { recursive: true, force: true });
+  }
 }
 
 /** The last stdout line of a run, parsed as JSON. */
