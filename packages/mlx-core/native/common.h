@@ -40,6 +40,10 @@ void ReleaseCompiledOf(napi_env env);
 
 // ---- errors ------------------------------------------------------------------------------
 
+// Writes `line` (if any) to stderr and ends the process at once, waiting for no thread: after a
+// distributed peer is lost, threads stay blocked on its connection (distributed.cc).
+[[noreturn]] void ExitWith(int code, const std::string& line);
+
 void SetErrorConstructor(Napi::Env env, Napi::Function ctor);
 // Messages of MLX's communication backends ([ring], [mpi], ...) become this class instead.
 void SetDistributedErrorConstructor(Napi::Env env, Napi::Function ctor);

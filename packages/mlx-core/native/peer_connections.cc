@@ -5,6 +5,8 @@
 // that (POLLRDHUP) without reading a byte of the backend's data.
 #include "peer_connections.h"
 
+#include "common.h"
+
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -27,9 +29,6 @@
 #include <unistd.h>
 
 namespace mlxts {
-
-// Defined in distributed.cc: writes the line and ends the process at once.
-[[noreturn]] void ExitWith(int code, const std::string& line);
 
 namespace {
 

@@ -45,6 +45,20 @@ describe('Linear.stacked', () => {
   const wa = random(2, outA * inputs);
   const wb = random(3, outB * inputs);
 
+  /** Parts left apart still give their own products (a's beside b's). */
+  const expectApart = (a: Linear, b: Linear) =>
+    mx.tidy(() => {
+      const input = mx.array(x, 'float32', [rows, inputs]);
+      expectStacked(
+        mx.concatenate([a.apply(input), b.apply(input)], -1),
+        product(x, wa, rows, inputs, outA),
+        product(x, wb, rows, inputs, outB),
+        rows,
+        outA,
+        outB,
+      );
+    });
+
   for (const transposed of [false, true]) {
     it(`stacks dense weights given ${transposed ? '[in, out]' : '[out, in]'}`, () => {
       const load = (w: Float32Array, outputs: number) => {
@@ -111,17 +125,7 @@ describe('Linear.stacked', () => {
     const b = Linear.dense(mx.array(wb, 'float32', [outB, inputs]));
     const c = Linear.dense(mx.astype(mx.array(wa, 'float32', [outA, inputs]), 'float16'));
     expect(Linear.stacked(a, b, c)).toBeUndefined();
-    mx.tidy(() => {
-      const input = mx.array(x, 'float32', [rows, inputs]);
-      expectStacked(
-        mx.concatenate([a.apply(input), b.apply(input)], -1),
-        product(x, wa, rows, inputs, outA),
-        product(x, wb, rows, inputs, outB),
-        rows,
-        outA,
-        outB,
-      );
-    });
+    expectApart(a, b);
     for (const l of [a, b, c]) l.dispose();
   });
 
@@ -131,17 +135,7 @@ describe('Linear.stacked', () => {
       const a = Linear.dense(mx.array(wa, 'float32', [outA, inputs]));
       const b = Linear.dense(mx.array(wb, 'float32', [outB, inputs]));
       expect(Linear.stacked(a, b)).toBeUndefined();
-      mx.tidy(() => {
-        const input = mx.array(x, 'float32', [rows, inputs]);
-        expectStacked(
-          mx.concatenate([a.apply(input), b.apply(input)], -1),
-          product(x, wa, rows, inputs, outA),
-          product(x, wb, rows, inputs, outB),
-          rows,
-          outA,
-          outB,
-        );
-      });
+      expectApart(a, b);
       a.dispose();
       b.dispose();
     } finally {
