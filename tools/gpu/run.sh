@@ -18,7 +18,7 @@
 # A test run may follow a bench on the same warm machine with only its own .gpu/c.
 # GPU_STAGE: the staged folder (default .gpu; a run from a copy of this script passes it).
 # Settings: NOCOMPILE=1 (ours also without the compiled decode step), SHAPES (270m 1b 4b), QUANTIZE (1b 4b), RUNS (model[@mode+mode]), PROMPT (512), GEN (128), TRIALS (3), BATCH (16,32),
-#   STREAMS=1 (ours also with the engine on the default stream), VARIANTS="name:VAR=v,VAR=v ..." (ours again under each environment; VARIANT_SIDES=both: mlx-lm too), PROBE=1 (one matrix-vector product from both sides, plain and under ncu, before the models)
+#   ROUNDS (1: each row this many times, the sides' order alternating), STREAMS=1 (ours also with the engine on the default stream), VARIANTS="name:VAR=v,VAR=v ..." (ours again under each environment; VARIANT_SIDES=both: mlx-lm too; VARIANT_MODES: the modes they run in, single by default, or all), BENCH_BUDGET (560: seconds from the start after which no side starts), PROBE=1 (one matrix-vector product from both sides, plain and under ncu, before the models)
 #   test: PACKAGES (mlx-core cache sample models backend), TEST_BUDGET (seconds for the whole run, 540)
 set -uo pipefail
 root="$(pwd)"
@@ -55,10 +55,10 @@ export PYTHONPATH=$site
 echo "[gpu] building the addon against the CUDA wheel" >&2
 cuda_args=$(MLX_TS_NVIDIA_DIR="$nvidia" /tmp/node "$src/packages/mlx-core/scripts/cuda-config.mjs") || exit 1
 # shellcheck disable=SC2086
-cmake -S "$src/packages/mlx-core" -B /tmp/addon -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLX_DIR=$site/mlx/share/cmake/MLX \
+cmake -S "$src/packages/mlx-core" -B /tmp/addon-$mode -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLX_DIR=$site/mlx/share/cmake/MLX \
   -DCMAKE_JS_INC="$b/headers/node-api" -DNODE_ADDON_API_DIR="$b/headers/node-addon-api" $cuda_args >"$logs/cmake.log" 2>&1 \
-  && cmake --build /tmp/addon -j "$(nproc)" >>"$logs/cmake.log" 2>&1 || { tail -30 "$logs/cmake.log"; exit 1; }
-export MLX_TS_ADDON=/tmp/addon/mlx_ts.node
+  && cmake --build /tmp/addon-$mode -j "$(nproc)" >>"$logs/cmake.log" 2>&1 || { tail -30 "$logs/cmake.log"; exit 1; }
+export MLX_TS_ADDON=/tmp/addon-$mode/mlx_ts.node
 [ "$mode" = test ] && exec bash "$tree/tools/gpu/run-tests.sh" "$tree"
 # PROBE=1: the head-shaped bf16 product from Python and from the addon on the same libmlx, then
 # the same under Nsight Compute (kernel names and their device time), to tell kernel from memory.
@@ -92,6 +92,8 @@ for i in range(${PROMPT:-512}):
     s = (s * 1664525 + 1013904223) & 0xffffffff; ids.append(3 + s % (262144 - 3))
 json.dump(ids, open('/tmp/prompt.json', 'w'))"
 results=${OUT:-/tmp}/gpu.jsonl
+# Each checkpoint's bytes per decode token, so that summarize.py can also run on the lines alone.
+python3 "$root/tools/gpu/summarize.py" --checkpoints $models ${PROMPT:-512} ${GEN:-128} >>"$results"
 # PROFILE=1: every kernel of a prefill and of decode steps at batch 1 and 32, both sides, under
 # Nsight Compute (bench/gpu-profile.mjs, profile_mlx_lm.py), summarized per phase by ncu_phases.py.
 if [ -n "${PROFILE:-}" ]; then
@@ -104,31 +106,58 @@ if [ -n "${PROFILE:-}" ]; then
     done
   done
 fi
+# The card's bandwidth, for the roofline (tools/gpu/bandwidth.py).
+timeout 120 python3 "$root/tools/gpu/bandwidth.py" 2>"$logs/bandwidth.err" | tee -a "$results"
+# One side of a row: mlx_lm, ours, or ours_before (the bench as of BEFORE_REF, when staged).
+# A side not started by 60 s before the deadline is left out (null), so the summary below is always
+# written within the call's limit (BENCH_BUDGET seconds from the start, 560 by default).
+bench_deadline=$(( $(date +%s) - SECONDS + ${BENCH_BUDGET:-560} ))
+side() {
+  local m=$1 mode=$2 left=$(( bench_deadline - $(date +%s) - 15 ))
+  [ "$left" -gt 45 ] || { echo "[gpu] no time left for $3 on $m $mode" >&2; return 0; }
+  [ "$left" -lt 300 ] || left=300
+  case $3 in
+  mlx_lm) timeout $left python3 "$root/tools/gpu/mlx_lm_bench.py" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/anchor-$m-$mode.err" | tail -1 ;;
+  ours) timeout $left /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1 ;;
+  # BEFORE_MODES: the modes the before bench runs in (default single: an engine older than
+  # batching would run a batch's requests one after another).
+  ours_before) [ -f "$b/gpu-before.bundle.mjs" ] && [[ " ${BEFORE_MODES:-single} " == *" $mode "* || "${BEFORE_MODES:-}" = all ]] && timeout $left /tmp/node "$b/gpu-before.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/before-$m-$mode.err" | tail -1 ;;
+  esac
+}
+# ROUNDS=N: every row N times, the sides' order reversed every other round (summarize.py takes
+# each side's median), so a slow spell of the shared host does not fall on one side only.
 # A run may carry its own modes: 1b-random-bf16@single+batch:16,32
-for run in ${RUNS:-270m-random-bf16 1b-random-bf16 1b-random-4bit 4b-random-bf16 4b-random-4bit}; do
-  m=${run%@*}; modes=${MODES:-single}
-  [ "$run" != "$m" ] && modes=${run#*@} && modes=${modes//+/ }
-  for mode in $modes; do
-    [ "$mode" = skip ] && continue
-    a=$(timeout 300 python3 "$root/tools/gpu/mlx_lm_bench.py" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/anchor-$m-$mode.err" | tail -1)
-    o=$(timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/ours-$m-$mode.err" | tail -1)
-    # STREAMS=1: ours again with the engine on the default stream instead of a stream of its own.
-    d=null; [ -n "${STREAMS:-}" ] && d=$(MLX_TS_GPU_STREAM=default timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1)
-    # NOCOMPILE=1: ours again without the compiled decode step and the fused kernels; a staged gpu-before.bundle.mjs: the bench as of BEFORE_REF.
-    n=null; [ -n "${NOCOMPILE:-}" ] && n=$(MLX_TS_COMPILE_DECODE=0 MLX_TS_FUSED_NORM=0 MLX_TS_FUSED_ATTENTION=0 MLX_TS_FUSED_ROPE=0 MLX_TS_MATVEC=0 timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1)
-    p=null; [ -f "$b/gpu-before.bundle.mjs" ] && p=$(timeout 300 /tmp/node "$b/gpu-before.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>"$logs/before-$m-$mode.err" | tail -1)
-    # VARIANTS="name:VAR=value,VAR2=value ...": ours again under each environment (MLX settings such as
-    # MLX_MAX_OPS_PER_BUFFER); VARIANT_SIDES=both also runs mlx-lm under it.
-    v=""
-    for variant in ${VARIANTS:-}; do
-      vn=${variant%%:*}; venv=(${variant#*:}); venv=(${venv[@]//,/ })
-      vo=$(env "${venv[@]}" timeout 300 /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1)
-      va=null; [ "${VARIANT_SIDES:-ours}" = both ] && va=$(env "${venv[@]}" timeout 300 python3 "$root/tools/gpu/mlx_lm_bench.py" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/anchor-$m-$mode.err" | tail -1)
-      v="$v,\"$vn\":{\"ours\":${vo:-null},\"mlx_lm\":${va:-null}}"
+for round in $(seq 1 "${ROUNDS:-1}"); do
+  order="mlx_lm ours ours_before"; [ $((round % 2)) = 0 ] && order="ours_before ours mlx_lm"
+  for run in ${RUNS:-270m-random-bf16 1b-random-bf16 1b-random-4bit 4b-random-bf16 4b-random-4bit}; do
+    m=${run%@*}; modes=${MODES:-single}
+    [ "$run" != "$m" ] && modes=${run#*@} && modes=${modes//+/ }
+    for mode in $modes; do
+      [ "$mode" = skip ] && continue
+      declare -A got=()
+      for s in $order; do got[$s]=$(side "$m" "$mode" $s); done
+      # STREAMS=1: ours again with the engine on the default stream instead of a stream of its own.
+      d=null; [ -n "${STREAMS:-}" ] && d=$(MLX_TS_GPU_STREAM=default side "$m" "$mode" ours)
+      # NOCOMPILE=1: ours again without the compiled decode step and the fused kernels.
+      n=null; [ -n "${NOCOMPILE:-}" ] && n=$(MLX_TS_COMPILE_DECODE=0 MLX_TS_FUSED_NORM=0 MLX_TS_FUSED_ATTENTION=0 MLX_TS_FUSED_ROPE=0 MLX_TS_MATVEC=0 side "$m" "$mode" ours)
+      # VARIANTS="name:VAR=value,VAR2=value ...": ours again under each environment (MLX settings such as
+      # MLX_MAX_OPS_PER_BUFFER or our kernel switches); VARIANT_SIDES=both also runs mlx-lm under it.
+      v=""
+      # Variants run in the modes of VARIANT_MODES (default: single only).
+      for variant in ${VARIANTS:-}; do
+        [[ " ${VARIANT_MODES:-single} " == *" $mode "* || "${VARIANT_MODES:-}" = all ]] || continue
+        vn=${variant%%:*}; venv=(${variant#*:}); venv=(${venv[@]//,/ })
+        vo=$(export "${venv[@]}"; side "$m" "$mode" ours)
+        va=null; [ "${VARIANT_SIDES:-ours}" = both ] && va=$(export "${venv[@]}"; side "$m" "$mode" mlx_lm)
+        v="$v,\"$vn\":{\"ours\":${vo:-null},\"mlx_lm\":${va:-null}}"
+      done
+      echo "{\"model\":\"$m\",\"mode\":\"$mode\",\"round\":$round,\"mlx_lm\":${got[mlx_lm]:-null},\"ours\":${got[ours]:-null},\"ours_default_stream\":${d:-null},\"ours_no_compile\":${n:-null},\"ours_before\":${got[ours_before]:-null},\"variants\":{${v#,}}}" | tee -a "$results"
+      unset got
     done
-    echo "{\"model\":\"$m\",\"mode\":\"$mode\",\"mlx_lm\":${a:-null},\"ours\":${o:-null},\"ours_default_stream\":${d:-null},\"ours_no_compile\":${n:-null},\"ours_before\":${p:-null},\"variants\":{${v#,}}}" | tee -a "$results"
   done
 done
+# Medians, ratios, the roofline fraction and the issue's targets, one JSON line per row ($OUT/summary.jsonl).
+python3 "$root/tools/gpu/summarize.py" "$results" $models ${PROMPT:-512} ${GEN:-128} | tee "${OUT:-/tmp}/summary.jsonl"
 # DIAG=1: where decode time goes (packages/backend/bench/gpu-diag.mjs, tools/gpu/diag_mlx_lm.py), per model in RUNS.
 if [ -n "${DIAG:-}" ]; then
   for m in ${DIAG_RUNS:-1b-random-bf16 4b-random-bf16}; do

@@ -4,7 +4,8 @@
 #   .gpu/a: the first part of libmlx (CUDA, zstd) and the zstd binary with its libraries
 #   .gpu/b: the rest of libmlx and Node
 #   .gpu/c: MLX's headers (its kernel JIT reads mlx/include/cccl at run time), Node-API headers,
-#           and for the bench the mlx and mlx-lm wheels, a Gemma 3 tokenizer and our bench bundled
+#           the mlx and mlx-lm wheels (the anchor of the bench, the second implementation of the
+#           test run's greedy parity), and for the bench a Gemma 3 tokenizer and our bench bundled
 #           by esbuild into one file; for the test run (`stage.sh test`, after `pnpm turbo run
 #           build`) tests.tar.xz: the tests, sources and builds of core, cache, sample, models and
 #           backend (and the builds of the workspace packages they use), the dependency closure of
@@ -13,7 +14,9 @@
 #           tools/gpu.
 #   BEFORE_REF=<commit>: also the bench as of that commit (.gpu/c/gpu-before.bundle.mjs), bundled
 #           from its TypeScript sources, which run.sh runs beside ours for a before/after in one
-#           run. The addon is built from this tree's native sources, so the commit must share them.
+#           run (a commit older than the bench: today's bench script on that commit's packages).
+#           The addon is built from this tree's native sources, so the commit's JS must find the
+#           native functions it calls there (372a521, the engine before any GPU work, does).
 # The addon itself is built there from the tracked sources (packages/mlx-core) by run.sh.
 # GPU_STAGE: the folder to stage into (default .gpu). PART_BYTES: the size of libmlx's first part.
 # run.sh and run-tests.sh go into every part, so that a checkout whose tracked copies are older
@@ -37,9 +40,10 @@ fi
 split -b "$part_bytes" -d "$packed" "$work/libmlx.part"
 cp "$work/libmlx.part00" "$stage/a/" && for p in "$work"/libmlx.part*; do [ "$(basename "$p")" = libmlx.part00 ] || cp "$p" "$stage/b/"; done
 cp "$(command -v zstd)" "$stage/a/"
-for lib in libzstd.so.1 liblz4.so.1 liblzma.so.5; do p=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}'); [ -n "$p" ] && cp -L "$p" "$stage/a/" || true; done
+# awk reads all of ldconfig's output: exiting early could end ldconfig by SIGPIPE, fatal under pipefail.
+for lib in libzstd.so.1 liblz4.so.1 liblzma.so.5; do p=$(ldconfig -p | awk -v l="$lib" '$1 == l && !found {print $NF; found = 1}'); [ -n "$p" ] && cp -L "$p" "$stage/a/" || true; done
 tar cf - -C "$work" mlx/include mlx/share | xz -6 -T0 > "$stage/c/mlx-include.tar.xz"
-[ "$mode" = test ] || { mkdir -p "$stage/c/whl" && cp "$downloads"/mlx-$mlx-*.whl "$downloads"/mlx_lm-$mlx_lm-*.whl "$stage/c/whl/"; }
+mkdir -p "$stage/c/whl" && cp "$downloads"/mlx-$mlx-*.whl "$downloads"/mlx_lm-$mlx_lm-*.whl "$stage/c/whl/"
 echo "[gpu] packing Node $(node --version)" >&2
 node_bin="$(readlink -f "$(command -v node)")"; node_xz="$downloads/node-$(node --version).xz"
 [ -f "$node_xz" ] || xz -9e -T0 -c "$node_bin" > "$node_xz"
@@ -87,8 +91,12 @@ if [ -n "${BEFORE_REF:-}" ]; then
     aliases+=("--alias:$name=$dir/src/index.ts")
   done
   # Third-party packages resolve from pnpm's store, as the workspace's own packages do.
-  NODE_PATH="$root/node_modules/.pnpm/node_modules" "$esbuild" "$before/packages/backend/bench/gpu.mjs" --bundle --platform=node --format=esm \
-    --target=node22 --log-level=warning "${aliases[@]}" --outfile="$stage/c/gpu-before.bundle.mjs" \
+  # A commit older than the bench runs today's bench script on its own packages (the script uses
+  # only the backend's load/generate and core's memory counters). --ignore-annotations: older
+  # packages declared "sideEffects": false, which would drop the module that registers Gemma 3.
+  bench="$before/packages/backend/bench/gpu.mjs"; [ -f "$bench" ] || bench="$root/packages/backend/bench/gpu.mjs"
+  NODE_PATH="$root/node_modules/.pnpm/node_modules" "$esbuild" "$bench" --bundle --ignore-annotations --platform=node --format=esm \
+    --target=node22 --log-level=error "${aliases[@]}" --outfile="$stage/c/gpu-before.bundle.mjs" \
     --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 fi
 du -sh "$stage/a" "$stage/b" "$stage/c" >&2
