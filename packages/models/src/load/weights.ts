@@ -112,7 +112,12 @@ export class Weights implements Disposable {
     let array: mx.Array;
     if (entry.kind === 'dense') {
       array = entry.array.dtype === this.policy.dtype ? entry.array : mx.astype(entry.array, this.policy.dtype);
-      if (array !== entry.array) entry.array.dispose();
+      // Converted now, so that the file's copy is freed before the next weight is read: left lazy,
+      // a whole model's stored and converted weights were alive at once on its first evaluation.
+      if (array !== entry.array) {
+        mx.eval(array);
+        entry.array.dispose();
+      }
     } else {
       // MLX dequantizes in the scales' dtype: float16 ones (halfScales) are widened first.
       const widen = (a: mx.Array) => (a.dtype === 'float16' && this.policy.dtype === 'float32' ? mx.astype(a, 'float32') : a);

@@ -25,7 +25,12 @@ export class Embedding implements Disposable {
   static dense(table: mx.Array, transposed = false): Embedding {
     const wantHiddenVocab = storesInOut();
     const stored = transposed === wantHiddenVocab ? mx.keep(table) : mx.keep(mx.tidy(() => mx.contiguous(mx.transpose(table))));
-    if (stored !== table) table.dispose();
+    if (stored !== table) {
+      // Computed now, so that the table's other layout is freed at once (the largest matrix of
+      // most models: left lazy, both layouts and the rest of the weights met at the first evaluation).
+      mx.eval(stored);
+      table.dispose();
+    }
     return wantHiddenVocab ? new Embedding(stored, undefined) : new Embedding(undefined, undefined, stored);
   }
 

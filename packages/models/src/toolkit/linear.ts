@@ -84,8 +84,12 @@ export class Linear implements Disposable {
     if (bias) mx.keep(bias);
     const wantInOut = storesInOut();
     if (transposed === wantInOut) return new Linear(mx.keep(weight), undefined, bias, !wantInOut);
-    // In a tidy scope: the transposed view would otherwise keep the original buffer alive.
+    // In a tidy scope: the transposed view would otherwise keep the original buffer alive. Computed
+    // now, so that each original is freed as soon as its copy exists: left lazy, every layer's
+    // original and copy were alive at once when the model was first evaluated (twice the
+    // weights at the peak of a load).
     const flipped = mx.keep(mx.tidy(() => mx.contiguous(mx.transpose(weight))));
+    mx.eval(flipped);
     weight.dispose();
     return new Linear(flipped, undefined, bias, !wantInOut);
   }
