@@ -73,7 +73,8 @@ sides = ("mlx_lm", "ours", "ours_before")
 ISSUE_BATCH = {("1b-random-bf16", "batch_16_aggregate_tps"): 1489, ("1b-random-bf16", "batch_32_aggregate_tps"): 2464, ("4b-random-4bit", "batch_16_aggregate_tps"): 463, ("4b-random-4bit", "batch_32_aggregate_tps"): 518}
 summaries = []
 for (model, mode), rounds in rows.items():
-    s = {"model": model, "mode": mode, "rounds": len(rounds)}
+    # Rounds in which both engines ran (a round cut short by the time budget may lack one).
+    s = {"model": model, "mode": mode, "rounds": sum(1 for r in rounds if r.get("ours") and r.get("mlx_lm"))}
     if mode == "single":
         for metric, key, lower_is_better in (("decode_tps", "generation_tps", False), ("prompt_tps", "prompt_tps", False), ("ttft_ms", "ttft_ms", True), ("peak_memory_gb", "peak_memory_gb", True)):
             m = {side: median(rounds, side, key) for side in sides}
