@@ -112,6 +112,8 @@ timeout 120 python3 "$root/tools/gpu/bandwidth.py" 2>"$logs/bandwidth.err" | tee
 # A side not started by 60 s before the deadline is left out (null), so the summary below is always
 # written within the call's limit (BENCH_BUDGET seconds from the start, 560 by default).
 bench_deadline=$(( $(date +%s) - SECONDS + ${BENCH_BUDGET:-560} ))
+# Whether mode $2 is one of the modes listed in $1 ("all": every mode).
+in_modes() { [[ "$1" = all || " $1 " == *" $2 "* ]]; }
 side() {
   local m=$1 mode=$2 left=$(( bench_deadline - $(date +%s) - 15 ))
   [ "$left" -gt 45 ] || { echo "[gpu] no time left for $3 on $m $mode" >&2; return 0; }
@@ -121,7 +123,7 @@ side() {
   ours) timeout $left /tmp/node "$b/gpu.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/ours-$m-$mode.err" | tail -1 ;;
   # BEFORE_MODES: the modes the before bench runs in (default single: an engine older than
   # batching would run a batch's requests one after another).
-  ours_before) [ -f "$b/gpu-before.bundle.mjs" ] && [[ " ${BEFORE_MODES:-single} " == *" $mode "* || "${BEFORE_MODES:-}" = all ]] && timeout $left /tmp/node "$b/gpu-before.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/before-$m-$mode.err" | tail -1 ;;
+  ours_before) [ -f "$b/gpu-before.bundle.mjs" ] && in_modes "${BEFORE_MODES:-single}" "$mode" && timeout $left /tmp/node "$b/gpu-before.bundle.mjs" $models/gemma3-$m /tmp/prompt.json ${GEN:-128} ${TRIALS:-3} $mode 2>>"$logs/before-$m-$mode.err" | tail -1 ;;
   esac
 }
 # ROUNDS=N: every row N times, the sides' order reversed every other round (summarize.py takes
@@ -141,11 +143,11 @@ for round in $(seq 1 "${ROUNDS:-1}"); do
       # NOCOMPILE=1: ours again without the compiled decode step and the fused kernels.
       n=null; [ -n "${NOCOMPILE:-}" ] && n=$(MLX_TS_COMPILE_DECODE=0 MLX_TS_FUSED_NORM=0 MLX_TS_FUSED_ATTENTION=0 MLX_TS_FUSED_ROPE=0 MLX_TS_MATVEC=0 side "$m" "$mode" ours)
       # VARIANTS="name:VAR=value,VAR2=value ...": ours again under each environment (MLX settings such as
-      # MLX_MAX_OPS_PER_BUFFER or our kernel switches); VARIANT_SIDES=both also runs mlx-lm under it.
+      # MLX_MAX_OPS_PER_BUFFER or our kernel switches), in the modes of VARIANT_MODES (single by
+      # default); VARIANT_SIDES=both also runs mlx-lm under it.
       v=""
-      # Variants run in the modes of VARIANT_MODES (default: single only).
       for variant in ${VARIANTS:-}; do
-        [[ " ${VARIANT_MODES:-single} " == *" $mode "* || "${VARIANT_MODES:-}" = all ]] || continue
+        in_modes "${VARIANT_MODES:-single}" "$mode" || continue
         vn=${variant%%:*}; venv=(${variant#*:}); venv=(${venv[@]//,/ })
         vo=$(export "${venv[@]}"; side "$m" "$mode" ours)
         va=null; [ "${VARIANT_SIDES:-ours}" = both ] && va=$(export "${venv[@]}"; side "$m" "$mode" mlx_lm)

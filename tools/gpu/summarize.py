@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 describe = sys.argv[1] == "--checkpoints"
-results, models, prompt, gen = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+models, prompt, gen = Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 rows, bandwidth, checkpoints = {}, None, {}
-for line in ([] if describe else results.read_text().splitlines()):
+for line in ([] if describe else Path(sys.argv[1]).read_text().splitlines()):
     try:
         r = json.loads(line)
     except ValueError:
