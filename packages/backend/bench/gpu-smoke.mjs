@@ -4,7 +4,8 @@
 // dim 256 (the addon's CUDA kernel) against a float32 softmax of matrix products, at Gemma 3's
 // head layouts and cache lengths that split the keys or not. `node gpu-smoke.mjs rope`:
 // mx.fast.rmsNormRope (one CUDA kernel) against rms_norm, a transpose and rope. `node
-// gpu-smoke.mjs matvec`: mx.fast.matVec (the addon's kernel) against a float32 matmul. Each in
+// gpu-smoke.mjs heads`: mx.fast.ropeHeads (one CUDA kernel) against a split, rms_norm, transposes
+// and rope. `node gpu-smoke.mjs matvec`: mx.fast.matVec (the addon's kernel) against a float32 matmul. Each in
 // bfloat16 and float32. Prints one JSON line; exits 1 when the kernel fails or disagrees.
 import * as mx from '@mlx-ts/core';
 
@@ -121,6 +122,42 @@ function ropeChecks(dtype) {
   }
 }
 
+function headsChecks(dtype) {
+  // [B, Hq, Hkv, D, norms, offsets]: a 4B decode step (8 on 4, base 10^6, q/k norms), a 1B one in
+  // a batch with one offset per row, a Llama-like step without norms at head dim 128.
+  for (const [b, hq, hkv, d, norms, offsets] of [
+    [1, 8, 4, 256, true, [700]],
+    [8, 4, 1, 256, true, [0, 3, 90, 511, 1000, 2047, 4095, 8191]],
+    [1, 32, 8, 128, false, [40]],
+  ]) {
+    const relative = dtype === 'float32' ? 1e-4 : 2 * 2 ** -7;
+    check(
+      { dtype, b, hq, hkv, d, norms, offsets: offsets.length },
+      () => {
+        const base = 1e6;
+        const proj = make([b, 1, (hq + 2 * hkv) * d], 13, dtype);
+        const qNorm = norms ? mx.add(make([d], 14, dtype), 1) : undefined;
+        const kNorm = norms ? mx.add(make([d], 15, dtype), 1) : undefined;
+        const offset = offsets.length > 1 ? mx.array(Int32Array.from(offsets), 'int32', [b]) : offsets[0];
+        const [q, k, v] = mx.fast.ropeHeads(proj, d, { heads: { q: hq, kv: hkv }, qNorm, kNorm, eps: 1e-6, base, offset });
+        const [qRows, kRows, vRows] = mx.split(proj, [hq * d, (hq + hkv) * d], -1);
+        const heads = (rows, n, weight) => {
+          const r = mx.reshape(rows, [b, 1, n, d]);
+          return mx.transpose(weight ? mx.fast.rmsNorm(r, weight, 1e-6) : r, [0, 2, 1, 3]);
+        };
+        const wantQ = mx.fast.rope(heads(qRows, hq, qNorm), d, { base, offset });
+        const wantK = mx.fast.rope(heads(kRows, hkv, kNorm), d, { base, offset });
+        const wantV = heads(vRows, hkv, undefined);
+        return {
+          diffs: { q: diff(q, wantQ), k: diff(k, wantK), v: diff(v, wantV) },
+          scales: { q: size(wantQ), k: size(wantK), v: size(wantV) },
+        };
+      },
+      relative,
+    );
+  }
+}
+
 function matVecChecks(dtype) {
   // [N, K]: a 4B layer's down and output projections, its q/k/v and gate/up, a 1B's down.
   for (const [n, k] of [
@@ -151,6 +188,7 @@ const kinds = {
   norm: ['residualRmsNorm', normChecks],
   attention: ['scaledDotProductAttention', attentionChecks],
   rope: ['rmsNormRope', ropeChecks],
+  heads: ['ropeHeads', headsChecks],
 };
 const [name, run] = kinds[which] ?? kinds.norm;
 for (const dtype of ['bfloat16', 'float32']) run(dtype);

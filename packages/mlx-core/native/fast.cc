@@ -13,6 +13,7 @@
 #include "gpu_matvec.h"
 #include "gpu_norm_rope.h"
 #include "gpu_residual_norm.h"
+#include "gpu_rope_heads.h"
 
 namespace mlxts {
 namespace {
@@ -180,6 +181,17 @@ Napi::Value RmsNormRopeOp(const Napi::CallbackInfo& info) {
                                         mx::to_stream(StreamArg(info, 10))));
 }
 
+// ropeHeads(proj, nq, nkv, qWeight | undefined, kWeight | undefined, eps, dims, traditional, base | undefined, scale,
+//           offset: number | handle, offsetIsArray, freqs | undefined, stream?) -> [q, k, v]: the heads of a
+// stacked q/k/v projection [B, L, (nq + 2·nkv)·D], queries and keys normed and rotated (one kernel on CUDA).
+Napi::Value RopeHeadsOp(const Napi::CallbackInfo& info) {
+  RopeArgs args{IntArg(info, 6), BoolArg(info, 7), std::nullopt, static_cast<float>(NumberArg(info, 9)), OptionalArrayArg(info, 12)};
+  if (!IsMissing(info, 8)) args.base = static_cast<float>(NumberArg(info, 8));
+  const RopeOffset offset = BoolArg(info, 11) ? RopeOffset(ArrayArg(info, 10)) : RopeOffset(IntArg(info, 10));
+  return Results(info.Env(), RopeHeads(ArrayArg(info, 0), IntArg(info, 1), IntArg(info, 2), OptionalArrayArg(info, 3), OptionalArrayArg(info, 4),
+                                       static_cast<float>(NumberArg(info, 5)), args, offset, mx::to_stream(StreamArg(info, 13))));
+}
+
 // matVec(x, w, stream?): x [..., K] of one row @ wᵀ for w [N, K] (the addon's kernel on CUDA, matmul elsewhere).
 Napi::Value MatVecOp(const Napi::CallbackInfo& info) {
   return Result(info.Env(), MatVec(ArrayArg(info, 0), ArrayArg(info, 1), mx::to_stream(StreamArg(info, 2))));
@@ -198,6 +210,7 @@ void InitFast(Napi::Env env, Napi::Object exports) {
   Export<ApplyTokenBitmask>(env, exports, "applyTokenBitmask");
   Export<ResidualRmsNormOp>(env, exports, "residualRmsNorm");
   Export<RmsNormRopeOp>(env, exports, "rmsNormRope");
+  Export<RopeHeadsOp>(env, exports, "ropeHeads");
   Export<MatVecOp>(env, exports, "matVec");
 }
 

@@ -23,7 +23,9 @@ namespace {
 constexpr int kBlock = 256;
 
 // The kernel body (MLX wraps it in a __global__ function of the inputs and outputs by name).
-// One block per row of H values; every thread keeps its PER values in registers between passes.
+// One block per row of H values; every thread keeps its PER values of each input in registers.
+// All four inputs are loaded before the first use: at one row (a decode step) the kernel is one
+// block, bound by memory latency, and loads issued together cost one round trip instead of three.
 constexpr const char* kSource = R"(
   constexpr int PER = (H + BLOCK - 1) / BLOCK;
   const float eps = __int_as_float(EPS_BITS);
@@ -43,33 +45,41 @@ constexpr const char* kSource = R"(
   const T* yr = y + (size_t)row * H;
   T* hr = h + (size_t)row * H;
   T* nr = normed + (size_t)row * H;
-  float values[PER];
-  float squares = 0.0f;
+  const T zero = static_cast<T>(0.0f);
+  T xs[PER], ys[PER], posts[PER], nexts[PER];
+#pragma unroll
   for (int p = 0; p < PER; p++) {
     const int i = tid + p * BLOCK;
-    values[p] = i < H ? static_cast<float>(yr[i]) : 0.0f;
-    squares += values[p] * values[p];
+    const bool in = i < H;
+    xs[p] = in ? xr[i] : zero;
+    ys[p] = in ? yr[i] : zero;
+    posts[p] = in && HAS_POST ? w_post[i] : zero;
+    nexts[p] = in ? w_next[i] : zero;
   }
   float scale = 1.0f;
-  if constexpr (HAS_POST) scale = rsqrtf(block_sum(squares) / H + eps);
-  squares = 0.0f;
+  if constexpr (HAS_POST) {
+    float squares = 0.0f;
+#pragma unroll
+    for (int p = 0; p < PER; p++) squares += static_cast<float>(ys[p]) * static_cast<float>(ys[p]);
+    scale = rsqrtf(block_sum(squares) / H + eps);
+  }
+  float sums[PER];
+  float squares = 0.0f;
+#pragma unroll
   for (int p = 0; p < PER; p++) {
+    T branch = ys[p];
+    if constexpr (HAS_POST) branch = posts[p] * static_cast<T>(static_cast<float>(ys[p]) * scale);
+    const T sum = xs[p] + branch;
     const int i = tid + p * BLOCK;
-    if (i < H) {
-      T branch = yr[i];
-      if constexpr (HAS_POST) branch = w_post[i] * static_cast<T>(values[p] * scale);
-      const T sum = xr[i] + branch;
-      hr[i] = sum;
-      values[p] = static_cast<float>(sum);
-    } else {
-      values[p] = 0.0f;
-    }
-    squares += values[p] * values[p];
+    if (i < H) hr[i] = sum;
+    sums[p] = i < H ? static_cast<float>(sum) : 0.0f;
+    squares += sums[p] * sums[p];
   }
   const float next = rsqrtf(block_sum(squares) / H + eps);
+#pragma unroll
   for (int p = 0; p < PER; p++) {
     const int i = tid + p * BLOCK;
-    if (i < H) nr[i] = w_next[i] * static_cast<T>(values[p] * next);
+    if (i < H) nr[i] = nexts[p] * static_cast<T>(sums[p] * next);
   }
 )";
 

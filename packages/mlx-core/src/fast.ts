@@ -108,6 +108,40 @@ export function rmsNormRope(x: Array, weight: Array, eps: number, dims: number, 
   return wrap(native().rmsNormRope(handleOf(x, 'rmsNormRope'), handleOf(weight, 'rmsNormRope weight'), eps, dims, ...ropeArgs('rmsNormRope', options)));
 }
 
+export interface RopeHeadsOptions extends Omit<RopeOptions, 'cpuKernel'> {
+  /** Query and key/value heads in the projection: queries first, then keys, then values. */
+  heads: { q: number; kv: number };
+  /** Per-head RMSNorm weights [D] of queries and keys (either may be absent: no norm), with their eps. */
+  qNorm?: Array;
+  kNorm?: Array;
+  eps?: number;
+}
+
+/**
+ * The attention heads of a stacked q/k/v projection proj [B, L, (q + 2·kv)·D]: queries
+ * [B, q, L, D] and keys [B, kv, L, D] each normed by its weight (when given) and rotated over
+ * their first `dims` features, values [B, kv, L, D] as they are. On CUDA one kernel in place of
+ * eleven ops (a split, reshapes, norms, transposes and ropes), with MLX's rounding
+ * (MLX_TS_FUSED_HEADS=0 keeps MLX's ops); MLX's ops elsewhere.
+ */
+export function ropeHeads(proj: Array, dims: number, options: RopeHeadsOptions): [Array, Array, Array] {
+  const { heads, qNorm, kNorm, eps = 1e-6 } = options;
+  if (proj.ndim !== 3) throw new TypeError(`ropeHeads: proj must be [B, L, (q + 2·kv)·D], got shape [${proj.shape.join(', ')}]`);
+  const [q, k, v] = wrapMany(
+    native().ropeHeads(
+      handleOf(proj, 'ropeHeads'),
+      heads.q,
+      heads.kv,
+      optionalHandle(qNorm, 'ropeHeads qNorm'),
+      optionalHandle(kNorm, 'ropeHeads kNorm'),
+      eps,
+      dims,
+      ...ropeArgs('ropeHeads', options),
+    ),
+  );
+  return [q, k, v];
+}
+
 /**
  * x @ wᵀ for x [..., K] holding one row (every leading dim 1) and w [N, K]: a decode step's
  * projection. On CUDA the addon's kernel, which keeps more loads in flight than MLX's gemv on

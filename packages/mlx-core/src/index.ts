@@ -38,5 +38,5 @@ export * as random from './random.js';
 export * as io from './io.js';
 export * as memory from './memory.js';
 export * as distributed from './distributed.js';
-export type { AttentionMask, AttentionOptions, RopeOptions } from './fast.js';
+export type { AttentionMask, AttentionOptions, RopeHeadsOptions, RopeOptions } from './fast.js';
 export type { Group, DistributedBackend, InitOptions, CollectiveOptions, ExitOnStreamErrorOptions, ExitOnLostPeerOptions } from './distributed.js';

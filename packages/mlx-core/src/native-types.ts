@@ -99,6 +99,22 @@ export interface NativeAddon {
     freqs: Handle | undefined,
     stream?: StreamTriple,
   ): Handle;
+  ropeHeads(
+    proj: Handle,
+    nq: number,
+    nkv: number,
+    qWeight: Handle | undefined,
+    kWeight: Handle | undefined,
+    eps: number,
+    dims: number,
+    traditional: boolean,
+    base: number | undefined,
+    scale: number,
+    offset: number,
+    offsetIsArray: boolean,
+    freqs: Handle | undefined,
+    stream?: StreamTriple,
+  ): Uint32Array;
   layerNorm(x: Handle, weight: Handle | undefined, bias: Handle | undefined, eps: number, stream?: StreamTriple): Handle;
   rope(
     x: Handle,

@@ -29,8 +29,20 @@ describe('dense weight layouts', () => {
     else process.env.MLX_TS_WEIGHT_LAYOUT = saved;
   });
 
-  it.each(['out-in', 'in-out'])('%s: prefill and 20 greedy decode steps match transformers', async (layout) => {
-    process.env.MLX_TS_WEIGHT_LAYOUT = layout;
+  afterAll(() => {
+    delete process.env.MLX_TS_STACKED_PROJECTIONS;
+    delete process.env.MLX_TS_FUSED_HEADS;
+  });
+
+  // 'out-in + fused heads': the GPU's whole decode path (stacked projections, mx.fast.ropeHeads
+  // with Gemma's 1 + w q/k norms), taken here.
+  it.each(['out-in', 'in-out', 'out-in + fused heads'])('%s: prefill and 20 greedy decode steps match transformers', async (layout) => {
+    process.env.MLX_TS_WEIGHT_LAYOUT = layout.split(' ')[0];
+    const fused = layout.includes('fused');
+    for (const name of ['MLX_TS_STACKED_PROJECTIONS', 'MLX_TS_FUSED_HEADS']) {
+      if (fused) process.env[name] = '1';
+      else delete process.env[name];
+    }
     const model = await loadLanguageModel(requireModelData('tiny-gemma3'), { dtype: 'float32' });
     const cache = model.makeCache();
     try {

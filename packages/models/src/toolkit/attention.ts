@@ -8,7 +8,7 @@ import type { Weights } from '../load/weights.js';
 import { Linear } from './linear.js';
 import { maskArray } from './mask.js';
 import { RmsNorm } from './norm.js';
-import type { Rope } from './rope.js';
+import type { Rope, RopePosition } from './rope.js';
 
 export interface AttentionSettings {
   hiddenSize: number;
@@ -48,6 +48,8 @@ export class Attention {
   private readonly normRopeAvailable: boolean;
   /** MLX_TS_FUSED_ROPE as it was at load ('1', '0' or unset). */
   private readonly normRopeSetting = process.env.MLX_TS_FUSED_ROPE;
+  /** Whether a decode step's heads come from one kernel (Rope.headsApply on the stacked projection, on the GPU). */
+  private readonly fusedHeadsAvailable: boolean;
 
   constructor(
     weights: Weights,
@@ -79,7 +81,7 @@ export class Attention {
       const v = Linear.load(weights, `${prefix}.v_proj`, nkv * d, h, qkvBias, kvSharded);
       // On the GPU, where a decode step is bound by launch cost, q, k and v as one product is two
       // kernels fewer per layer; the three heads are views of its output.
-      this.qkv = mx.defaultDevice().type === 'gpu' ? Linear.stacked(q, k, v) : undefined;
+      this.qkv = Linear.stacks() ? Linear.stacked(q, k, v) : undefined;
       if (!this.qkv) [this.q, this.k, this.v] = [q, k, v];
     }
     this.o = Linear.load(weights, `${prefix}.o_proj`, h, nq * d, settings.outputBias ?? false, { kind: 'sharded-to-all' });
@@ -89,6 +91,41 @@ export class Attention {
       this.kNorm = RmsNorm.load(weights, `${prefix}.k_norm.weight`, d, eps, { offsetOne });
     }
     this.normRopeAvailable = this.qNorm !== undefined && settings.rope.normApply !== undefined && mx.defaultDevice().type === 'gpu';
+    // MLX_TS_FUSED_HEADS=0 keeps the separate ops (to measure what the kernel buys); =1 takes
+    // this path on every device (tests of the GPU's path on the CPU, where the op is MLX's ops).
+    const fusedHeads = process.env.MLX_TS_FUSED_HEADS;
+    this.fusedHeadsAvailable =
+      this.qkv !== undefined && settings.rope.headsApply !== undefined && (fusedHeads === '1' || (fusedHeads !== '0' && mx.defaultDevice().type === 'gpu'));
+  }
+
+  /**
+   * Whether a step of `length` positions per row takes its heads from Rope.headsApply: a decode
+   * step (one position) on the GPU, where the host's work per op bounds the step and one kernel
+   * replaces the split, reshapes, norms, transposes and rotations (eleven ops per layer).
+   * Prefill keeps MLX's ops, which are tuned for many rows.
+   */
+  fusesHeads(length: number): boolean {
+    return this.fusedHeadsAvailable && length === 1;
+  }
+
+  /**
+   * From the layer's normed input to attention's output [B, nq, L, d], updating the cache:
+   * heads, rotation, cache update and attention. `heads` computes the un-rotated heads (the
+   * layer passes a compiled heads()); unused where fusesHeads holds.
+   */
+  run(x: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined, heads: (x: mx.Array) => mx.Array[] = (y) => this.heads(y)): mx.Array {
+    if (this.fusesHeads(x.shape[1])) {
+      const { qNorm, kNorm } = this;
+      const norms = qNorm && kNorm ? { q: qNorm.scale, k: kNorm.scale, eps: qNorm.eps } : undefined;
+      const [q, k, v] = this.settings.rope.headsApply!(this.qkv!.apply(x), { q: this.nq, kv: this.nkv }, norms, this.position(cache, x.shape[1]));
+      return this.attendRotated(q, k, v, mask, cache);
+    }
+    const [q, k, v] = heads(x);
+    return this.attend(q, k, v, mask, cache);
+  }
+
+  private position(cache: KVCache | undefined, length: number): RopePosition {
+    return { offset: cache?.rowOffsets ?? cache?.offset ?? 0, end: (cache?.offset ?? 0) + length };
   }
 
   /**
@@ -114,8 +151,7 @@ export class Attention {
 
   /** x [B, L, hidden] → [B, L, hidden]; updates the cache. */
   apply(x: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined): mx.Array {
-    const [q, k, v] = this.heads(x);
-    return this.output(this.attend(q, k, v, mask, cache));
+    return this.output(this.run(x, mask, cache));
   }
 
   /**
@@ -145,9 +181,8 @@ export class Attention {
 
   /** RoPE at the cache's positions, the cache update, and attention: heads in, [B, nq, L, d] out. */
   attend(q: mx.Array, k: mx.Array, v: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined): mx.Array {
-    const { scale, rope } = this.settings;
-    const l = q.shape[2];
-    const position = { offset: cache?.rowOffsets ?? cache?.offset ?? 0, end: (cache?.offset ?? 0) + l };
+    const { rope } = this.settings;
+    const position = this.position(cache, q.shape[2]);
     if (this.normsWithRope(q.shape[0])) {
       // Back to rows [B, L, n, d] (a view of the projection): one kernel norms and rotates each.
       const rows = (heads: mx.Array) => mx.transpose(heads, [0, 2, 1, 3]);
@@ -157,6 +192,13 @@ export class Attention {
       q = rope.apply(q, position);
       k = rope.apply(k, position);
     }
+    return this.attendRotated(q, k, v, mask, cache);
+  }
+
+  /** The cache update and attention of rotated heads: [B, nq, L, d] out. */
+  private attendRotated(q: mx.Array, k: mx.Array, v: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined): mx.Array {
+    const { scale } = this.settings;
+    const l = q.shape[2];
     if (cache) ({ keys: k, values: v } = cache.updateAndFetch(k, v));
     return this.settings.softcap
       ? this.softcapped(q, k, v, mask)
@@ -168,7 +210,9 @@ export class Attention {
   /** Attention's output [B, nq, L, d] → the output projection [B, L, hidden]. */
   output(out: mx.Array): mx.Array {
     const [b, , l, d] = out.shape;
-    return this.o.apply(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [b, l, this.nq * d]));
+    // One position: the transpose would not move an element (one op fewer per layer and step).
+    const rows = l === 1 ? out : mx.transpose(out, [0, 2, 1, 3]);
+    return this.o.apply(mx.reshape(rows, [b, l, this.nq * d]));
   }
 
   /**

@@ -114,17 +114,16 @@ class Block {
    */
   apply(x: mx.Array, xn: mx.Array, mask: mx.fast.AttentionMask, cache: KVCache | undefined, next: RmsNorm | undefined): Residual {
     if (x.shape[1] === 1 && this.compilable && compilesDecode()) {
+      // Never called where the attention fuses its heads (Attention.fusesHeads); traced on first call.
       this.compiledHeads ??= mx.compile((normed: mx.Array) => this.attention.heads(normed));
       this.compiledRest ??= mx.compile((attended: mx.Array, input: mx.Array) => {
         const out = this.rest(attended, input, next);
         return out.normed ? [out.h, out.normed] : [out.h];
       });
-      const [q, k, v] = this.compiledHeads(xn);
-      const [h, normed] = this.compiledRest(this.attention.attend(q, k, v, mask, cache), x);
+      const [h, normed] = this.compiledRest(this.attention.run(xn, mask, cache, this.compiledHeads), x);
       return normed ? { h, normed } : { h };
     }
-    const [q, k, v] = this.attention.heads(xn);
-    return this.rest(this.attention.attend(q, k, v, mask, cache), x, next);
+    return this.rest(this.attention.run(xn, mask, cache), x, next);
   }
 
   /** From attention's output to the layer's output: output projection, norms, residuals, MLP. */

@@ -67,6 +67,13 @@ export function quantizedProduct(x: mx.Array, q: QuantizedWeight): mx.Array {
  * (x @ Wᵀ through MLX's gemv).
  */
 export class Linear implements Disposable {
+  /**
+   * An [out, in] weight's transposed view, made once: a fresh transpose in every product is one
+   * op more per projection and step for the host to encode (four per layer), where the GPU's
+   * decode step is bound by that host work. It shares the weight's buffer.
+   */
+  private readonly transposed: mx.Array | undefined;
+
   private constructor(
     private readonly dense: mx.Array | undefined,
     private readonly quantized: QuantizedWeight | undefined,
@@ -77,7 +84,22 @@ export class Linear implements Disposable {
     private readonly sumOver: mx.distributed.Group | undefined = undefined,
     /** All-to-sharded with gather: the output slices are gathered over this group. */
     private readonly gatherOver: mx.distributed.Group | undefined = undefined,
-  ) {}
+    transposed?: mx.Array,
+  ) {
+    this.transposed = transposed ?? (dense && outIn ? Linear.transposedView(dense) : undefined);
+  }
+
+  /** Evaluated now, so that a compiled step traced later reads it as a leaf rather than re-running the transpose. */
+  private static transposedView(dense: mx.Array): mx.Array {
+    const view = mx.keep(mx.transpose(dense));
+    mx.eval(view);
+    return view;
+  }
+
+  /** This Linear summed or gathered over a group: the same weights (and view), which it takes over. */
+  private over(sumOver: mx.distributed.Group | undefined, gatherOver: mx.distributed.Group | undefined, bias = this.bias): Linear {
+    return new Linear(this.dense, this.quantized, bias, this.outIn, sumOver, gatherOver, this.transposed);
+  }
 
   /** From an [out, in] weight, or an [in, out] one when `transposed`; the Linear takes ownership. */
   static dense(weight: mx.Array, transposed = false, bias?: mx.Array): Linear {
@@ -108,10 +130,8 @@ export class Linear implements Disposable {
    */
   static stacked(...parts: Linear[]): Linear | undefined {
     const [first] = parts;
-    // MLX_TS_STACKED_PROJECTIONS=0 keeps the parts apart: a switch to measure what stacking buys
-    // per model and quantization (read here, at load, where models call this).
-    const stackingOff = process.env.MLX_TS_STACKED_PROJECTIONS === '0';
-    if (stackingOff || parts.length < 2 || parts.some((l) => l.bias || l.sumOver || l.gatherOver)) return undefined;
+    // MLX_TS_STACKED_PROJECTIONS=0 keeps the parts apart (see stacks()).
+    if (process.env.MLX_TS_STACKED_PROJECTIONS === '0' || parts.length < 2 || parts.some((l) => l.bias || l.sumOver || l.gatherOver)) return undefined;
     const dense = parts.map((l) => l.dense);
     if (dense.every((a) => a !== undefined)) {
       if (parts.some((l, i) => l.outIn !== first.outIn || dense[i]!.dtype !== dense[0]!.dtype)) return undefined;
@@ -143,6 +163,17 @@ export class Linear implements Disposable {
     return new Linear(undefined, q, undefined);
   }
 
+  /**
+   * Whether models stack the projections that read one input (q/k/v, gate/up) into one Linear:
+   * on the GPU, where a decode step is bound by launch cost. MLX_TS_STACKED_PROJECTIONS=0 keeps
+   * them apart there (to measure what stacking buys), =1 stacks them on every device (tests of
+   * the GPU's path on the CPU). Read at load, where models call stacked().
+   */
+  static stacks(): boolean {
+    const setting = process.env.MLX_TS_STACKED_PROJECTIONS;
+    return setting === '1' || (setting !== '0' && mx.defaultDevice().type === 'gpu');
+  }
+
   static fromEntry(entry: WeightEntry, bias?: mx.Array): Linear {
     return entry.kind === 'dense' ? Linear.dense(entry.array, entry.transposed, bias) : Linear.quantized(entry, bias);
   }
@@ -162,18 +193,18 @@ export class Linear implements Disposable {
       const parts = sharding.part?.size ?? group.size;
       const entry = weights.matrix(`${prefix}.weight`, [outputs / parts, inputs], spec);
       const linear = Linear.fromEntry(entry, bias ? weights.dense(`${prefix}.bias`, [outputs / parts], spec) : undefined);
-      return sharding.gather ? new Linear(linear.dense, linear.quantized, linear.bias, linear.outIn, undefined, group) : linear;
+      return sharding.gather ? linear.over(undefined, group) : linear;
     }
     const entry = weights.matrix(`${prefix}.weight`, [outputs, inputs / group.size], { axis: 1 });
     const b = bias ? weights.dense(`${prefix}.bias`, [outputs]) : undefined;
     const linear = Linear.fromEntry(entry);
-    return new Linear(linear.dense, linear.quantized, b, linear.outIn, sharding.sum === false ? undefined : group);
+    return linear.over(sharding.sum === false ? undefined : group, undefined, b);
   }
 
   apply(x: mx.Array): mx.Array {
     let y: mx.Array;
     if (matVecRequested && this.dense && this.outIn && x.size === x.shape[x.ndim - 1] && mx.defaultDevice().type === 'gpu') y = mx.fast.matVec(x, this.dense);
-    else if (this.dense) y = this.outIn ? mx.tidy(() => mx.matmul(x, mx.transpose(this.dense!))) : mx.matmul(x, this.dense);
+    else if (this.dense) y = mx.matmul(x, this.transposed ?? this.dense);
     else {
       y = quantizedProduct(x, this.quantized!);
     }
@@ -188,7 +219,7 @@ export class Linear implements Disposable {
   }
 
   dispose(): void {
-    mx.dispose(this.arrays());
+    mx.dispose(this.transposed ? [...this.arrays(), this.transposed] : this.arrays());
   }
 
   [Symbol.dispose](): void {

@@ -42,7 +42,7 @@ export class GatedMlp {
       const up = Linear.load(weights, `${prefix}.${names.up}`, i, h, bias, sharded);
       // On the GPU, where a decode step is bound by launch cost, gate and up as one product is
       // one kernel fewer per layer; the split halves are views.
-      this.gateUp = mx.defaultDevice().type === 'gpu' ? Linear.stacked(gate, up) : undefined;
+      this.gateUp = Linear.stacks() ? Linear.stacked(gate, up) : undefined;
       if (!this.gateUp) [this.gate, this.up] = [gate, up];
     }
     // A partial output is a sharded-to-all projection without its sum (its bias, if any, would then be added once per rank).

@@ -34,6 +34,19 @@ export interface Rope {
    * on CUDA (mx.fast.rmsNormRope). Only where the rotation is mx.fast.rope's with fixed settings.
    */
   normApply?(x: mx.Array, weight: mx.Array, eps: number, position: RopePosition): mx.Array;
+  /**
+   * A stacked q/k/v projection [B, L, (q + 2·kv)·D] → query, key and value heads [B, n, L, D],
+   * queries and keys normed per head (where `norms` gives their weights) and rotated: one kernel
+   * on CUDA (mx.fast.ropeHeads). Only where the rotation is mx.fast.rope's with fixed settings.
+   */
+  headsApply?(proj: mx.Array, heads: { q: number; kv: number }, norms: HeadNorms | undefined, position: RopePosition): [mx.Array, mx.Array, mx.Array];
+}
+
+/** Per-head RMSNorm weights [D] of queries and keys, with their eps. */
+export interface HeadNorms {
+  q: mx.Array;
+  k: mx.Array;
+  eps: number;
 }
 
 /** Inverse of MLX's convention: mx.fast.rope takes periods base^(2i/d), not inverse frequencies. */
@@ -50,6 +63,11 @@ function withFreqs(type: string, dims: number, freqs: ArrayLike<number>, traditi
     apply: (x, { offset }) => mx.fast.rope(scaleRotated(x, dims, attentionFactor), dims, { traditional, freqs: table, offset }),
     normApply:
       attentionFactor === 1 ? (x, weight, eps, { offset }) => mx.fast.rmsNormRope(x, weight, eps, dims, { traditional, freqs: table, offset }) : undefined,
+    headsApply:
+      attentionFactor === 1
+        ? (proj, heads, norms, { offset }) =>
+            mx.fast.ropeHeads(proj, dims, { heads, qNorm: norms?.q, kNorm: norms?.k, eps: norms?.eps, traditional, freqs: table, offset })
+        : undefined,
   };
 }
 
@@ -187,6 +205,8 @@ export function makeRope(settings: RopeSettings, file: string): Rope {
         type,
         apply: (x, { offset }) => mx.fast.rope(x, dims, { traditional, base, scale, offset }),
         normApply: (x, weight, eps, { offset }) => mx.fast.rmsNormRope(x, weight, eps, dims, { traditional, base, scale, offset }),
+        headsApply: (proj, heads, norms, { offset }) =>
+          mx.fast.ropeHeads(proj, dims, { heads, qNorm: norms?.q, kNorm: norms?.k, eps: norms?.eps, traditional, base, scale, offset }),
       };
     }
     if (type === 'llama3') return llama3(settings, scaling!);
