@@ -77,7 +77,12 @@ fi
 # The fused kernels against the ops they replace; a failure turns them off for the benches below.
 if [ -f "$b/smoke.bundle.mjs" ]; then
   /tmp/node "$b/smoke.bundle.mjs" norm 2>"$logs/smoke-norm.err" | tee -a "${OUT:-/tmp}/gpu.jsonl" || { echo "[gpu] the fused norm failed its check: benches run without it" >&2; export MLX_TS_FUSED_NORM=0; }
-  /tmp/node "$b/smoke.bundle.mjs" attention 2>"$logs/smoke-attention.err" | tee -a "${OUT:-/tmp}/gpu.jsonl" || { echo "[gpu] the fused attention failed its check: benches run without it" >&2; export MLX_TS_FUSED_ATTENTION=0; }
+  # The attention's one-pass form (its last block combines the splits) first; when it fails, the two-kernel form.
+  /tmp/node "$b/smoke.bundle.mjs" attention 2>"$logs/smoke-attention.err" | tee -a "${OUT:-/tmp}/gpu.jsonl" || {
+    if MLX_TS_ATTENTION_ONE_PASS=0 /tmp/node "$b/smoke.bundle.mjs" attention 2>>"$logs/smoke-attention.err" | tee -a "${OUT:-/tmp}/gpu.jsonl"; then
+      echo "[gpu] the one-pass attention failed its check: benches combine the splits in a second kernel" >&2; export MLX_TS_ATTENTION_ONE_PASS=0
+    else echo "[gpu] the fused attention failed its check: benches run without it" >&2; export MLX_TS_FUSED_ATTENTION=0; fi
+  }
   /tmp/node "$b/smoke.bundle.mjs" rope 2>"$logs/smoke-rope.err" | tee -a "${OUT:-/tmp}/gpu.jsonl" || { echo "[gpu] the fused norm and RoPE failed its check: benches run without it" >&2; export MLX_TS_FUSED_ROPE=0; }
   /tmp/node "$b/smoke.bundle.mjs" heads 2>"$logs/smoke-heads.err" | tee -a "${OUT:-/tmp}/gpu.jsonl" || { echo "[gpu] the fused attention heads failed their check: benches run without them" >&2; export MLX_TS_FUSED_HEADS=0; }
   /tmp/node "$b/smoke.bundle.mjs" matvec 2>"$logs/smoke-matvec.err" | tee -a "${OUT:-/tmp}/gpu.jsonl" || { echo "[gpu] the matrix-vector kernel failed its check: benches run without it" >&2; export MLX_TS_MATVEC=0; }

@@ -9,7 +9,10 @@
 // (the group shares the key, so it is read once), an online softmax per head in float32, and the
 // value rows accumulated in registers. The block's warps then combine through shared memory. With
 // one split the block writes the output; with several it writes its running max, sum and
-// unnormalized output, and a second kernel combines the splits. Splits are chosen so that some
+// unnormalized output, and the last block of a (row, group) to finish combines the splits (a
+// counter per group, taken with an atomic after the block's partials are visible to the others,
+// and reset by that block): one kernel either way, where a decode step on the GPU pays the host
+// for every kernel. MLX_TS_ATTENTION_ONE_PASS=0 combines in a second kernel. Splits are chosen so that some
 // 256 blocks run at once: one block reading every key of a long cache serially would leave the
 // GPU idle on load latency (a 1B Gemma has a single key/value head).
 //
@@ -19,6 +22,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -165,23 +169,62 @@ constexpr const char* kStorePartial = R"(
       }
 )";
 
-// partials and stats as above → out [B, Hq, 1, D]: each split rescaled to the overall max.
+// The combine of one row's splits: partials and stats as above → out [B, Hq, 1, D], each split
+// rescaled to the overall max (the sums in split order). Each split's weight is computed once,
+// in shared memory, and every value's loads over the splits are independent.
+constexpr const char* kCombineRow = R"(
+    {
+      __shared__ float split_max[MAX_SPLITS];
+      __shared__ float split_sum[MAX_SPLITS];
+      __shared__ float split_weight[MAX_SPLITS];
+      const float* st = stats + row * splits * 2;
+      for (int s = threadIdx.x; s < splits; s += blockDim.x) {
+        split_max[s] = __ldcg(st + 2 * s);
+        split_sum[s] = __ldcg(st + 2 * s + 1);
+      }
+      __syncthreads();
+      float top = -INFINITY;
+      for (int s = 0; s < splits; s++) top = fmaxf(top, split_max[s]);
+      for (int s = threadIdx.x; s < splits; s += blockDim.x) split_weight[s] = split_max[s] == -INFINITY ? 0.0f : expf(split_max[s] - top);
+      __syncthreads();
+      float total_sum = 0.0f;
+      for (int s = 0; s < splits; s++) {
+        if (split_max[s] != -INFINITY) total_sum += split_sum[s] * split_weight[s];
+      }
+      for (int e = threadIdx.x; e < D; e += blockDim.x) {
+        float total = 0.0f;
+#pragma unroll 8
+        for (int s = 0; s < splits; s++) {
+          if (split_max[s] != -INFINITY) total += __ldcg(partials + (row * splits + s) * D + e) * split_weight[s];
+        }
+        out[row * D + e] = static_cast<T>(total / total_sum);
+      }
+      __syncthreads();
+    }
+)";
+
+// The second kernel of the two-pass form: one block per row.
 constexpr const char* kCombine = R"(
   const int64_t row = blockIdx.x;
   const int splits = stats_shape[1];
-  const float* st = stats + row * splits * 2;
-  float top = -INFINITY;
-  for (int s = 0; s < splits; s++) top = fmaxf(top, st[2 * s]);
-  float total_sum = 0.0f;
-  for (int s = 0; s < splits; s++) {
-    if (st[2 * s] != -INFINITY) total_sum += st[2 * s + 1] * expf(st[2 * s] - top);
-  }
-  for (int e = threadIdx.x; e < D; e += blockDim.x) {
-    float total = 0.0f;
-    for (int s = 0; s < splits; s++) {
-      if (st[2 * s] != -INFINITY) total += partials[(row * splits + s) * D + e] * expf(st[2 * s] - top);
+  COMBINE_ROW
+)";
+
+// After a split's partials: the block that finishes its (row, group) last combines every head of
+// the group. __threadfence makes this block's partials visible before its ticket is taken.
+constexpr const char* kOnePassTail = R"(
+  __shared__ bool last_block;
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0) last_block = atomicAdd(const_cast<int*>(counters) + blockIdx.x, 1) == splits - 1;
+  __syncthreads();
+  if (last_block) {
+#pragma unroll
+    for (int r = 0; r < REP; r++) {
+      const int64_t row = (int64_t)b * heads + g * REP + r;
+      COMBINE_ROW
     }
-    out[row * D + e] = static_cast<T>(total / total_sum);
+    if (threadIdx.x == 0) const_cast<int*>(counters)[blockIdx.x] = 0;
   }
 )";
 
@@ -191,29 +234,57 @@ std::string Replace(std::string text, const std::string& from, const std::string
   return text;
 }
 
-// Kernels by (masked, split); made once, compiled by MLX per dtype and shape constants.
-const mx::fast::CustomKernelFunction& PassKernel(bool masked, bool split) {
-  static std::map<std::pair<bool, bool>, mx::fast::CustomKernelFunction> kernels;
-  const auto key = std::make_pair(masked, split);
+// Kernels by (masked, split, one pass); made once, compiled by MLX per dtype and shape constants.
+const mx::fast::CustomKernelFunction& PassKernel(bool masked, bool split, bool onePass = false) {
+  static std::map<std::tuple<bool, bool, bool>, mx::fast::CustomKernelFunction> kernels;
+  const auto key = std::make_tuple(masked, split, onePass);
   auto found = kernels.find(key);
   if (found != kernels.end()) return found->second;
   std::vector<std::string> inputs{"q", "k", "v"};
   if (masked) inputs.push_back("mask");
-  const std::vector<std::string> outputs = split ? std::vector<std::string>{"partials", "stats"} : std::vector<std::string>{"out"};
-  const std::string source = Replace(Replace(kBody, "KEEP", masked ? kKeepMasked : kKeepAll), "STORE", split ? kStorePartial : kStoreOutput);
-  const std::string name = std::string("mlxts_attention_decode") + (masked ? "_masked" : "") + (split ? "_split" : "");
+  if (onePass) inputs.push_back("counters");
+  const std::vector<std::string> outputs = onePass ? std::vector<std::string>{"partials", "stats", "out"}
+                                           : split ? std::vector<std::string>{"partials", "stats"}
+                                                   : std::vector<std::string>{"out"};
+  std::string source = Replace(Replace(kBody, "KEEP", masked ? kKeepMasked : kKeepAll), "STORE", split ? kStorePartial : kStoreOutput);
+  if (onePass) source += Replace(kOnePassTail, "COMBINE_ROW", kCombineRow);
+  const std::string name = std::string("mlxts_attention_decode") + (masked ? "_masked" : "") + (onePass ? "_one_pass" : split ? "_split" : "");
   auto kernel = mx::fast::cuda_kernel(name, inputs, outputs, source, "", /*ensure_row_contiguous=*/false);
   return kernels.emplace(key, std::move(kernel)).first->second;
 }
 
 const mx::fast::CustomKernelFunction& CombineKernel() {
-  static const mx::fast::CustomKernelFunction kernel = mx::fast::cuda_kernel("mlxts_attention_decode_combine", {"partials", "stats"}, {"out"}, kCombine);
+  static const mx::fast::CustomKernelFunction kernel =
+      mx::fast::cuda_kernel("mlxts_attention_decode_combine", {"partials", "stats"}, {"out"}, Replace(kCombine, "COMBINE_ROW", kCombineRow));
   return kernel;
 }
 
 bool Enabled() {
   static const bool enabled = !TurnedOff("MLX_TS_FUSED_ATTENTION");
   return enabled;
+}
+
+bool OnePassEnabled() {
+  static const bool enabled = !TurnedOff("MLX_TS_ATTENTION_ONE_PASS");
+  return enabled;
+}
+
+// The one-pass kernel's counters: `n` zeroed ints from a ring made once (never freed: it outlives
+// MLX's teardown). Each call takes the next slots, so that kernels of other streams in flight at
+// the same time never share a counter (the ring wraps only after a million slots); each block
+// that combines resets its counter.
+constexpr int kCounterSlots = 1 << 20;
+
+mx::array CounterSlots(int n, const mx::Stream& stream) {
+  static std::mutex lock;
+  static mx::array* ring = nullptr;
+  static int cursor = 0;
+  std::lock_guard<std::mutex> guard(lock);
+  if (ring == nullptr) ring = new mx::array(mx::zeros({kCounterSlots}, mx::int32, stream));
+  if (cursor + n > kCounterSlots) cursor = 0;
+  const int base = cursor;
+  cursor += n;
+  return mx::slice(*ring, {base}, {base + n}, stream);
 }
 
 std::string ShapeText(const mx::array& a) {
@@ -280,9 +351,17 @@ std::optional<mx::array> GpuAttentionDecode(const mx::array& q, const mx::array&
   const mx::Shape out{batch, heads, 1, d};
   if (splits == 1) return PassKernel(mask.has_value(), false)(inputs, {out}, {q.dtype()}, grid, block, constants, std::nullopt, false, stream)[0];
   const int rows = batch * heads;
+  if (OnePassEnabled() && blocks <= kCounterSlots) {
+    const std::vector<std::pair<std::string, mx::fast::TemplateArg>> onePass{
+        {"T", q.dtype()}, {"D", d}, {"REP", heads / groups}, {"WARPS", kWarps}, {"SCALE_BITS", FloatBits(scale)}, {"MAX_SPLITS", kMaxSplits}};
+    inputs.push_back(CounterSlots(blocks, stream));
+    return PassKernel(mask.has_value(), true, true)(inputs, {{rows, splits, d}, {rows, splits, 2}, out}, {mx::float32, mx::float32, q.dtype()}, grid, block,
+                                                    onePass, std::nullopt, false, stream)[2];
+  }
   auto parts = PassKernel(mask.has_value(), true)(inputs, {{rows, splits, d}, {rows, splits, 2}}, {mx::float32, mx::float32}, grid, block, constants,
                                                   std::nullopt, false, stream);
-  return CombineKernel()(parts, {out}, {q.dtype()}, {rows * 256, 1, 1}, {256, 1, 1}, {{"T", q.dtype()}, {"D", d}}, std::nullopt, false, stream)[0];
+  return CombineKernel()(parts, {out}, {q.dtype()}, {rows * 256, 1, 1}, {256, 1, 1}, {{"T", q.dtype()}, {"D", d}, {"MAX_SPLITS", kMaxSplits}}, std::nullopt,
+                         false, stream)[0];
 }
 
 }  // namespace mlxts

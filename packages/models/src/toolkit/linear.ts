@@ -8,8 +8,11 @@ import { storesInOut } from './weight-layout.js';
  * With MLX_TS_MATVEC=1, a one-row product on the GPU goes to mx.fast.matVec (the addon's kernel,
  * more loads in flight than MLX's gemv on short matrices). Off by default: on an H200 a 4B Gemma 3
  * shape decoded at 170 tokens/s with it and 185 without, in one run (the 1B shape 237 and 240).
+ * MLX_TS_MATVEC=short: only for weights of at most 4096 output rows, where MLX's gemv measured
+ * furthest from the bandwidth (a 4B layer's output and down projections: 1.9 and 3.2 TB/s).
  */
-const matVecRequested = process.env.MLX_TS_MATVEC === '1';
+const matVecSetting = process.env.MLX_TS_MATVEC;
+const matVecMaxRows = matVecSetting === '1' ? Infinity : matVecSetting === 'short' ? 4096 : 0;
 
 /**
  * How a linear layer is split over the ranks of `weights.group` (tensor parallelism, as MLX's
@@ -203,7 +206,15 @@ export class Linear implements Disposable {
 
   apply(x: mx.Array): mx.Array {
     let y: mx.Array;
-    if (matVecRequested && this.dense && this.outIn && x.size === x.shape[x.ndim - 1] && mx.defaultDevice().type === 'gpu') y = mx.fast.matVec(x, this.dense);
+    if (
+      matVecMaxRows > 0 &&
+      this.dense &&
+      this.outIn &&
+      this.dense.shape[0] <= matVecMaxRows &&
+      x.size === x.shape[x.ndim - 1] &&
+      mx.defaultDevice().type === 'gpu'
+    )
+      y = mx.fast.matVec(x, this.dense);
     else if (this.dense) y = mx.matmul(x, this.transposed ?? this.dense);
     else {
       y = quantizedProduct(x, this.quantized!);
