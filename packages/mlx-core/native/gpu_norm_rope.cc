@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gpu_kernel_args.h"
+#include "gpu_rope_source.h"
 #include "mlx/backend/cuda/cuda.h"
 #include "mlx/fast.h"
 
@@ -62,29 +63,7 @@ constexpr const char* kSource = R"(
     __syncwarp();
     const float position = scale * static_cast<float>(offset[offset_shape[0] > 1 ? b : 0] + l);
     T* out_row = out + (int64_t)r * D;
-    for (int e = lane; e < D; e += 32) {
-      if (e >= DIMS) {
-        out_row[e] = normed[warp][e];
-        continue;
-      }
-      constexpr int HALF = DIMS / 2;
-      const bool first = TRADITIONAL ? (e % 2 == 0) : (e < HALF);
-      const int i = TRADITIONAL ? e / 2 : (first ? e : e - HALF);
-      const int partner = TRADITIONAL ? (first ? e + 1 : e - 1) : (first ? e + HALF : e - HALF);
-      float inv_freq;
-      if constexpr (HAS_FREQS) {
-        inv_freq = 1.0 / static_cast<float>(freqs[i]);
-      } else {
-        const float d = static_cast<float>(i) / static_cast<float>(HALF);
-        inv_freq = exp2(-d * base);
-      }
-      const float theta = position * inv_freq;
-      const float costheta = cos(theta);
-      const float sintheta = sin(theta);
-      const float x1 = static_cast<float>(normed[warp][first ? e : partner]);
-      const float x2 = static_cast<float>(normed[warp][first ? partner : e]);
-      out_row[e] = static_cast<T>(first ? x1 * costheta - x2 * sintheta : x1 * sintheta + x2 * costheta);
-    }
+    ROTATE
   }
 )";
 
@@ -95,7 +74,7 @@ const mx::fast::CustomKernelFunction& Kernel(bool withFreqs) {
   // Both take freqs (without a table it is handed the weight, unread): a name in a discarded
   // `if constexpr` branch must still be declared outside a template.
   auto kernel = mx::fast::cuda_kernel(withFreqs ? "mlxts_rms_norm_rope_freqs" : "mlxts_rms_norm_rope", {"x", "weight", "offset", "freqs"}, {"out"},
-                                      kSource, "", /*ensure_row_contiguous=*/false);
+                                      WithRotation(kSource), "", /*ensure_row_contiguous=*/false);
   return kernels.emplace(withFreqs, std::move(kernel)).first->second;
 }
 
